@@ -1,0 +1,23 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+// Workspace packages resolve to their sources, so tests never run against a stale build.
+const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+const alias = {
+  '@whizbang/core': source('./packages/core/src/index.ts'),
+  '@whizbang/testing/conformance': source('./packages/testing/src/conformance/index.ts'),
+  '@whizbang/testing': source('./packages/testing/src/index.ts'),
+};
+
+const level = (name: string, timeout: number) => ({
+  extends: true as const,
+  resolve: { alias },
+  test: { name, include: [`**/src/**/*.${name}.test.ts`], exclude: ['**/node_modules/**', '**/dist/**'], testTimeout: timeout },
+});
+
+export default defineConfig({
+  test: {
+    reporters: ['default', './scripts/count-reporter.ts'],
+    projects: [level('unit', 10_000), level('int', 60_000), level('e2e', 120_000)],
+  },
+});
