@@ -1,1 +1,113 @@
-export const x = 1;
+/**
+ * @whizbang/core: messages, the mediator and its middleware, deciders and the command-handling
+ * repository, the store ports every driver implements, the error catalog, and the in-memory
+ * store. It has no runtime dependency.
+ * @module
+ */
+export { whizbang, WhizbangApp, type BackgroundService, type WhizbangOptions } from './app/whizbang.js';
+
+export {
+  defineCommand,
+  defineEvent,
+  defineQuery,
+  type,
+  type Command,
+  type CommandDefinition,
+  type DefinitionOptions,
+  type Event,
+  type EventDefinition,
+  type Headers,
+  type Message,
+  type MessageDefinition,
+  type MessageKind,
+  type MessageOf,
+  type MessageOptions,
+  type Query,
+  type QueryDefinition,
+  type ResultOf,
+  type TypeHint,
+} from './messages/define.js';
+export type { Envelope, MessageMetadata, Principal } from './messages/envelope.js';
+export type { StandardSchemaV1 } from './messages/standard-schema.js';
+export { validateWith } from './messages/validate.js';
+
+export type { DispatchOptions, ExecutionContext } from './context/execution-context.js';
+export { currentContext, runWithContext } from './context/ambient-context.js';
+
+export { Mediator, type MediatorOptions } from './mediator/mediator.js';
+export type { HandlerContext } from './mediator/handler-context.js';
+export {
+  handle,
+  type CommandHandler,
+  type EventHandler,
+  type HandlerOptions,
+  type HandlerRegistration,
+  type QueryHandler,
+} from './mediator/handlers.js';
+export { compose, type Middleware } from './mediator/middleware.js';
+
+export { foldEvents, type Decider } from './deciders/decider.js';
+export { AggregateRoot } from './deciders/aggregate-root.js';
+export {
+  aggregateStream,
+  handleCommand,
+  type AggregateOptions,
+  type AggregateState,
+  type HandleCommandOptions,
+  type HandleCommandResult,
+  type SnapshotPolicy,
+} from './deciders/command-handler.js';
+export { retryOnConflict, type RetryPolicy } from './deciders/retry.js';
+
+export { uuidv7, uuidv7Timestamp } from './ids/uuidv7.js';
+export { defineId, type Brand, type IdType } from './ids/branded.js';
+
+export {
+  DEFAULT_TENANT,
+  LOG_START,
+  type AppendMetadata,
+  type AppendOptions,
+  type AppendResult,
+  type EventStore,
+  type ExpectedVersion,
+  type LogPosition,
+  type NewEvent,
+  type ReadAllFilter,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type StreamAppend,
+  type StreamInfo,
+  type StreamOptions,
+  type StreamSlice,
+  type SubscribeOptions,
+} from './event-store/types.js';
+export { compareLogPositions, formatLogPosition, parseLogPosition } from './event-store/log-position.js';
+export {
+  assertStreamName,
+  checkAppend,
+  checkMultiAppend,
+  DEFAULT_MAX_EVENT_SIZE,
+  versionMatches,
+  type CheckedEvent,
+} from './event-store/append-input.js';
+export { defineUpcaster, UpcasterChain, type Upcaster } from './event-store/upcasters.js';
+export { EventTypeRegistry } from './event-store/event-types.js';
+
+export type {
+  Checkpoint,
+  CheckpointStore,
+  DocumentStore,
+  DocumentWriteOptions,
+  Snapshot,
+  SnapshotStore,
+  Store,
+  StoreOptions,
+  StoreSession,
+  StoredDocument,
+} from './store/ports.js';
+
+export { memoryStore, type MemoryStoreOptions } from './memory/memory-store.js';
+
+export * from './errors/catalog.js';
+export { isWhizbangError, WhizbangError } from './errors/whizbang-error.js';

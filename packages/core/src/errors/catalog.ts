@@ -1,0 +1,156 @@
+/**
+ * The error catalog: every error Whizbang raises, with its stable code and the fields a
+ * caller needs to act. The HTTP edge maps codes to statuses; nothing here knows about HTTP.
+ */
+import type { ExpectedVersion } from '../event-store/types.js';
+import { errorGuard, WhizbangError } from './whizbang-error.js';
+
+/** One problem found while validating input. `path` locates it inside the payload. */
+export interface ValidationIssue {
+  readonly message: string;
+  readonly path?: readonly (string | number)[];
+}
+
+/** An append's expected version did not match the stream. Nothing was written. */
+export class ConcurrencyError extends WhizbangError {
+  readonly code = 'WHIZBANG_CONCURRENCY' as const;
+  constructor(
+    readonly stream: string,
+    readonly expected: ExpectedVersion,
+    /** The stream's real current version (0 when it does not exist). */
+    readonly actual: number,
+    readonly tenantId?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `Stream '${stream}' is at version ${actual}, expected ${typeof expected === 'number' ? expected : `'${expected}'`}`,
+      options,
+    );
+  }
+}
+
+/** Input failed validation (a message schema, an append, an option). Nothing was written. */
+export class ValidationError extends WhizbangError {
+  readonly code = 'WHIZBANG_VALIDATION' as const;
+  constructor(
+    readonly issues: readonly ValidationIssue[],
+    /** What was being validated: a message type, `appendToStream`, an option name. */
+    readonly subject: string,
+  ) {
+    super(
+      `Invalid ${subject}: ${issues.map((i) => (i.path?.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ')}`,
+    );
+  }
+}
+
+/** The stream was deleted (tombstoned); it can be neither read nor appended to. */
+export class StreamDeletedError extends WhizbangError {
+  readonly code = 'WHIZBANG_STREAM_DELETED' as const;
+  constructor(
+    readonly stream: string,
+    readonly tenantId?: string,
+  ) {
+    super(`Stream '${stream}' has been deleted`);
+  }
+}
+
+/** The stream was archived; it can be read but not appended to. */
+export class StreamArchivedError extends WhizbangError {
+  readonly code = 'WHIZBANG_STREAM_ARCHIVED' as const;
+  constructor(
+    readonly stream: string,
+    readonly tenantId?: string,
+  ) {
+    super(`Stream '${stream}' is archived and read-only`);
+  }
+}
+
+/** No handler is registered for a command or query type. */
+export class HandlerNotFoundError extends WhizbangError {
+  readonly code = 'WHIZBANG_HANDLER_NOT_FOUND' as const;
+  constructor(
+    readonly messageType: string,
+    readonly kind: 'command' | 'query',
+  ) {
+    super(`No handler registered for ${kind} '${messageType}'`);
+  }
+}
+
+/** A command or query type was given a second handler, or a type name was reused for another kind. */
+export class DuplicateHandlerError extends WhizbangError {
+  readonly code = 'WHIZBANG_DUPLICATE_HANDLER' as const;
+  constructor(
+    readonly messageType: string,
+    readonly kind: 'command' | 'query' | 'event',
+    reason?: string,
+  ) {
+    super(reason ?? `A ${kind} has exactly one handler, and '${messageType}' already has one`);
+  }
+}
+
+/** One or more event handlers failed during `publish`. The others still ran. */
+export class PublishError extends WhizbangError {
+  readonly code = 'WHIZBANG_PUBLISH_FAILED' as const;
+  constructor(
+    readonly messageType: string,
+    readonly failures: readonly { readonly handler: string; readonly error: unknown }[],
+  ) {
+    super(
+      `${failures.length} handler(s) of event '${messageType}' failed: ${failures.map((f) => `${f.handler}: ${f.error instanceof Error ? f.error.message : String(f.error)}`).join('; ')}`,
+      { cause: failures[0]?.error },
+    );
+  }
+}
+
+/** A middleware called `next()` more than once. */
+export class MiddlewareError extends WhizbangError {
+  readonly code = 'WHIZBANG_MIDDLEWARE' as const;
+  constructor(message: string) {
+    super(message);
+  }
+}
+
+/** The store or app was used after `close()`/`stop()`, or before it was ready. */
+export class StateError extends WhizbangError {
+  readonly code = 'WHIZBANG_STATE' as const;
+  constructor(message: string) {
+    super(message);
+  }
+}
+
+/** Checkpoint compare-and-set lost: someone else moved the checkpoint. */
+export class CheckpointConflictError extends WhizbangError {
+  readonly code = 'WHIZBANG_CHECKPOINT_CONFLICT' as const;
+  constructor(
+    readonly checkpoint: string,
+    readonly expected: unknown,
+    readonly actual: unknown,
+  ) {
+    super(`Checkpoint '${checkpoint}' was moved by someone else`);
+  }
+}
+
+/** A document write's expected version did not match. */
+export class DocumentConflictError extends WhizbangError {
+  readonly code = 'WHIZBANG_DOCUMENT_CONFLICT' as const;
+  constructor(
+    readonly collection: string,
+    readonly id: string,
+    readonly expected: number | 'none',
+    readonly actual: number,
+  ) {
+    super(`Document '${collection}/${id}' is at version ${actual}, expected ${expected}`);
+  }
+}
+
+export const isConcurrencyError = errorGuard<ConcurrencyError>('WHIZBANG_CONCURRENCY');
+export const isValidationError = errorGuard<ValidationError>('WHIZBANG_VALIDATION');
+export const isStreamDeletedError = errorGuard<StreamDeletedError>('WHIZBANG_STREAM_DELETED');
+export const isStreamArchivedError = errorGuard<StreamArchivedError>('WHIZBANG_STREAM_ARCHIVED');
+export const isHandlerNotFoundError = errorGuard<HandlerNotFoundError>('WHIZBANG_HANDLER_NOT_FOUND');
+export const isDuplicateHandlerError = errorGuard<DuplicateHandlerError>('WHIZBANG_DUPLICATE_HANDLER');
+export const isPublishError = errorGuard<PublishError>('WHIZBANG_PUBLISH_FAILED');
+export const isMiddlewareError = errorGuard<MiddlewareError>('WHIZBANG_MIDDLEWARE');
+export const isStateError = errorGuard<StateError>('WHIZBANG_STATE');
+export const isCheckpointConflictError = errorGuard<CheckpointConflictError>('WHIZBANG_CHECKPOINT_CONFLICT');
+export const isDocumentConflictError = errorGuard<DocumentConflictError>('WHIZBANG_DOCUMENT_CONFLICT');

@@ -1,0 +1,73 @@
+/**
+ * The context a handler and its middleware receive. Messages sent through it inherit the
+ * tenant, principal, correlation id and trace context, and name the current message as their
+ * cause, so one journey can be followed end to end.
+ */
+import type { ExecutionContext } from '../context/execution-context.js';
+import type { Command, Event, MessageKind, Query, ResultOf } from '../messages/define.js';
+import type { Envelope, Principal } from '../messages/envelope.js';
+import type { StoreSession } from '../store/ports.js';
+
+/** What a context needs from the mediator; kept narrow to avoid a cycle. */
+export interface Dispatcher {
+  dispatch(kind: MessageKind, message: Command | Query | Event, parent: HandlerContext): Promise<unknown>;
+}
+
+export interface HandlerContext extends ExecutionContext {
+  /** The kind of message being handled. */
+  readonly kind: MessageKind;
+  /** The message being handled, with its id and metadata. */
+  readonly message: Envelope;
+  /** The store to read and write through (a transaction when the unit-of-work middleware runs). */
+  readonly store: StoreSession;
+  readonly signal: AbortSignal | undefined;
+  /** Sends a command as a consequence of the current message. */
+  send<C extends Command>(command: C): Promise<ResultOf<C>>;
+  /** Asks a query within the current journey. */
+  query<Q extends Query>(query: Q): Promise<ResultOf<Q>>;
+  /** Publishes an event to its in-process handlers. */
+  publish(event: Event): Promise<void>;
+}
+
+/** The one implementation: a small class, so a dispatch allocates no closures. */
+export class DispatchContext implements HandlerContext {
+  constructor(
+    readonly kind: MessageKind,
+    readonly message: Envelope,
+    readonly store: StoreSession,
+    readonly signal: AbortSignal | undefined,
+    readonly dispatcher: Dispatcher,
+  ) {}
+
+  get correlationId(): string {
+    return this.message.metadata.correlationId;
+  }
+  get causationId(): string | undefined {
+    return this.message.metadata.causationId;
+  }
+  get tenantId(): string | undefined {
+    return this.message.metadata.tenantId;
+  }
+  get principal(): Principal | undefined {
+    return this.message.metadata.principal;
+  }
+  get traceparent(): string | undefined {
+    return this.message.metadata.traceparent;
+  }
+  get tracestate(): string | undefined {
+    return this.message.metadata.tracestate;
+  }
+  get headers(): Readonly<Record<string, string>> | undefined {
+    return this.message.metadata.headers;
+  }
+
+  send<C extends Command>(command: C): Promise<ResultOf<C>> {
+    return this.dispatcher.dispatch('command', command, this) as Promise<ResultOf<C>>;
+  }
+  query<Q extends Query>(query: Q): Promise<ResultOf<Q>> {
+    return this.dispatcher.dispatch('query', query, this) as Promise<ResultOf<Q>>;
+  }
+  publish(event: Event): Promise<void> {
+    return this.dispatcher.dispatch('event', event, this) as Promise<void>;
+  }
+}

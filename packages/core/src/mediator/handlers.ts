@@ -1,0 +1,71 @@
+/**
+ * Handler registrations: `handle(PlaceOrder, (command, ctx) => ...)` ties a handler function to
+ * a message definition, with optional per-handler middleware.
+ */
+import type { CommandDefinition, EventDefinition, MessageDefinition, QueryDefinition } from '../messages/define.js';
+import type { Envelope } from '../messages/envelope.js';
+import type { HandlerContext } from './handler-context.js';
+import type { Middleware } from './middleware.js';
+
+type Awaitable<T> = T | Promise<T>;
+
+export interface HandlerOptions {
+  /** A name for errors and traces (defaults to the function's name). */
+  readonly name?: string;
+  /** Middleware that wraps only this handler, inside the global middleware. */
+  readonly middleware?: readonly Middleware[];
+}
+
+export interface HandlerRegistration {
+  readonly definition: MessageDefinition;
+  readonly name: string;
+  readonly handler: (message: Envelope, ctx: HandlerContext) => unknown;
+  readonly middleware: readonly Middleware[];
+}
+
+type DataOf<M> = M extends { readonly data: infer D } ? D : never;
+
+/** A command handler's signature: it receives the envelope and returns the command's result. */
+export type CommandHandler<Def extends CommandDefinition> = (
+  command: Envelope<Def['type'], DataOf<ReturnType<Def>>>,
+  ctx: HandlerContext,
+) => Awaitable<Def extends CommandDefinition<string, any, infer R> ? R : never>;
+
+export type QueryHandler<Def extends QueryDefinition> = (
+  query: Envelope<Def['type'], DataOf<ReturnType<Def>>>,
+  ctx: HandlerContext,
+) => Awaitable<Def extends QueryDefinition<string, any, infer R> ? R : never>;
+
+export type EventHandler<Def extends EventDefinition> = (
+  event: Envelope<Def['type'], DataOf<ReturnType<Def>>>,
+  ctx: HandlerContext,
+) => Awaitable<void>;
+
+/**
+ * Registers a handler for a command, query or event definition.
+ * @example
+ * const placeOrder = handle(PlaceOrder, async (command, ctx) => {
+ *   await ctx.store.events.appendToStream(`order-${id}`, [OrderPlaced({ ...command.data, id })]);
+ *   return { orderId: id };
+ * });
+ * const app = whizbang({ store, handlers: [placeOrder] });
+ */
+export function handle<Def extends CommandDefinition>(definition: Def, handler: CommandHandler<Def>, options?: HandlerOptions): HandlerRegistration;
+export function handle<Def extends QueryDefinition>(definition: Def, handler: QueryHandler<Def>, options?: HandlerOptions): HandlerRegistration;
+export function handle<Def extends EventDefinition>(definition: Def, handler: EventHandler<Def>, options?: HandlerOptions): HandlerRegistration;
+export function handle(
+  definition: MessageDefinition,
+  handler: (message: any, ctx: HandlerContext) => unknown,
+  options: HandlerOptions = {},
+): HandlerRegistration {
+  if (typeof definition !== 'function' || typeof definition.type !== 'string') {
+    throw new TypeError('handle() needs a definition made by defineCommand, defineQuery or defineEvent');
+  }
+  if (typeof handler !== 'function') throw new TypeError(`The handler for '${definition.type}' must be a function`);
+  return Object.freeze({
+    definition,
+    name: options.name ?? (handler.name || `${definition.type} handler`),
+    handler,
+    middleware: options.middleware ?? [],
+  });
+}
