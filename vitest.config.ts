@@ -12,7 +12,12 @@ const alias = {
 const level = (name: string, timeout: number) => ({
   extends: true as const,
   resolve: { alias },
-  test: { name, include: [`**/src/**/*.${name}.test.ts`], exclude: ['**/node_modules/**', '**/dist/**'], testTimeout: timeout },
+  test: {
+    name,
+    include: [`**/src/**/*.${name}.test.ts`],
+    exclude: ['**/node_modules/**', '**/dist/**'],
+    testTimeout: timeout,
+  },
 });
 
 export default defineConfig({

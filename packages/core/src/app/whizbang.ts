@@ -73,7 +73,7 @@ export class WhizbangApp extends Mediator implements AsyncDisposable {
   async #stopStarted(): Promise<void> {
     this.#abort?.abort(new StateError('The app is stopping'));
     const errors: unknown[] = [];
-    for (const service of this.#started.reverse()) {
+    for (const service of this.#started.toReversed()) {
       await service.stop().catch((error: unknown) => errors.push(error));
     }
     this.#started = [];

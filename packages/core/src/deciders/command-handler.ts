@@ -54,9 +54,15 @@ function sessionOf(session: Session): StoreSession {
 }
 
 /** The tenant and metadata that a handler context implies for the events it appends. */
-function contextOf(session: Session, options: HandleCommandOptions): { tenantId?: string; metadata?: AppendMetadata } {
+function contextOf(
+  session: Session,
+  options: HandleCommandOptions,
+): { tenantId?: string; metadata?: AppendMetadata } {
   if (!isHandlerContext(session)) {
-    return { ...(options.tenantId !== undefined && { tenantId: options.tenantId }), ...(options.metadata && { metadata: options.metadata }) };
+    return {
+      ...(options.tenantId !== undefined && { tenantId: options.tenantId }),
+      ...(options.metadata && { metadata: options.metadata }),
+    };
   }
   const tenantId = options.tenantId ?? session.tenantId;
   const metadata: AppendMetadata = {
@@ -135,14 +141,28 @@ export async function handleCommand<C extends Command, E extends Event, S>(
         ...(metadata && { metadata }),
       });
       const policy = options.snapshot;
-      if (policy && Math.floor(result.nextExpectedVersion / policy.every) > Math.floor(loaded.version / policy.every)) {
+      if (
+        policy &&
+        Math.floor(result.nextExpectedVersion / policy.every) > Math.floor(loaded.version / policy.every)
+      ) {
         // A snapshot is a cache: the events are already committed, so failing to save one must
         // not fail the command; the next load folds from the stream and saves it again.
         await store.snapshots
-          .save({ stream, version: result.nextExpectedVersion, schemaVersion: policy.schemaVersion, state, ...tenant })
+          .save({
+            stream,
+            version: result.nextExpectedVersion,
+            schemaVersion: policy.schemaVersion,
+            state,
+            ...tenant,
+          })
           .catch(() => undefined);
       }
-      return { state, newEvents, nextExpectedVersion: result.nextExpectedVersion, createdStream: result.createdStream };
+      return {
+        state,
+        newEvents,
+        nextExpectedVersion: result.nextExpectedVersion,
+        createdStream: result.createdStream,
+      };
     },
     options.retry,
     signal,

@@ -105,17 +105,11 @@ export class PublishError extends WhizbangError {
 /** A middleware called `next()` more than once. */
 export class MiddlewareError extends WhizbangError {
   readonly code = 'WHIZBANG_MIDDLEWARE' as const;
-  constructor(message: string) {
-    super(message);
-  }
 }
 
 /** The store or app was used after `close()`/`stop()`, or before it was ready. */
 export class StateError extends WhizbangError {
   readonly code = 'WHIZBANG_STATE' as const;
-  constructor(message: string) {
-    super(message);
-  }
 }
 
 /** Checkpoint compare-and-set lost: someone else moved the checkpoint. */

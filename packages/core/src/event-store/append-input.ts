@@ -10,11 +10,18 @@ export const DEFAULT_MAX_EVENT_SIZE = 1024 * 1024;
 const MAX_STREAM_NAME = 250;
 const MAX_TYPE_NAME = 200;
 // Control characters make names unprintable in logs and break LIKE-prefix filters.
+// oxlint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
-export function checkStreamName(stream: unknown, issues: ValidationIssue[], path: (string | number)[] = ['stream']): void {
-  if (typeof stream !== 'string' || stream.length === 0) issues.push({ message: 'must be a non-empty string', path });
-  else if (stream.length > MAX_STREAM_NAME) issues.push({ message: `must be at most ${MAX_STREAM_NAME} characters`, path });
+export function checkStreamName(
+  stream: unknown,
+  issues: ValidationIssue[],
+  path: (string | number)[] = ['stream'],
+): void {
+  if (typeof stream !== 'string' || stream.length === 0)
+    issues.push({ message: 'must be a non-empty string', path });
+  else if (stream.length > MAX_STREAM_NAME)
+    issues.push({ message: `must be at most ${MAX_STREAM_NAME} characters`, path });
   else if (CONTROL.test(stream)) issues.push({ message: 'must not contain control characters', path });
 }
 
@@ -25,11 +32,15 @@ export function assertStreamName(stream: unknown, subject: string): asserts stre
   if (issues.length > 0) throw new ValidationError(issues, subject);
 }
 
-export function checkExpectedVersion(value: unknown, issues: ValidationIssue[], path: (string | number)[]): void {
+export function checkExpectedVersion(
+  value: unknown,
+  issues: ValidationIssue[],
+  path: (string | number)[],
+): void {
   if (value === undefined || value === 'any' || value === 'no_stream' || value === 'stream_exists') return;
   if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return;
   issues.push({
-    message: `must be a non-negative integer, 'no_stream', 'stream_exists' or 'any' (got ${typeof value === 'string' ? `'${value}'` : String(value)})`,
+    message: `must be a non-negative integer, 'no_stream', 'stream_exists' or 'any' (got ${typeof value === 'string' ? `'${value}'` : (JSON.stringify(value) ?? typeof value)})`,
     path,
   });
 }
@@ -62,7 +73,12 @@ function strictReplacer(this: unknown, key: string, value: unknown): unknown {
  * (functions, symbols, bigints, NaN, Infinity, Maps, Sets, cycles) and payloads over `maxSize`.
  * Drivers store the returned text.
  */
-export function encodeJson(value: unknown, path: (string | number)[], issues: ValidationIssue[], maxSize: number): string | undefined {
+export function encodeJson(
+  value: unknown,
+  path: (string | number)[],
+  issues: ValidationIssue[],
+  maxSize: number,
+): string | undefined {
   let text: string | undefined;
   try {
     text = JSON.stringify(value, strictReplacer);
@@ -114,10 +130,16 @@ export function checkEvents(
     }
     const { type, data, id, headers } = event as Record<string, unknown>;
     if (typeof type !== 'string' || type.length === 0 || type.length > MAX_TYPE_NAME || CONTROL.test(type)) {
-      issues.push({ message: `type must be a non-empty string of at most ${MAX_TYPE_NAME} printable characters`, path: [...at, 'type'] });
+      issues.push({
+        message: `type must be a non-empty string of at most ${MAX_TYPE_NAME} printable characters`,
+        path: [...at, 'type'],
+      });
     }
     if (id !== undefined && (typeof id !== 'string' || id.length === 0 || id.length > 100)) {
-      issues.push({ message: 'id must be a non-empty string of at most 100 characters', path: [...at, 'id'] });
+      issues.push({
+        message: 'id must be a non-empty string of at most 100 characters',
+        path: [...at, 'id'],
+      });
     }
     if (headers !== undefined) encodeJson(headers, [...at, 'headers'], issues, maxSize);
     const dataJson = encodeJson(data === undefined ? {} : data, [...at, 'data'], issues, maxSize);
@@ -149,13 +171,17 @@ export function checkAppend(
 export function checkMultiAppend(appends: unknown, maxSize?: number): CheckedEvent[][] {
   const issues: ValidationIssue[] = [];
   if (!Array.isArray(appends) || appends.length === 0) {
-    throw new ValidationError([{ message: 'must be a non-empty array of stream appends', path: ['appends'] }], 'appendToStreams');
+    throw new ValidationError(
+      [{ message: 'must be a non-empty array of stream appends', path: ['appends'] }],
+      'appendToStreams',
+    );
   }
   const seen = new Set<string>();
   const checked = (appends as StreamAppend[]).map((part, i) => {
     checkStreamName(part?.stream, issues, [i, 'stream']);
     if (typeof part?.stream === 'string') {
-      if (seen.has(part.stream)) issues.push({ message: `stream '${part.stream}' appears more than once`, path: [i, 'stream'] });
+      if (seen.has(part.stream))
+        issues.push({ message: `stream '${part.stream}' appears more than once`, path: [i, 'stream'] });
       seen.add(part.stream);
     }
     checkExpectedVersion(part?.expectedVersion, issues, [i, 'expectedVersion']);

@@ -39,7 +39,8 @@ export class EventTypeRegistry {
           return data === event.data ? event : { ...event, data };
         } catch (error) {
           if (!(error instanceof ValidationError)) throw error;
-          for (const issue of error.issues) issues.push({ ...issue, path: [index, event.type, ...(issue.path ?? [])] });
+          for (const issue of error.issues)
+            issues.push({ ...issue, path: [index, event.type, ...(issue.path ?? [])] });
           return event;
         }
       }),

@@ -150,10 +150,16 @@ export interface EventStore {
    * Appends to several streams in one transaction: all are written, or none is.
    * Each stream's expected version is checked.
    */
-  appendToStreams(appends: readonly StreamAppend[], options?: Omit<AppendOptions, 'expectedVersion'>): Promise<AppendResult[]>;
+  appendToStreams(
+    appends: readonly StreamAppend[],
+    options?: Omit<AppendOptions, 'expectedVersion'>,
+  ): Promise<AppendResult[]>;
 
   /** Reads one stream. A stream that does not exist reads as version 0 with no events. */
-  readStream<E extends Message = Message>(stream: string, options?: ReadStreamOptions): Promise<StreamSlice<E>>;
+  readStream<E extends Message = Message>(
+    stream: string,
+    options?: ReadStreamOptions,
+  ): Promise<StreamSlice<E>>;
 
   /**
    * Reads the global log in order, after `options.after`, up to the head as of the call;
@@ -170,7 +176,11 @@ export interface EventStore {
   getStreamInfo(stream: string, options?: { readonly tenantId?: string }): Promise<StreamInfo>;
 
   /** Replaces a stream's user metadata. The stream must exist. */
-  setStreamMetadata(stream: string, metadata: Readonly<Record<string, unknown>>, options?: StreamOptions): Promise<void>;
+  setStreamMetadata(
+    stream: string,
+    metadata: Readonly<Record<string, unknown>>,
+    options?: StreamOptions,
+  ): Promise<void>;
 
   /** Soft-deletes (tombstones) a stream: it can no longer be read or appended to. */
   deleteStream(stream: string, options?: StreamOptions): Promise<void>;

@@ -24,7 +24,8 @@ export function defineUpcaster<In, Out>(
   upcast: (data: In) => Out,
 ): Upcaster {
   const type = typeof definition === 'string' ? definition : definition.type;
-  if (!Number.isInteger(fromVersion) || fromVersion < 1) throw new TypeError(`fromVersion for '${type}' must be a positive integer`);
+  if (!Number.isInteger(fromVersion) || fromVersion < 1)
+    throw new TypeError(`fromVersion for '${type}' must be a positive integer`);
   return Object.freeze({ type, fromVersion, upcast: upcast as Upcaster['upcast'] });
 }
 
@@ -36,7 +37,8 @@ export class UpcasterChain {
     for (const u of upcasters) {
       let byVersion = this.#steps.get(u.type);
       if (!byVersion) this.#steps.set(u.type, (byVersion = new Map()));
-      if (byVersion.has(u.fromVersion)) throw new TypeError(`Two upcasters for '${u.type}' from version ${u.fromVersion}`);
+      if (byVersion.has(u.fromVersion))
+        throw new TypeError(`Two upcasters for '${u.type}' from version ${u.fromVersion}`);
       byVersion.set(u.fromVersion, u.upcast);
     }
   }

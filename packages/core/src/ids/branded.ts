@@ -32,7 +32,10 @@ export function defineId<B extends string>(idType: B): IdType<B> {
     idType,
     from(value: string): Brand<string, B> {
       if (typeof value !== 'string' || value.length === 0 || value.length > 200) {
-        throw new ValidationError([{ message: 'must be a non-empty string of at most 200 characters' }], idType);
+        throw new ValidationError(
+          [{ message: 'must be a non-empty string of at most 200 characters' }],
+          idType,
+        );
       }
       return value as Brand<string, B>;
     },

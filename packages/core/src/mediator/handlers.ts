@@ -2,7 +2,12 @@
  * Handler registrations: `handle(PlaceOrder, (command, ctx) => ...)` ties a handler function to
  * a message definition, with optional per-handler middleware.
  */
-import type { CommandDefinition, EventDefinition, MessageDefinition, QueryDefinition } from '../messages/define.js';
+import type {
+  CommandDefinition,
+  EventDefinition,
+  MessageDefinition,
+  QueryDefinition,
+} from '../messages/define.js';
 import type { Envelope } from '../messages/envelope.js';
 import type { HandlerContext } from './handler-context.js';
 import type { Middleware } from './middleware.js';
@@ -50,9 +55,21 @@ export type EventHandler<Def extends EventDefinition> = (
  * });
  * const app = whizbang({ store, handlers: [placeOrder] });
  */
-export function handle<Def extends CommandDefinition>(definition: Def, handler: CommandHandler<Def>, options?: HandlerOptions): HandlerRegistration;
-export function handle<Def extends QueryDefinition>(definition: Def, handler: QueryHandler<Def>, options?: HandlerOptions): HandlerRegistration;
-export function handle<Def extends EventDefinition>(definition: Def, handler: EventHandler<Def>, options?: HandlerOptions): HandlerRegistration;
+export function handle<Def extends CommandDefinition>(
+  definition: Def,
+  handler: CommandHandler<Def>,
+  options?: HandlerOptions,
+): HandlerRegistration;
+export function handle<Def extends QueryDefinition>(
+  definition: Def,
+  handler: QueryHandler<Def>,
+  options?: HandlerOptions,
+): HandlerRegistration;
+export function handle<Def extends EventDefinition>(
+  definition: Def,
+  handler: EventHandler<Def>,
+  options?: HandlerOptions,
+): HandlerRegistration;
 export function handle(
   definition: MessageDefinition,
   handler: (message: any, ctx: HandlerContext) => unknown,
@@ -61,7 +78,8 @@ export function handle(
   if (typeof definition !== 'function' || typeof definition.type !== 'string') {
     throw new TypeError('handle() needs a definition made by defineCommand, defineQuery or defineEvent');
   }
-  if (typeof handler !== 'function') throw new TypeError(`The handler for '${definition.type}' must be a function`);
+  if (typeof handler !== 'function')
+    throw new TypeError(`The handler for '${definition.type}' must be a function`);
   return Object.freeze({
     definition,
     name: options.name ?? (handler.name || `${definition.type} handler`),

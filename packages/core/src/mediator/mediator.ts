@@ -6,7 +6,15 @@ import { runWithContext } from '../context/ambient-context.js';
 import type { DispatchOptions } from '../context/execution-context.js';
 import { DuplicateHandlerError, HandlerNotFoundError, PublishError } from '../errors/catalog.js';
 import { uuidv7 } from '../ids/uuidv7.js';
-import type { Command, Event, Message, MessageDefinition, MessageKind, Query, ResultOf } from '../messages/define.js';
+import type {
+  Command,
+  Event,
+  Message,
+  MessageDefinition,
+  MessageKind,
+  Query,
+  ResultOf,
+} from '../messages/define.js';
 import type { Envelope, MessageMetadata } from '../messages/envelope.js';
 import { validateWith } from '../messages/validate.js';
 import type { StoreSession } from '../store/ports.js';
@@ -71,7 +79,11 @@ export class Mediator implements Dispatcher {
     const { kind, type } = definition;
     const known = this.#kinds.get(type);
     if (known && known !== kind) {
-      throw new DuplicateHandlerError(type, kind, `'${type}' is already registered as a ${known}; a type name has one kind`);
+      throw new DuplicateHandlerError(
+        type,
+        kind,
+        `'${type}' is already registered as a ${known}; a type name has one kind`,
+      );
     }
     this.#kinds.set(type, kind);
     let invoke = compose([...this.#global, ...registration.middleware], terminalFor(registration));
@@ -119,11 +131,27 @@ export class Mediator implements Dispatcher {
   /** Used by `ctx.send/query/publish`: the child inherits the parent's context. */
   dispatch(kind: MessageKind, message: Command | Query | Event, parent: HandlerContext): Promise<unknown> {
     const meta = parent.message.metadata;
-    return this.#route(kind, message, meta.correlationId, parent.message.id, meta, parent.store, parent.signal);
+    return this.#route(
+      kind,
+      message,
+      meta.correlationId,
+      parent.message.id,
+      meta,
+      parent.store,
+      parent.signal,
+    );
   }
 
   #dispatchRoot(kind: MessageKind, message: Message, options: DispatchOptions): Promise<unknown> {
-    return this.#route(kind, message, options.correlationId, options.causationId, options, this.#store, options.signal);
+    return this.#route(
+      kind,
+      message,
+      options.correlationId,
+      options.causationId,
+      options,
+      this.#store,
+      options.signal,
+    );
   }
 
   #route(
@@ -136,7 +164,9 @@ export class Mediator implements Dispatcher {
     signal: AbortSignal | undefined,
   ): Promise<unknown> {
     if (message === null || typeof message !== 'object' || typeof message.type !== 'string') {
-      return Promise.reject(new TypeError(`${kind} must be a message object with a type, as built by its definition`));
+      return Promise.reject(
+        new TypeError(`${kind} must be a message object with a type, as built by its definition`),
+      );
     }
     let definition: MessageDefinition | undefined;
     let route: Route | undefined;
@@ -160,9 +190,10 @@ export class Mediator implements Dispatcher {
         traceparent: from.traceparent,
         tracestate: from.tracestate,
         timestamp: Date.now(),
-        schemaVersion: kind === 'event' ? (definition as { schemaVersion?: number }).schemaVersion : undefined,
+        schemaVersion:
+          kind === 'event' ? (definition as { schemaVersion?: number }).schemaVersion : undefined,
         headers: message.headers,
-      } as MessageMetadata;
+      };
       const envelope: Envelope = { id, type: message.type, data, metadata };
       if (route !== undefined) return route.invoke(new DispatchContext(kind, envelope, store, signal, this));
       return this.#publishTo(eventRoute!, envelope, store, signal);
@@ -177,7 +208,12 @@ export class Mediator implements Dispatcher {
     }
   }
 
-  async #publishTo(route: EventRoute, envelope: Envelope, store: StoreSession, signal: AbortSignal | undefined): Promise<void> {
+  async #publishTo(
+    route: EventRoute,
+    envelope: Envelope,
+    store: StoreSession,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
     let failures: { handler: string; error: unknown }[] | undefined;
     for (const handler of route.handlers) {
       try {

@@ -23,7 +23,12 @@ export function compose(middleware: readonly Middleware[], terminal: Terminal): 
   return (ctx) => {
     let reached = -1;
     const dispatch = (i: number): Promise<unknown> => {
-      if (i <= reached) return Promise.reject(new MiddlewareError(`next() called more than once in middleware #${i - 1} for '${ctx.message.type}'`));
+      if (i <= reached)
+        return Promise.reject(
+          new MiddlewareError(
+            `next() called more than once in middleware #${i - 1} for '${ctx.message.type}'`,
+          ),
+        );
       reached = i;
       if (i === last) return terminal(ctx);
       try {

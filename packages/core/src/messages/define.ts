@@ -80,17 +80,27 @@ interface BaseDefinition<K extends MessageKind, T extends string, D> {
 }
 
 /** A command definition: `PlaceOrder(data)` builds the command. */
-export interface CommandDefinition<T extends string = string, D = any, R = any, P = D>
-  extends BaseDefinition<'command', T, D> {
+export interface CommandDefinition<T extends string = string, D = any, R = any, P = D> extends BaseDefinition<
+  'command',
+  T,
+  D
+> {
   (data: D, options?: MessageOptions): Command<T, P, R>;
 }
 /** A query definition: `GetOrder(data)` builds the query. */
-export interface QueryDefinition<T extends string = string, D = any, R = any, P = D>
-  extends BaseDefinition<'query', T, D> {
+export interface QueryDefinition<T extends string = string, D = any, R = any, P = D> extends BaseDefinition<
+  'query',
+  T,
+  D
+> {
   (data: D, options?: MessageOptions): Query<T, P, R>;
 }
 /** An event definition: `OrderPlaced(data)` builds the event. */
-export interface EventDefinition<T extends string = string, D = any, P = D> extends BaseDefinition<'event', T, D> {
+export interface EventDefinition<T extends string = string, D = any, P = D> extends BaseDefinition<
+  'event',
+  T,
+  D
+> {
   (data: D, options?: MessageOptions): Event<T, P>;
   /** The current schema version of this event type; older stored versions are upcast on read. */
   readonly schemaVersion: number;
@@ -108,22 +118,24 @@ export type MessageOf<Def> = Def extends (...args: never[]) => infer M ? M : nev
 
 function define<K extends MessageKind>(
   kind: K,
-  type: string,
+  name: string,
   options: DefinitionOptions & { schemaVersion?: number },
 ): MessageDefinition {
-  if (typeof type !== 'string' || type.length === 0) throw new TypeError('A message type needs a non-empty name');
+  if (typeof name !== 'string' || name.length === 0)
+    throw new TypeError('A message type needs a non-empty name');
   const factory = (data: unknown, messageOptions?: MessageOptions): Message => {
-    if (messageOptions === undefined) return { type, data };
-    return { type, data, ...messageOptions };
+    if (messageOptions === undefined) return { type: name, data };
+    return { type: name, data, ...messageOptions };
   };
-  const props: Record<string, unknown> = { kind, type, schema: options.schema };
+  const props: Record<string, unknown> = { kind, type: name, schema: options.schema };
   if (kind === 'event') {
     const version = options.schemaVersion ?? 1;
-    if (!Number.isInteger(version) || version < 1) throw new TypeError(`schemaVersion of '${type}' must be a positive integer`);
+    if (!Number.isInteger(version) || version < 1)
+      throw new TypeError(`schemaVersion of '${name}' must be a positive integer`);
     props['schemaVersion'] = version;
   }
   // `name` is read-only on functions, so define it rather than assign.
-  Object.defineProperty(factory, 'name', { value: type });
+  Object.defineProperty(factory, 'name', { value: name });
   return Object.freeze(Object.assign(factory, props)) as unknown as MessageDefinition;
 }
 
@@ -139,8 +151,8 @@ function define<K extends MessageKind>(
 export function defineCommand<
   const T extends string,
   const O extends DefinitionOptions & { readonly result?: TypeHint<unknown> } = {},
->(type: T, options?: O): CommandDefinition<T, DataFrom<O>, ResultFrom<O>, ParsedFrom<O, DataFrom<O>>> {
-  return define('command', type, options ?? {}) as never;
+>(name: T, options?: O): CommandDefinition<T, DataFrom<O>, ResultFrom<O>, ParsedFrom<O, DataFrom<O>>> {
+  return define('command', name, options ?? {}) as never;
 }
 
 /**
@@ -152,8 +164,8 @@ export function defineCommand<
 export function defineQuery<
   const T extends string,
   const O extends DefinitionOptions & { readonly result?: TypeHint<unknown> } = {},
->(type: T, options?: O): QueryDefinition<T, DataFrom<O>, ResultFrom<O>, ParsedFrom<O, DataFrom<O>>> {
-  return define('query', type, options ?? {}) as never;
+>(name: T, options?: O): QueryDefinition<T, DataFrom<O>, ResultFrom<O>, ParsedFrom<O, DataFrom<O>>> {
+  return define('query', name, options ?? {}) as never;
 }
 
 /**
@@ -166,6 +178,6 @@ export function defineQuery<
 export function defineEvent<
   const T extends string,
   const O extends DefinitionOptions & { readonly schemaVersion?: number } = {},
->(type: T, options?: O): EventDefinition<T, DataFrom<O>, ParsedFrom<O, DataFrom<O>>> {
-  return define('event', type, options ?? {}) as never;
+>(name: T, options?: O): EventDefinition<T, DataFrom<O>, ParsedFrom<O, DataFrom<O>>> {
+  return define('event', name, options ?? {}) as never;
 }

@@ -24,7 +24,11 @@ function settle<T>(result: StandardSchemaV1.Result<T>, subject: string): T {
  * @example
  * const data = await validateWith(PlaceOrderSchema, input, 'PlaceOrder');
  */
-export function validateWith<T>(schema: StandardSchemaV1<unknown, T>, value: unknown, subject: string): T | Promise<T> {
+export function validateWith<T>(
+  schema: StandardSchemaV1<unknown, T>,
+  value: unknown,
+  subject: string,
+): T | Promise<T> {
   const result = schema['~standard'].validate(value);
   if (result instanceof Promise) return result.then((r) => settle(r, subject));
   return settle(result, subject);

@@ -20,9 +20,14 @@ export interface Snapshot<S = unknown> {
 
 export interface SnapshotStore {
   /** The latest snapshot of a stream, if any. */
-  load<S = unknown>(stream: string, options?: { readonly tenantId?: string }): Promise<Snapshot<S> | undefined>;
+  load<S = unknown>(
+    stream: string,
+    options?: { readonly tenantId?: string },
+  ): Promise<Snapshot<S> | undefined>;
   /** Saves (replaces) the stream's snapshot. */
-  save<S>(snapshot: Omit<Snapshot<S>, 'createdAt' | 'tenantId'> & { readonly tenantId?: string }): Promise<void>;
+  save<S>(
+    snapshot: Omit<Snapshot<S>, 'createdAt' | 'tenantId'> & { readonly tenantId?: string },
+  ): Promise<void>;
   delete(stream: string, options?: { readonly tenantId?: string }): Promise<void>;
 }
 
@@ -58,7 +63,11 @@ export interface DocumentWriteOptions {
 
 /** Read models: JSON documents in named collections. */
 export interface DocumentStore {
-  get<T = unknown>(collection: string, id: string, options?: { readonly tenantId?: string }): Promise<StoredDocument<T> | undefined>;
+  get<T = unknown>(
+    collection: string,
+    id: string,
+    options?: { readonly tenantId?: string },
+  ): Promise<StoredDocument<T> | undefined>;
   /** Inserts or replaces; returns the new version. */
   put<T>(collection: string, id: string, data: T, options?: DocumentWriteOptions): Promise<number>;
   /** Returns whether a document was deleted. */
