@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Packaging test: packs every publishable package, lints the tarballs with publint and
+# are-the-types-wrong, then installs them into a plain ESM project outside the workspace and
+# imports every public entry. Catches broken exports maps, missing files and undeclared deps.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+packages=(core testing)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+npm run build --silent
+tarballs=()
+for p in "${packages[@]}"; do
+  tarball=$(cd "packages/$p" && npm pack --silent --pack-destination "$work" | tail -1)
+  tarballs+=("$work/$tarball")
+  echo "== $p: publint"
+  npx --no-install publint run "$work/$tarball" --strict
+  echo "== $p: are-the-types-wrong (ESM only)"
+  npx --no-install attw "$work/$tarball" --profile esm-only --format ascii
+done
+
+echo "== install tarballs into a plain ESM project"
+mkdir -p "$work/consumer"
+cd "$work/consumer"
+cat >package.json <<JSON
+{ "name": "consumer", "private": true, "type": "module" }
+JSON
+npm install --silent --no-audit --no-fund "${tarballs[@]}" vitest@5 >/dev/null
+cat >check.mjs <<'JS'
+const core = await import('@whizbang/core');
+const testing = await import('@whizbang/testing');
+const conformance = await import('@whizbang/testing/conformance');
+const need = (mod, names, from) => {
+  for (const name of names) if (!(name in mod)) throw new Error(`${from} does not export ${name}`);
+};
+need(core, ['whizbang', 'defineCommand', 'defineEvent', 'defineQuery', 'handle', 'memoryStore', 'handleCommand', 'ConcurrencyError', 'isConcurrencyError', 'uuidv7'], '@whizbang/core');
+need(testing, ['DeciderSpec'], '@whizbang/testing');
+need(conformance, ['storeConformance', 'eventStoreConformance'], '@whizbang/testing/conformance');
+const store = core.memoryStore();
+await store.events.appendToStream('s-1', [{ type: 'Happened', data: {} }]);
+if ((await store.events.readStream('s-1')).version !== 1) throw new Error('installed core does not work');
+console.log('installed packages import and run');
+JS
+"$root/node_modules/.bin/node" check.mjs
