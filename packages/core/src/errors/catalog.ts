@@ -54,6 +54,17 @@ export class StreamDeletedError extends WhizbangError {
   }
 }
 
+/** The stream does not exist, for an operation that needs it to. */
+export class StreamNotFoundError extends WhizbangError {
+  readonly code = 'WHIZBANG_STREAM_NOT_FOUND' as const;
+  constructor(
+    readonly stream: string,
+    readonly tenantId?: string,
+  ) {
+    super(`Stream '${stream}' does not exist`);
+  }
+}
+
 /** The stream was archived; it can be read but not appended to. */
 export class StreamArchivedError extends WhizbangError {
   readonly code = 'WHIZBANG_STREAM_ARCHIVED' as const;
@@ -140,6 +151,7 @@ export class DocumentConflictError extends WhizbangError {
 export const isConcurrencyError = errorGuard<ConcurrencyError>('WHIZBANG_CONCURRENCY');
 export const isValidationError = errorGuard<ValidationError>('WHIZBANG_VALIDATION');
 export const isStreamDeletedError = errorGuard<StreamDeletedError>('WHIZBANG_STREAM_DELETED');
+export const isStreamNotFoundError = errorGuard<StreamNotFoundError>('WHIZBANG_STREAM_NOT_FOUND');
 export const isStreamArchivedError = errorGuard<StreamArchivedError>('WHIZBANG_STREAM_ARCHIVED');
 export const isHandlerNotFoundError = errorGuard<HandlerNotFoundError>('WHIZBANG_HANDLER_NOT_FOUND');
 export const isDuplicateHandlerError = errorGuard<DuplicateHandlerError>('WHIZBANG_DUPLICATE_HANDLER');

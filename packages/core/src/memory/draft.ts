@@ -1,0 +1,164 @@
+/**
+ * A transaction's staged changes over the committed state. Reads through a draft see the
+ * committed state plus the draft's own writes; nobody else sees them until `commit()`.
+ * A draft with no changes is the read view of the committed state.
+ */
+import type {
+  CheckpointRecord,
+  DocumentRecord,
+  MemoryState,
+  SnapshotRecord,
+  StoredEvent,
+  StreamRecord,
+} from './state.js';
+
+/** A stream as a draft sees it. */
+export interface StreamView {
+  readonly record: StreamRecord | undefined;
+  /** Events appended in this draft, after the record's. */
+  readonly added: readonly StoredEvent[];
+  readonly version: number;
+  readonly deleted: boolean;
+  readonly archived: boolean;
+  readonly metadataJson: string;
+}
+
+interface StagedStream {
+  tenantId: string;
+  stream: string;
+  added: StoredEvent[];
+  deleted?: boolean;
+  archived?: boolean;
+  metadataJson?: string;
+}
+
+export class Draft {
+  readonly #streams = new Map<string, StagedStream>();
+  /** Appended events in position order. */
+  readonly appended: StoredEvent[] = [];
+  readonly #documents = new Map<string, Map<string, DocumentRecord | null>>();
+  readonly #checkpoints = new Map<string, CheckpointRecord | null>();
+  readonly #snapshots = new Map<string, SnapshotRecord | null>();
+
+  constructor(readonly state: MemoryState) {}
+
+  /** The position the next appended event gets. Safe because only one draft writes at a time. */
+  get nextPosition(): bigint {
+    return BigInt(this.state.log.length + this.appended.length + 1);
+  }
+
+  stream(key: string): StreamView {
+    const record = this.state.streams.get(key);
+    const staged = this.#streams.get(key);
+    const added = staged?.added ?? [];
+    return {
+      record,
+      added,
+      version: (record?.events.length ?? 0) + added.length,
+      deleted: staged?.deleted ?? record?.deleted ?? false,
+      archived: staged?.archived ?? record?.archived ?? false,
+      metadataJson: staged?.metadataJson ?? record?.metadataJson ?? '{}',
+    };
+  }
+
+  #staged(key: string, tenantId: string, stream: string): StagedStream {
+    let staged = this.#streams.get(key);
+    if (!staged) this.#streams.set(key, (staged = { tenantId, stream, added: [] }));
+    return staged;
+  }
+
+  append(key: string, tenantId: string, stream: string, events: readonly StoredEvent[]): void {
+    this.#staged(key, tenantId, stream).added.push(...events);
+    this.appended.push(...events);
+  }
+
+  setStreamFlags(
+    key: string,
+    tenantId: string,
+    stream: string,
+    flags: { deleted?: boolean; archived?: boolean; metadataJson?: string },
+  ): void {
+    Object.assign(this.#staged(key, tenantId, stream), flags);
+  }
+
+  document(collectionKey: string, id: string): DocumentRecord | undefined {
+    const staged = this.#documents.get(collectionKey)?.get(id);
+    if (staged !== undefined) return staged ?? undefined;
+    return this.state.documents.get(collectionKey)?.get(id);
+  }
+
+  /** Committed and staged documents of a collection, staged winning; deleted ones left out. */
+  documents(collectionKey: string): Map<string, DocumentRecord> {
+    const merged = new Map(this.state.documents.get(collectionKey));
+    for (const [id, record] of this.#documents.get(collectionKey) ?? []) {
+      if (record) merged.set(id, record);
+      else merged.delete(id);
+    }
+    return merged;
+  }
+
+  putDocument(collectionKey: string, id: string, record: DocumentRecord | null): void {
+    let staged = this.#documents.get(collectionKey);
+    if (!staged) this.#documents.set(collectionKey, (staged = new Map()));
+    staged.set(id, record);
+  }
+
+  checkpoint(name: string): CheckpointRecord | undefined {
+    const staged = this.#checkpoints.get(name);
+    return staged !== undefined ? (staged ?? undefined) : this.state.checkpoints.get(name);
+  }
+
+  putCheckpoint(name: string, record: CheckpointRecord | null): void {
+    this.#checkpoints.set(name, record);
+  }
+
+  snapshot(key: string): SnapshotRecord | undefined {
+    const staged = this.#snapshots.get(key);
+    return staged !== undefined ? (staged ?? undefined) : this.state.snapshots.get(key);
+  }
+
+  putSnapshot(key: string, record: SnapshotRecord | null): void {
+    this.#snapshots.set(key, record);
+  }
+
+  /** Applies every staged change to the committed state, then wakes subscribers. */
+  commit(): void {
+    const { state } = this;
+    for (const [key, staged] of this.#streams) {
+      let record = state.streams.get(key);
+      if (!record) {
+        record = {
+          tenantId: staged.tenantId,
+          stream: staged.stream,
+          events: [],
+          deleted: false,
+          archived: false,
+          metadataJson: '{}',
+        };
+        state.streams.set(key, record);
+      }
+      for (const event of staged.added) record.events.push(event);
+      if (staged.deleted !== undefined) record.deleted = staged.deleted;
+      if (staged.archived !== undefined) record.archived = staged.archived;
+      if (staged.metadataJson !== undefined) record.metadataJson = staged.metadataJson;
+    }
+    for (const event of this.appended) state.log.push(event);
+    for (const [collectionKey, staged] of this.#documents) {
+      let collection = state.documents.get(collectionKey);
+      if (!collection) state.documents.set(collectionKey, (collection = new Map()));
+      for (const [id, record] of staged) {
+        if (record) collection.set(id, record);
+        else collection.delete(id);
+      }
+    }
+    for (const [name, record] of this.#checkpoints) {
+      if (record) state.checkpoints.set(name, record);
+      else state.checkpoints.delete(name);
+    }
+    for (const [key, record] of this.#snapshots) {
+      if (record) state.snapshots.set(key, record);
+      else state.snapshots.delete(key);
+    }
+    if (this.appended.length > 0) state.notifyAppend();
+  }
+}

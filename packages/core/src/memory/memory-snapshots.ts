@@ -1,0 +1,65 @@
+/** Aggregate snapshots in memory, one per stream and tenant. */
+import { ValidationError } from '../errors/catalog.js';
+import { assertStreamName } from '../event-store/append-input.js';
+import { tenantOf } from '../event-store/read-input.js';
+import type { Snapshot, SnapshotStore } from '../store/ports.js';
+import type { Access } from './access.js';
+import { scopedKey } from './state.js';
+
+export class MemorySnapshots implements SnapshotStore {
+  constructor(readonly access: Access) {}
+
+  async load<S = unknown>(
+    stream: string,
+    options: { readonly tenantId?: string } = {},
+  ): Promise<Snapshot<S> | undefined> {
+    assertStreamName(stream, 'snapshots.load');
+    const tenantId = tenantOf(options.tenantId, 'snapshots.load');
+    const record = this.access.read().snapshot(scopedKey(tenantId, stream));
+    return (
+      record && {
+        stream,
+        tenantId,
+        version: record.version,
+        schemaVersion: record.schemaVersion,
+        state: JSON.parse(record.stateJson) as S,
+        createdAt: new Date(record.createdAt),
+      }
+    );
+  }
+
+  async save<S>(
+    snapshot: Omit<Snapshot<S>, 'createdAt' | 'tenantId'> & { readonly tenantId?: string },
+  ): Promise<void> {
+    assertStreamName(snapshot.stream, 'snapshots.save');
+    const tenantId = tenantOf(snapshot.tenantId, 'snapshots.save');
+    for (const field of ['version', 'schemaVersion'] as const) {
+      const value = snapshot[field];
+      if (!Number.isSafeInteger(value) || value < 1)
+        throw new ValidationError(
+          [{ message: 'must be an integer of at least 1', path: [field] }],
+          'snapshots.save',
+        );
+    }
+    const stateJson = JSON.stringify(snapshot.state);
+    if (stateJson === undefined)
+      throw new ValidationError(
+        [{ message: 'must be JSON-serialisable', path: ['state'] }],
+        'snapshots.save',
+      );
+    await this.access.write((draft) =>
+      draft.putSnapshot(scopedKey(tenantId, snapshot.stream), {
+        version: snapshot.version,
+        schemaVersion: snapshot.schemaVersion,
+        stateJson,
+        createdAt: new Date(),
+      }),
+    );
+  }
+
+  async delete(stream: string, options: { readonly tenantId?: string } = {}): Promise<void> {
+    assertStreamName(stream, 'snapshots.delete');
+    const key = scopedKey(tenantOf(options.tenantId, 'snapshots.delete'), stream);
+    await this.access.write((draft) => draft.putSnapshot(key, null));
+  }
+}

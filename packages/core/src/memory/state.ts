@@ -1,0 +1,84 @@
+/**
+ * The committed state of an in-memory store, and the mutex that makes it a one-writer
+ * database: every write runs as a transaction under the lock, so commit order equals position
+ * order and the log has no gaps, as in SQLite.
+ */
+
+/** An event as kept in memory: data stays JSON text so no caller can mutate stored state. */
+export interface StoredEvent {
+  readonly id: string;
+  readonly type: string;
+  readonly dataJson: string;
+  /** Metadata as JSON, for the same reason. */
+  readonly metadataJson: string;
+  readonly tenantId: string;
+  readonly stream: string;
+  readonly streamVersion: number;
+  readonly position: bigint;
+  readonly createdAt: Date;
+}
+
+export interface StreamRecord {
+  readonly tenantId: string;
+  readonly stream: string;
+  readonly events: StoredEvent[];
+  deleted: boolean;
+  archived: boolean;
+  metadataJson: string;
+}
+
+export interface DocumentRecord {
+  readonly version: number;
+  readonly json: string;
+}
+
+export interface CheckpointRecord {
+  readonly commit: bigint;
+  readonly position: bigint;
+  readonly updatedAt: Date;
+}
+
+export interface SnapshotRecord {
+  readonly version: number;
+  readonly schemaVersion: number;
+  readonly stateJson: string;
+  readonly createdAt: Date;
+}
+
+export class MemoryState {
+  readonly streams = new Map<string, StreamRecord>();
+  /** The global log; the event at index i has position i + 1. */
+  readonly log: StoredEvent[] = [];
+  readonly documents = new Map<string, Map<string, DocumentRecord>>();
+  readonly checkpoints = new Map<string, CheckpointRecord>();
+  readonly snapshots = new Map<string, SnapshotRecord>();
+  readonly #waiters = new Set<() => void>();
+  #tail: Promise<unknown> = Promise.resolve();
+  closed = false;
+
+  /** Runs `work` alone: writers queue in call order. */
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#tail.then(work, work);
+    this.#tail = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Resolves at the next commit that appends events. */
+  nextAppend(): { promise: Promise<void>; cancel: () => void } {
+    let wake!: () => void;
+    const promise = new Promise<void>((resolve) => (wake = resolve));
+    this.#waiters.add(wake);
+    return { promise, cancel: () => (this.#waiters.delete(wake), wake()) };
+  }
+
+  notifyAppend(): void {
+    const waiters = [...this.#waiters];
+    this.#waiters.clear();
+    for (const wake of waiters) wake();
+  }
+}
+
+/** Tenant and name joined with a separator no valid name contains. */
+export function scopedKey(tenantId: string, name: string): string {
+  return `${tenantId}\u0000${name}`;
+}
