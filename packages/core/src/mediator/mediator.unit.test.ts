@@ -50,7 +50,7 @@ describe('Mediator: send and query', () => {
     const second = handle(Add, () => 2);
     let caught: unknown;
     try {
-      new Mediator({ store, handlers: [first, second] });
+      void new Mediator({ store, handlers: [first, second] });
     } catch (error) {
       caught = error;
     }

@@ -9,7 +9,6 @@ import {
 import type { EventTypeRegistry } from '../event-store/event-types.js';
 import { compareLogPositions } from '../event-store/log-position.js';
 import {
-  DEFAULT_TENANT,
   LOG_START,
   type AppendMetadata,
   type AppendOptions,
@@ -220,7 +219,8 @@ export class MemoryEventStore implements EventStore {
     checkReadAll(options);
     const { signal } = options;
     let after: LogPosition = options.after ?? LOG_START;
-    while (!signal?.aborted) {
+    for (;;) {
+      if (signal?.aborted) return;
       const wait = this.access.read().state.nextAppend();
       try {
         for await (const event of this.readAll({ ...options, after })) {

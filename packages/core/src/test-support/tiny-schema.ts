@@ -12,7 +12,7 @@ export function objectSchema<T>(
     if (value === null || typeof value !== 'object') return { issues: [{ message: 'expected an object' }] };
     const issues: StandardSchemaV1.Issue[] = [];
     const out: Record<string, unknown> = {};
-    for (const [key, kind] of Object.entries(fields) as [string, Field][]) {
+    for (const [key, kind] of Object.entries<Field>(fields)) {
       const v = (value as Record<string, unknown>)[key];
       if (kind === 'string') {
         if (typeof v !== 'string') issues.push({ message: 'expected a string', path: [key] });
