@@ -51,18 +51,15 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
       if (state.closed) return Promise.reject(new StateError('The memory store is closed'));
       return state.exclusive(async () => {
         const draft = new Draft(state);
-        let active = true;
+        // Work the body leaves running after it returns must not count as inside it.
+        const scope = { active: true };
         try {
-          const result = await work(
-            session(
-              transactionAccess(draft, () => active),
-              settings,
-            ),
-          );
+          const tx = session(transactionAccess(draft, () => scope.active), settings);
+          const result = await state.inTransaction.run(scope, () => work(tx));
           draft.commit();
           return result;
         } finally {
-          active = false;
+          scope.active = false;
         }
       });
     },

@@ -45,7 +45,11 @@ export interface SnapshotRecord {
   readonly createdAt: Date;
 }
 
+import { AsyncLocalStorage } from 'node:async_hooks';
+
 export class MemoryState {
+  /** Marks code running inside one of this store's transactions. */
+  readonly inTransaction = new AsyncLocalStorage<{ active: boolean }>();
   readonly streams = new Map<string, StreamRecord>();
   /** The global log; the event at index i has position i + 1. */
   readonly log: StoredEvent[] = [];
