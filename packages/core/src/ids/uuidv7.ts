@@ -2,14 +2,18 @@
  * UUIDv7 (RFC 9562): 48-bit Unix milliseconds, then a 12-bit counter (method 1), then 62
  * random bits. Ids from one process are strictly increasing, so they sort by creation.
  *
- * This sits on the dispatch hot path (every envelope gets one), so it avoids per-id
- * allocation: randomness comes from a pooled buffer, and the timestamp's hex prefix is
- * rebuilt only when the millisecond changes.
+ * This sits on the dispatch hot path (every envelope gets one), so it keeps per-id work
+ * small: randomness comes from a pooled buffer, the timestamp's hex prefix is rebuilt only
+ * when the millisecond changes, and the rest of the string is made in one call.
  */
 import { getRandomValues } from 'node:crypto';
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-const POOL_SIZE = 8 * 512;
+/** ASCII codes of the hex digits '0'–'9', 'a'–'f'. */
+const DIGITS = Uint8Array.from('0123456789abcdef', (char) => char.charCodeAt(0));
+const DASH = 0x2d;
+// 4,096 ids' worth (32 KiB): a getRandomValues call has a fixed cost of a few µs whatever its
+// size, so a larger pool makes that ~2 ns per id instead of ~9 ns with 4 KiB.
+const POOL_SIZE = 8 * 4096;
 const pool = new Uint8Array(POOL_SIZE);
 let poolOffset = POOL_SIZE;
 
@@ -39,7 +43,15 @@ function setTime(ms: number): void {
  * const id = uuidv7(); // '0193a6f2-7c1e-7a31-9f0e-5b2d1c3e4f56'
  */
 export function uuidv7(): string {
-  const now = Date.now();
+  return uuidv7At(Date.now());
+}
+
+/**
+ * `uuidv7()` for a clock reading the caller already took, so a caller that also stamps the
+ * time (the mediator's envelope) reads the clock once: a read costs ~50 ns on a VM.
+ * @internal Not exported from the package.
+ */
+export function uuidv7At(now: number): string {
   if (now > lastMs) setTime(now);
   else if (++counter > 0xfff) setTime(lastMs + 1); // clock went back or counter exhausted
   if (poolOffset + 8 > POOL_SIZE) refill();
@@ -47,21 +59,46 @@ export function uuidv7(): string {
   const o = poolOffset;
   poolOffset = o + 8;
   const c = counter;
+  const variant = (p[o]! & 0x3f) | 0x80; // the RFC 9562 variant, binary 10
+  const r1 = p[o + 1]!;
+  const r2 = p[o + 2]!;
+  const r3 = p[o + 3]!;
+  const r4 = p[o + 4]!;
+  const r5 = p[o + 5]!;
+  const r6 = p[o + 6]!;
+  const r7 = p[o + 7]!;
+  // The 21 characters after the cached 'tttttttt-tttt-7' prefix, made in one call: a chain of
+  // two-character concatenations allocates a string per step and costs more to flatten later.
   return (
     prefix +
-    HEX[c >> 8]![1] +
-    HEX[c & 0xff] +
-    '-' +
-    HEX[(p[o]! & 0x3f) | 0x80] +
-    HEX[p[o + 1]!] +
-    '-' +
-    HEX[p[o + 2]!] +
-    HEX[p[o + 3]!] +
-    HEX[p[o + 4]!] +
-    HEX[p[o + 5]!] +
-    HEX[p[o + 6]!] +
-    HEX[p[o + 7]!]
+    String.fromCharCode(
+      digit(c >> 8),
+      digit((c >> 4) & 15),
+      digit(c & 15),
+      DASH,
+      digit(variant >> 4),
+      digit(variant & 15),
+      digit(r1 >> 4),
+      digit(r1 & 15),
+      DASH,
+      digit(r2 >> 4),
+      digit(r2 & 15),
+      digit(r3 >> 4),
+      digit(r3 & 15),
+      digit(r4 >> 4),
+      digit(r4 & 15),
+      digit(r5 >> 4),
+      digit(r5 & 15),
+      digit(r6 >> 4),
+      digit(r6 & 15),
+      digit(r7 >> 4),
+      digit(r7 & 15),
+    )
   );
+}
+
+function digit(nibble: number): number {
+  return DIGITS[nibble]!;
 }
 
 /** The millisecond timestamp embedded in a UUIDv7. */

@@ -5,7 +5,7 @@
 import { runWithContext } from '../context/ambient-context.js';
 import type { DispatchOptions } from '../context/execution-context.js';
 import { DuplicateHandlerError, HandlerNotFoundError, PublishError } from '../errors/catalog.js';
-import { uuidv7 } from '../ids/uuidv7.js';
+import { uuidv7At } from '../ids/uuidv7.js';
 import type {
   Command,
   Event,
@@ -168,44 +168,75 @@ export class Mediator implements Dispatcher {
         new TypeError(`${kind} must be a message object with a type, as built by its definition`),
       );
     }
-    let definition: MessageDefinition | undefined;
-    let route: Route | undefined;
-    let eventRoute: EventRoute | undefined;
+    let target: Route | EventRoute | undefined;
     if (kind === 'event') {
-      eventRoute = this.#events.get(message.type);
-      if (eventRoute === undefined) return Promise.resolve(); // nobody listens in process
-      definition = eventRoute.definition;
+      target = this.#events.get(message.type);
+      if (target === undefined) return Promise.resolve(); // nobody listens in process
     } else {
-      route = (kind === 'command' ? this.#commands : this.#queries).get(message.type);
-      if (route === undefined) return Promise.reject(new HandlerNotFoundError(message.type, kind));
-      definition = route.definition;
+      target = (kind === 'command' ? this.#commands : this.#queries).get(message.type);
+      if (target === undefined) return Promise.reject(new HandlerNotFoundError(message.type, kind));
     }
-    const run = (data: unknown): Promise<unknown> => {
-      const id = message.id ?? uuidv7();
-      const metadata: MessageMetadata = {
-        correlationId: correlationId ?? id,
+    const schema = target.definition.schema;
+    if (schema === undefined) {
+      return this.#deliver(
+        kind,
+        message,
+        message.data,
+        target,
+        correlationId,
         causationId,
-        tenantId: from.tenantId,
-        principal: from.principal,
-        traceparent: from.traceparent,
-        tracestate: from.tracestate,
-        timestamp: Date.now(),
-        schemaVersion:
-          kind === 'event' ? (definition as { schemaVersion?: number }).schemaVersion : undefined,
-        headers: message.headers,
-      };
-      const envelope: Envelope = { id, type: message.type, data, metadata };
-      if (route !== undefined) return route.invoke(new DispatchContext(kind, envelope, store, signal, this));
-      return this.#publishTo(eventRoute!, envelope, store, signal);
-    };
-    const schema = definition.schema;
-    if (schema === undefined) return run(message.data);
+        from,
+        store,
+        signal,
+      );
+    }
     try {
       const parsed = validateWith(schema, message.data, message.type);
-      return parsed instanceof Promise ? parsed.then(run) : run(parsed);
+      if (parsed instanceof Promise) {
+        const route = target;
+        return parsed.then((data) =>
+          this.#deliver(kind, message, data, route, correlationId, causationId, from, store, signal),
+        );
+      }
+      return this.#deliver(kind, message, parsed, target, correlationId, causationId, from, store, signal);
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /**
+   * Builds the envelope and the context and hands them to the route. A method, not a closure
+   * made per message: a dispatch without a schema allocates only what it hands on.
+   */
+  #deliver(
+    kind: MessageKind,
+    message: Message,
+    data: unknown,
+    target: Route | EventRoute,
+    correlationId: string | undefined,
+    causationId: string | undefined,
+    from: DispatchOptions | MessageMetadata,
+    store: StoreSession,
+    signal: AbortSignal | undefined,
+  ): Promise<unknown> {
+    // One clock read serves the id and the timestamp (a read costs ~50 ns on a VM).
+    const timestamp = Date.now();
+    const id = message.id ?? uuidv7At(timestamp);
+    const metadata: MessageMetadata = {
+      correlationId: correlationId ?? id,
+      causationId,
+      tenantId: from.tenantId,
+      principal: from.principal,
+      traceparent: from.traceparent,
+      tracestate: from.tracestate,
+      timestamp,
+      schemaVersion:
+        kind === 'event' ? (target.definition as { schemaVersion?: number }).schemaVersion : undefined,
+      headers: message.headers,
+    };
+    const envelope: Envelope = { id, type: message.type, data, metadata };
+    if (kind === 'event') return this.#publishTo(target as EventRoute, envelope, store, signal);
+    return (target as Route).invoke(new DispatchContext(kind, envelope, store, signal, this));
   }
 
   async #publishTo(
