@@ -30,7 +30,9 @@ export function autocommitAccess(state: MemoryState): Access {
       // The transaction holds the writer lock until its body returns, so this write would
       // wait for ever: fail loudly instead.
       if (state.inTransaction.getStore()?.active) {
-        return Promise.reject(new StateError('Inside store.transaction(), write through the tx argument, not through the store'));
+        return Promise.reject(
+          new StateError('Inside store.transaction(), write through the tx argument, not through the store'),
+        );
       }
       return state.exclusive(async () => {
         const draft = new Draft(state);

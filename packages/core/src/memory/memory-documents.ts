@@ -96,7 +96,9 @@ export class MemoryDocuments implements DocumentStore {
     const records = this.access
       .read()
       .documents(scopedKey(tenantOf(options.tenantId, 'documents.list'), collection));
-    const ids = [...records.keys()].filter((id) => options.after === undefined || id > options.after).toSorted();
+    const ids = [...records.keys()]
+      .filter((id) => options.after === undefined || id > options.after)
+      .toSorted();
     return ids.slice(0, limit).map((id) => {
       const record = records.get(id)!;
       return { id, version: record.version, data: JSON.parse(record.json) as T };

@@ -54,7 +54,10 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store {
         // Work the body leaves running after it returns must not count as inside it.
         const scope = { active: true };
         try {
-          const tx = session(transactionAccess(draft, () => scope.active), settings);
+          const tx = session(
+            transactionAccess(draft, () => scope.active),
+            settings,
+          );
           const result = await state.inTransaction.run(scope, () => work(tx));
           draft.commit();
           return result;
