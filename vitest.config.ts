@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 // Workspace packages resolve to their sources, so tests never run against a stale build.
 const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const alias = {
+  '@whizbang/core/driver': source('./packages/core/src/driver.ts'),
   '@whizbang/core': source('./packages/core/src/index.ts'),
   '@whizbang/testing/conformance': source('./packages/testing/src/conformance/index.ts'),
   '@whizbang/testing': source('./packages/testing/src/index.ts'),

@@ -29,12 +29,14 @@ JSON
 npm install --silent --no-audit --no-fund "${tarballs[@]}" vitest@5 >/dev/null
 cat >check.mjs <<'JS'
 const core = await import('@whizbang/core');
+const driver = await import('@whizbang/core/driver');
 const testing = await import('@whizbang/testing');
 const conformance = await import('@whizbang/testing/conformance');
 const need = (mod, names, from) => {
   for (const name of names) if (!(name in mod)) throw new Error(`${from} does not export ${name}`);
 };
 need(core, ['whizbang', 'defineCommand', 'defineEvent', 'defineQuery', 'handle', 'memoryStore', 'handleCommand', 'ConcurrencyError', 'isConcurrencyError', 'uuidv7'], '@whizbang/core');
+need(driver, ['checkAppend', 'versionMatches', 'UpcasterChain', 'EventTypeRegistry', 'tenantOf'], '@whizbang/core/driver');
 need(testing, ['DeciderSpec'], '@whizbang/testing');
 need(conformance, ['storeConformance', 'eventStoreConformance'], '@whizbang/testing/conformance');
 const store = core.memoryStore();

@@ -83,16 +83,7 @@ export {
   type SubscribeOptions,
 } from './event-store/types.js';
 export { compareLogPositions, formatLogPosition, parseLogPosition } from './event-store/log-position.js';
-export {
-  assertStreamName,
-  checkAppend,
-  checkMultiAppend,
-  DEFAULT_MAX_EVENT_SIZE,
-  versionMatches,
-  type CheckedEvent,
-} from './event-store/append-input.js';
-export { defineUpcaster, UpcasterChain, type Upcaster } from './event-store/upcasters.js';
-export { EventTypeRegistry } from './event-store/event-types.js';
+export { defineUpcaster, type Upcaster } from './event-store/upcasters.js';
 
 export type {
   Checkpoint,

@@ -1,0 +1,19 @@
+/**
+ * @whizbang/core/driver: the kit for writing a store driver. Every driver runs these same
+ * checks before it writes and the same upcasting on read, so all drivers accept and reject
+ * exactly the same input; the conformance suite in `@whizbang/testing/conformance` then pins
+ * the rest. Application code does not need this entry.
+ * @module
+ */
+export {
+  assertStreamName,
+  checkAppend,
+  checkMultiAppend,
+  DEFAULT_MAX_EVENT_SIZE,
+  encodeJson,
+  versionMatches,
+  type CheckedEvent,
+} from './event-store/append-input.js';
+export { checkReadAll, checkReadStream, checkStreamOptions, tenantOf } from './event-store/read-input.js';
+export { UpcasterChain } from './event-store/upcasters.js';
+export { EventTypeRegistry } from './event-store/event-types.js';
