@@ -1,0 +1,45 @@
+/** Registering customers and reading one back. */
+import { aggregateStream, defineQuery, handle, handleCommand, type } from '@whizbang/core';
+import { RegisterCustomer } from '../domain/customer-messages.js';
+import { customerDecider } from '../domain/customer.js';
+import { customerStream, type CustomerId } from '../domain/ids.js';
+import type { Cents } from '../domain/money.js';
+
+export { RegisterCustomer };
+
+export interface CustomerView {
+  readonly customerId: CustomerId;
+  readonly name: string;
+  readonly creditLimitCents: Cents;
+  readonly reservedCents: Cents;
+  readonly availableCents: Cents;
+  /** The stream version the view was folded up to. */
+  readonly version: number;
+}
+
+export const GetCustomer = defineQuery('GetCustomer', {
+  data: type<{ customerId: CustomerId }>(),
+  result: type<CustomerView | null>(),
+});
+
+export const registerCustomer = handle(RegisterCustomer, async (command, ctx) => {
+  await handleCommand(ctx, customerStream(command.data.customerId), customerDecider, command);
+});
+
+export const getCustomer = handle(GetCustomer, async (query, ctx) => {
+  const { state, version } = await aggregateStream(
+    ctx,
+    customerStream(query.data.customerId),
+    customerDecider,
+  );
+  if (state.status === 'unknown') return null;
+  const { customerId, name, creditLimitCents, reservedCents } = state;
+  return {
+    customerId,
+    name,
+    creditLimitCents,
+    reservedCents,
+    availableCents: creditLimitCents - reservedCents,
+    version,
+  };
+});

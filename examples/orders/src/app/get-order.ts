@@ -1,0 +1,19 @@
+/** Reading an order: folds its stream on demand (a projection will serve lists later). */
+import { aggregateStream, defineQuery, handle, type } from '@whizbang/core';
+import { orderStream, type OrderId } from '../domain/ids.js';
+import { orderDecider, type Order } from '../domain/order.js';
+
+export type OrderView = Order & {
+  /** The stream version the view was folded up to: pass it back as an expected version. */
+  readonly version: number;
+};
+
+export const GetOrder = defineQuery('GetOrder', {
+  data: type<{ orderId: OrderId }>(),
+  result: type<OrderView | null>(),
+});
+
+export const getOrder = handle(GetOrder, async (query, ctx) => {
+  const { state, version } = await aggregateStream(ctx, orderStream(query.data.orderId), orderDecider);
+  return state.status === 'unknown' ? null : { ...state, version };
+});

@@ -1,0 +1,81 @@
+/**
+ * PlaceOrder: one unit of work over the customer, every product ordered and the new order.
+ * Credit, stock and the order are written together or not at all.
+ */
+import { aggregateStream, defineCommand, handle, type } from '@whizbang/core';
+import { ReserveCredit } from '../domain/customer-messages.js';
+import { customerDecider } from '../domain/customer.js';
+import {
+  customerStream,
+  orderStream,
+  productStream,
+  type CustomerId,
+  type OrderId,
+  type ProductId,
+} from '../domain/ids.js';
+import type { Cents } from '../domain/money.js';
+import { CreateOrder, type OrderItem } from '../domain/order-messages.js';
+import { orderDecider, orderTotal } from '../domain/order.js';
+import { ReserveStock } from '../domain/product-messages.js';
+import { listedProduct, productDecider } from '../domain/product.js';
+import { asArray, runUnitOfWork, type StreamDecision } from './unit-of-work.js';
+
+/** What a client asks for: which products, how many. Prices come from the products. */
+export const PlaceOrder = defineCommand('PlaceOrder', {
+  data: type<{
+    orderId: OrderId;
+    customerId: CustomerId;
+    items: readonly { readonly productId: ProductId; readonly quantity: number }[];
+  }>(),
+  result: type<{ orderId: OrderId; totalCents: Cents }>(),
+});
+
+export const placeOrder = handle(PlaceOrder, (command, ctx) => {
+  const { orderId, customerId, items } = command.data;
+  return runUnitOfWork(ctx, async () => {
+    const [order, customer, lines] = await Promise.all([
+      aggregateStream(ctx, orderStream(orderId), orderDecider),
+      aggregateStream(ctx, customerStream(customerId), customerDecider),
+      Promise.all(
+        items.map(async (item) => ({
+          ...item,
+          product: await aggregateStream(ctx, productStream(item.productId), productDecider),
+        })),
+      ),
+    ]);
+
+    // Price every line from its product; an unknown product refuses the order.
+    const priced: OrderItem[] = lines.map(({ productId, quantity, product }) => {
+      const { name, priceCents } = listedProduct(product.state, productId);
+      return { productId, name, quantity, unitPriceCents: priceCents };
+    });
+    const totalCents = orderTotal(priced);
+
+    // The order's own rules first (not empty, positive quantities), then stock, then credit.
+    const decisions: StreamDecision[] = [
+      {
+        stream: orderStream(orderId),
+        loadedVersion: order.version,
+        events: asArray(
+          orderDecider.decide(CreateOrder({ orderId, customerId, items: priced }), order.state),
+        ),
+      },
+      ...lines.map(({ productId, quantity, product }) => ({
+        stream: productStream(productId),
+        loadedVersion: product.version,
+        events: asArray(productDecider.decide(ReserveStock({ productId, orderId, quantity }), product.state)),
+      })),
+      {
+        stream: customerStream(customerId),
+        loadedVersion: customer.version,
+        events: asArray(
+          customerDecider.decide(
+            ReserveCredit({ customerId, orderId, amountCents: totalCents }),
+            customer.state,
+          ),
+        ),
+      },
+    ];
+    return { decisions, result: { orderId, totalCents } };
+  });
+});

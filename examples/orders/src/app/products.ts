@@ -1,0 +1,36 @@
+/** The catalogue: adding products, restocking, and reading one back. */
+import { aggregateStream, defineQuery, handle, handleCommand, type } from '@whizbang/core';
+import { productStream, type ProductId } from '../domain/ids.js';
+import type { Cents } from '../domain/money.js';
+import { AddProduct, AddStock } from '../domain/product-messages.js';
+import { productDecider } from '../domain/product.js';
+
+export { AddProduct, AddStock };
+
+export interface ProductView {
+  readonly productId: ProductId;
+  readonly name: string;
+  readonly priceCents: Cents;
+  readonly stock: number;
+  readonly version: number;
+}
+
+export const GetProduct = defineQuery('GetProduct', {
+  data: type<{ productId: ProductId }>(),
+  result: type<ProductView | null>(),
+});
+
+export const addProduct = handle(AddProduct, async (command, ctx) => {
+  await handleCommand(ctx, productStream(command.data.productId), productDecider, command);
+});
+
+export const addStock = handle(AddStock, async (command, ctx) => {
+  await handleCommand(ctx, productStream(command.data.productId), productDecider, command);
+});
+
+export const getProduct = handle(GetProduct, async (query, ctx) => {
+  const { state, version } = await aggregateStream(ctx, productStream(query.data.productId), productDecider);
+  if (state.status === 'unknown') return null;
+  const { productId, name, priceCents, stock } = state;
+  return { productId, name, priceCents, stock, version };
+});

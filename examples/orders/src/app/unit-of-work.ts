@@ -1,0 +1,74 @@
+/**
+ * A unit of work over several aggregates: load each stream, decide with each decider, then
+ * append every stream's new events in ONE atomic `appendToStreams`, each expecting the version
+ * it was loaded at. If another writer got to any of the streams first, nothing is written and
+ * the whole decision is made again on fresh state.
+ */
+import {
+  retryOnConflict,
+  type AppendMetadata,
+  type AppendOptions,
+  type Event,
+  type HandlerContext,
+  type RetryPolicy,
+  type StreamAppend,
+} from '@whizbang/core';
+
+/** One stream's part of a decision: its new events and the version they were decided on. */
+export interface StreamDecision {
+  readonly stream: string;
+  /** The version the stream was loaded at (0 for a new stream). */
+  readonly loadedVersion: number;
+  readonly events: readonly Event[];
+}
+
+/**
+ * Every failed attempt means another writer committed to one of our streams. Ten attempts ride
+ * out a burst of concurrent orders for the same product; the loser then decides on fresh state
+ * and gets the domain error (e.g. insufficient stock) rather than a ConcurrencyError.
+ */
+export const UNIT_OF_WORK_RETRY: RetryPolicy = { maxAttempts: 10, baseDelayMs: 2, maxDelayMs: 50 };
+
+/**
+ * The tenant and metadata the handler's context implies, so events appended outside
+ * `handleCommand` carry the command's correlation id and name the command as their cause.
+ */
+export function appendOptionsFor(ctx: HandlerContext): Omit<AppendOptions, 'expectedVersion'> {
+  const metadata: AppendMetadata = {
+    correlationId: ctx.correlationId,
+    causationId: ctx.message.id,
+    ...(ctx.tenantId !== undefined && { tenantId: ctx.tenantId }),
+    ...(ctx.principal !== undefined && { principal: ctx.principal }),
+    ...(ctx.traceparent !== undefined && { traceparent: ctx.traceparent }),
+    ...(ctx.tracestate !== undefined && { tracestate: ctx.tracestate }),
+  };
+  return { metadata, ...(ctx.tenantId !== undefined && { tenantId: ctx.tenantId }) };
+}
+
+/**
+ * Runs `decide` (which loads and decides, throwing a domain error to refuse) and commits its
+ * decisions atomically, retrying the whole of it on a concurrency conflict.
+ */
+export function runUnitOfWork<T>(
+  ctx: HandlerContext,
+  decide: () => Promise<{ readonly decisions: readonly StreamDecision[]; readonly result: T }>,
+  retry: RetryPolicy = UNIT_OF_WORK_RETRY,
+): Promise<T> {
+  return retryOnConflict(
+    async () => {
+      const { decisions, result } = await decide();
+      const appends: StreamAppend[] = decisions
+        .filter((decision) => decision.events.length > 0)
+        .map(({ stream, events, loadedVersion }) => ({ stream, events, expectedVersion: loadedVersion }));
+      if (appends.length > 0) await ctx.store.events.appendToStreams(appends, appendOptionsFor(ctx));
+      return result;
+    },
+    retry,
+    ctx.signal,
+  );
+}
+
+/** `decide` may return one event or many; the unit of work wants an array. */
+export function asArray<E>(result: E | readonly E[]): readonly E[] {
+  return Array.isArray(result) ? (result as readonly E[]) : [result as E];
+}

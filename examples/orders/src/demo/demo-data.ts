@@ -1,0 +1,51 @@
+/**
+ * Demo data: one customer and three products with fixed ids, so seeding twice adds nothing.
+ */
+import type { WhizbangApp } from '@whizbang/core';
+import { GetCustomer, RegisterCustomer } from '../app/customers.js';
+import { AddProduct, GetProduct } from '../app/products.js';
+import { CustomerId, ProductId } from '../domain/ids.js';
+
+export const demoCustomer = {
+  customerId: CustomerId.from('ada'),
+  name: 'Ada Lovelace',
+  creditLimitCents: 500_00,
+} as const;
+
+export const demoProducts = {
+  beans: {
+    productId: ProductId.from('espresso-beans'),
+    name: 'Espresso beans 1kg',
+    priceCents: 24_50,
+    stock: 40,
+  },
+  mug: { productId: ProductId.from('ceramic-mug'), name: 'Ceramic mug', priceCents: 12_00, stock: 25 },
+  kettle: {
+    productId: ProductId.from('pour-over-kettle'),
+    name: 'Pour-over kettle',
+    priceCents: 59_90,
+    stock: 2,
+  },
+} as const;
+
+export interface SeedReport {
+  readonly created: number;
+  readonly existing: number;
+}
+
+/** Registers the demo customer and products unless they already exist. */
+export async function seedDemoData(app: WhizbangApp): Promise<SeedReport> {
+  let created = 0;
+  let existing = 0;
+  if ((await app.query(GetCustomer({ customerId: demoCustomer.customerId }))) === null) {
+    await app.send(RegisterCustomer(demoCustomer));
+    created += 1;
+  } else existing += 1;
+  for (const product of Object.values(demoProducts)) {
+    if ((await app.query(GetProduct({ productId: product.productId }))) === null) {
+      await app.send(AddProduct(product));
+      created += 1;
+    } else existing += 1;
+  }
+  return { created, existing };
+}

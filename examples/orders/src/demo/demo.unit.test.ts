@@ -1,0 +1,30 @@
+import { memoryStore } from '@whizbang/core';
+import { describe, expect, it } from 'vitest';
+import { createOrdersApp } from '../app/create-app.js';
+import { GetOrder } from '../app/get-order.js';
+import { demoProducts, seedDemoData } from './demo-data.js';
+import { runDemo } from './run-demo.js';
+
+describe('the demo that npm start runs', () => {
+  it('says first that it runs on the in-memory store, then walks the journey with correlation ids', async () => {
+    const lines: string[] = [];
+    const app = createOrdersApp({ store: memoryStore() });
+    const outcome = await runDemo({ app, log: (line) => lines.push(line) });
+
+    expect(lines[0]).toMatch(/IN-MEMORY store/);
+    expect(outcome.refusals).toEqual(['ORDER_ALREADY_SHIPPED', 'INSUFFICIENT_STOCK']);
+    expect(await app.query(GetOrder({ orderId: outcome.orderId }))).toMatchObject({ status: 'shipped' });
+    expect(lines.filter((line) => /^\d\. .*\(correlation …[0-9a-f]{8}\)$/.test(line))).toHaveLength(5);
+    expect(lines.length).toBeLessThanOrEqual(16);
+  });
+
+  it('seeds idempotently: a second run adds nothing', async () => {
+    const store = memoryStore();
+    const app = createOrdersApp({ store });
+    expect(await seedDemoData(app)).toEqual({ created: 4, existing: 0 });
+    const head = await store.events.readHeadPosition();
+    expect(await seedDemoData(app)).toEqual({ created: 0, existing: 4 });
+    expect(await store.events.readHeadPosition()).toEqual(head);
+    expect(Object.keys(demoProducts)).toHaveLength(3);
+  });
+});

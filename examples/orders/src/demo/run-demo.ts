@@ -1,0 +1,110 @@
+/**
+ * The scripted journey `npm start` runs: seed, place an order, confirm, ship, then two
+ * commands the domain refuses, printing each step with its correlation id.
+ */
+import { uuidv7, type WhizbangApp } from '@whizbang/core';
+import { CancelOrder } from '../app/cancel-order.js';
+import { GetCustomer } from '../app/customers.js';
+import { ConfirmOrder, ShipOrder } from '../app/order-lifecycle.js';
+import { PlaceOrder } from '../app/place-order.js';
+import { GetProduct } from '../app/products.js';
+import { OrderId, orderStream } from '../domain/ids.js';
+import { formatCents } from '../domain/money.js';
+import { isRuleViolation } from '../domain/rule-violation.js';
+import { demoCustomer, demoProducts, seedDemoData } from './demo-data.js';
+
+export interface DemoOptions {
+  readonly app: WhizbangApp;
+  /** Where lines go (default `console.log`). */
+  readonly log?: (line: string) => void;
+}
+
+/** What the journey ended with, for tests. */
+export interface DemoOutcome {
+  readonly orderId: OrderId;
+  readonly refusals: readonly string[];
+}
+
+const short = (id: string) => id.slice(-8);
+
+function banner(driver: string): string {
+  return driver === 'memory'
+    ? 'Whizbang orders example, on the IN-MEMORY store: nothing is kept when it exits (the SQLite driver is coming).'
+    : `Whizbang orders example, on the ${driver} store.`;
+}
+
+export async function runDemo({ app, log = console.log }: DemoOptions): Promise<DemoOutcome> {
+  log(banner(app.store.driver));
+  const seeded = await seedDemoData(app);
+  log(
+    `Seeded ${demoCustomer.name} and 3 products (${seeded.created} created, ${seeded.existing} already there).`,
+  );
+
+  const refusals: string[] = [];
+  let stepNumber = 0;
+  /** Runs one step in its own journey, printing its outcome; a refusal by a domain rule is an outcome too. */
+  async function step(label: string, run: (correlationId: string) => Promise<string>): Promise<void> {
+    const correlationId = uuidv7();
+    log(`${++stepNumber}. ${label}  (correlation …${short(correlationId)})`);
+    try {
+      log(`   ✓ ${await run(correlationId)}`);
+    } catch (error) {
+      if (!isRuleViolation(error)) throw error;
+      refusals.push(error.code);
+      log(`   ✗ refused, ${error.code}: ${error.message}`);
+    }
+  }
+
+  const { beans, mug, kettle } = demoProducts;
+  const orderId = OrderId();
+  await step(`PlaceOrder 2 × ${beans.name}, 1 × ${mug.name}`, async (correlationId) => {
+    const placed = await app.send(
+      PlaceOrder({
+        orderId,
+        customerId: demoCustomer.customerId,
+        items: [
+          { productId: beans.productId, quantity: 2 },
+          { productId: mug.productId, quantity: 1 },
+        ],
+      }),
+      { correlationId },
+    );
+    return `order …${short(placed.orderId)}, total ${formatCents(placed.totalCents)}`;
+  });
+  await step('ConfirmOrder', async (correlationId) => {
+    await app.send(ConfirmOrder({ orderId }), { correlationId });
+    return 'confirmed';
+  });
+  await step('ShipOrder with tracking 1Z-DEMO-0001', async (correlationId) => {
+    await app.send(ShipOrder({ orderId, trackingNumber: '1Z-DEMO-0001' }), { correlationId });
+    return 'shipped';
+  });
+  await step('CancelOrder "changed my mind" (after shipping)', async (correlationId) => {
+    await app.send(CancelOrder({ orderId, reason: 'changed my mind' }), { correlationId });
+    return 'cancelled (this should not happen)';
+  });
+  await step(`PlaceOrder 3 × ${kettle.name} (2 in stock)`, async (correlationId) => {
+    await app.send(
+      PlaceOrder({
+        orderId: OrderId(),
+        customerId: demoCustomer.customerId,
+        items: [{ productId: kettle.productId, quantity: 3 }],
+      }),
+      { correlationId },
+    );
+    return 'placed (this should not happen)';
+  });
+
+  const kettleNow = await app.query(GetProduct({ productId: kettle.productId }));
+  const ada = await app.query(GetCustomer({ customerId: demoCustomer.customerId }));
+  log(
+    `Refusals wrote nothing: ${kettleNow?.stock ?? 0} kettles in stock, ${formatCents(ada?.availableCents ?? 0)} of Ada's credit available.`,
+  );
+
+  // The events carry the correlation id of the command that caused them.
+  const { events } = await app.store.events.readStream(orderStream(orderId));
+  const traced = events.map((event) => `${event.type} (…${short(event.metadata.correlationId)})`);
+  log(`Events of order …${short(orderId)}, with their commands' correlation ids: ${traced.join(', ')}.`);
+  log('Done. Next: docs/getting-started.md, then examples/orders/src/app/place-order.ts.');
+  return { orderId, refusals };
+}

@@ -1,0 +1,58 @@
+/** The order's commands and events. */
+import { defineCommand, defineEvent, type, type MessageOf } from '@whizbang/core';
+import type { CustomerId, OrderId, ProductId } from './ids.js';
+import type { Cents } from './money.js';
+
+/** One line of an order, priced when the order was placed. */
+export interface OrderItem {
+  readonly productId: ProductId;
+  readonly name: string;
+  readonly quantity: number;
+  readonly unitPriceCents: Cents;
+}
+
+/**
+ * Opens an order with priced items. Sent by the PlaceOrder unit of work, which prices the
+ * client's items from the products, never by a client.
+ */
+export const CreateOrder = defineCommand('CreateOrder', {
+  data: type<{ orderId: OrderId; customerId: CustomerId; items: readonly OrderItem[] }>(),
+});
+export const ConfirmOrder = defineCommand('ConfirmOrder', { data: type<{ orderId: OrderId }>() });
+export const ShipOrder = defineCommand('ShipOrder', {
+  data: type<{ orderId: OrderId; trackingNumber: string }>(),
+});
+export const DeliverOrder = defineCommand('DeliverOrder', { data: type<{ orderId: OrderId }>() });
+export const CancelOrder = defineCommand('CancelOrder', {
+  data: type<{ orderId: OrderId; reason: string }>(),
+});
+
+export const OrderPlaced = defineEvent('OrderPlaced', {
+  data: type<{
+    orderId: OrderId;
+    customerId: CustomerId;
+    items: readonly OrderItem[];
+    totalCents: Cents;
+  }>(),
+});
+export const OrderConfirmed = defineEvent('OrderConfirmed', { data: type<{ orderId: OrderId }>() });
+export const OrderShipped = defineEvent('OrderShipped', {
+  data: type<{ orderId: OrderId; trackingNumber: string }>(),
+});
+export const OrderDelivered = defineEvent('OrderDelivered', { data: type<{ orderId: OrderId }>() });
+export const OrderCancelled = defineEvent('OrderCancelled', {
+  data: type<{ orderId: OrderId; reason: string }>(),
+});
+
+export type OrderCommand =
+  | MessageOf<typeof CreateOrder>
+  | MessageOf<typeof ConfirmOrder>
+  | MessageOf<typeof ShipOrder>
+  | MessageOf<typeof DeliverOrder>
+  | MessageOf<typeof CancelOrder>;
+export type OrderEvent =
+  | MessageOf<typeof OrderPlaced>
+  | MessageOf<typeof OrderConfirmed>
+  | MessageOf<typeof OrderShipped>
+  | MessageOf<typeof OrderDelivered>
+  | MessageOf<typeof OrderCancelled>;
