@@ -46,10 +46,11 @@ export {
 } from './mediator/handlers.js';
 export { compose, type Middleware } from './mediator/middleware.js';
 
-export { foldEvents, type Decider } from './deciders/decider.js';
+export { foldEvents, toEventArray, type Decider } from './deciders/decider.js';
 export { AggregateRoot } from './deciders/aggregate-root.js';
 export {
   aggregateStream,
+  appendOptionsFrom,
   handleCommand,
   type AggregateOptions,
   type AggregateState,

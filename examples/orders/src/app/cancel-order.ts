@@ -2,7 +2,7 @@
  * CancelOrder: one unit of work that cancels the order and gives its stock and credit back,
  * all in one atomic append.
  */
-import { aggregateStream, handle } from '@whizbang/core';
+import { aggregateStream, handle, toEventArray } from '@whizbang/core';
 import { ReleaseCredit } from '../domain/customer-messages.js';
 import { customerDecider } from '../domain/customer.js';
 import { customerStream, orderStream, productStream } from '../domain/ids.js';
@@ -10,7 +10,7 @@ import { CancelOrder } from '../domain/order-messages.js';
 import { existingOrder, orderDecider } from '../domain/order.js';
 import { ReleaseStock } from '../domain/product-messages.js';
 import { productDecider } from '../domain/product.js';
-import { asArray, runUnitOfWork, type StreamDecision } from './unit-of-work.js';
+import { runUnitOfWork, type StreamDecision } from './unit-of-work.js';
 
 export { CancelOrder };
 
@@ -19,7 +19,7 @@ export const cancelOrder = handle(CancelOrder, (command, ctx) => {
   return runUnitOfWork(ctx, async () => {
     const order = await aggregateStream(ctx, orderStream(orderId), orderDecider);
     // The order's rules decide first: an unknown, shipped or cancelled order releases nothing.
-    const cancelled = asArray(orderDecider.decide(command, order.state));
+    const cancelled = toEventArray(orderDecider.decide(command, order.state));
     const { customerId, items, totalCents } = existingOrder(order.state, orderId);
 
     const [customer, lines] = await Promise.all([
@@ -36,12 +36,14 @@ export const cancelOrder = handle(CancelOrder, (command, ctx) => {
       ...lines.map(({ productId, quantity, product }) => ({
         stream: productStream(productId),
         loadedVersion: product.version,
-        events: asArray(productDecider.decide(ReleaseStock({ productId, orderId, quantity }), product.state)),
+        events: toEventArray(
+          productDecider.decide(ReleaseStock({ productId, orderId, quantity }), product.state),
+        ),
       })),
       {
         stream: customerStream(customerId),
         loadedVersion: customer.version,
-        events: asArray(
+        events: toEventArray(
           customerDecider.decide(
             ReleaseCredit({ customerId, orderId, amountCents: totalCents }),
             customer.state,

@@ -2,7 +2,7 @@
  * PlaceOrder: one unit of work over the customer, every product ordered and the new order.
  * Credit, stock and the order are written together or not at all.
  */
-import { aggregateStream, defineCommand, handle, type } from '@whizbang/core';
+import { aggregateStream, defineCommand, handle, type, toEventArray } from '@whizbang/core';
 import { ReserveCredit } from '../domain/customer-messages.js';
 import { customerDecider } from '../domain/customer.js';
 import {
@@ -18,7 +18,7 @@ import { CreateOrder, type OrderItem } from '../domain/order-messages.js';
 import { orderDecider, orderTotal } from '../domain/order.js';
 import { ReserveStock } from '../domain/product-messages.js';
 import { listedProduct, productDecider } from '../domain/product.js';
-import { asArray, runUnitOfWork, type StreamDecision } from './unit-of-work.js';
+import { runUnitOfWork, type StreamDecision } from './unit-of-work.js';
 
 /** What a client asks for: which products, how many. Prices come from the products. */
 export const PlaceOrder = defineCommand('PlaceOrder', {
@@ -56,19 +56,21 @@ export const placeOrder = handle(PlaceOrder, (command, ctx) => {
       {
         stream: orderStream(orderId),
         loadedVersion: order.version,
-        events: asArray(
+        events: toEventArray(
           orderDecider.decide(CreateOrder({ orderId, customerId, items: priced }), order.state),
         ),
       },
       ...lines.map(({ productId, quantity, product }) => ({
         stream: productStream(productId),
         loadedVersion: product.version,
-        events: asArray(productDecider.decide(ReserveStock({ productId, orderId, quantity }), product.state)),
+        events: toEventArray(
+          productDecider.decide(ReserveStock({ productId, orderId, quantity }), product.state),
+        ),
       })),
       {
         stream: customerStream(customerId),
         loadedVersion: customer.version,
-        events: asArray(
+        events: toEventArray(
           customerDecider.decide(
             ReserveCredit({ customerId, orderId, amountCents: totalCents }),
             customer.state,

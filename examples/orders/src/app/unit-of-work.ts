@@ -5,9 +5,8 @@
  * the whole decision is made again on fresh state.
  */
 import {
+  appendOptionsFrom,
   retryOnConflict,
-  type AppendMetadata,
-  type AppendOptions,
   type Event,
   type HandlerContext,
   type RetryPolicy,
@@ -30,22 +29,6 @@ export interface StreamDecision {
 export const UNIT_OF_WORK_RETRY: RetryPolicy = { maxAttempts: 10, baseDelayMs: 2, maxDelayMs: 50 };
 
 /**
- * The tenant and metadata the handler's context implies, so events appended outside
- * `handleCommand` carry the command's correlation id and name the command as their cause.
- */
-export function appendOptionsFor(ctx: HandlerContext): Omit<AppendOptions, 'expectedVersion'> {
-  const metadata: AppendMetadata = {
-    correlationId: ctx.correlationId,
-    causationId: ctx.message.id,
-    ...(ctx.tenantId !== undefined && { tenantId: ctx.tenantId }),
-    ...(ctx.principal !== undefined && { principal: ctx.principal }),
-    ...(ctx.traceparent !== undefined && { traceparent: ctx.traceparent }),
-    ...(ctx.tracestate !== undefined && { tracestate: ctx.tracestate }),
-  };
-  return { metadata, ...(ctx.tenantId !== undefined && { tenantId: ctx.tenantId }) };
-}
-
-/**
  * Runs `decide` (which loads and decides, throwing a domain error to refuse) and commits its
  * decisions atomically, retrying the whole of it on a concurrency conflict.
  */
@@ -60,15 +43,10 @@ export function runUnitOfWork<T>(
       const appends: StreamAppend[] = decisions
         .filter((decision) => decision.events.length > 0)
         .map(({ stream, events, loadedVersion }) => ({ stream, events, expectedVersion: loadedVersion }));
-      if (appends.length > 0) await ctx.store.events.appendToStreams(appends, appendOptionsFor(ctx));
+      if (appends.length > 0) await ctx.store.events.appendToStreams(appends, appendOptionsFrom(ctx));
       return result;
     },
     retry,
     ctx.signal,
   );
-}
-
-/** `decide` may return one event or many; the unit of work wants an array. */
-export function asArray<E>(result: E | readonly E[]): readonly E[] {
-  return Array.isArray(result) ? (result as readonly E[]) : [result as E];
 }

@@ -1,5 +1,5 @@
 /**
- * Docs cannot rot: every ```ts block in docs/*.md is preceded by
+ * Docs cannot rot: every ```ts block in README.md and docs/*.md is preceded by
  * `<!-- region: path#name -->` and must equal that region of a compiled, tested source file
  * (the lines between `// #region name` and `// #endregion`, dedented).
  */
@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
 const docsDir = `${root}docs/`;
-const docs = readdirSync(docsDir).filter((name) => name.endsWith('.md'));
+const docs = ['../README.md', ...readdirSync(docsDir).filter((name) => name.endsWith('.md'))];
 
 interface CodeBlock {
   readonly doc: string;

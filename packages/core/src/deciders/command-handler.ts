@@ -3,7 +3,7 @@
  * when one fits) and folds it into state; `handleCommand` loads, decides, appends with the
  * loaded version as the expected version, and retries when another writer got there first.
  */
-import type { AppendMetadata } from '../event-store/types.js';
+import type { AppendMetadata, AppendOptions } from '../event-store/types.js';
 import type { Command, Event } from '../messages/define.js';
 import type { HandlerContext } from '../mediator/handler-context.js';
 import type { StoreSession } from '../store/ports.js';
@@ -53,28 +53,35 @@ function sessionOf(session: Session): StoreSession {
   return isHandlerContext(session) ? session.store : session;
 }
 
-/** The tenant and metadata that a handler context implies for the events it appends. */
+/**
+ * The append options a handler's context implies: its tenant, and metadata naming the
+ * current message as the cause, within the same correlation and trace. Use it when appending
+ * outside `handleCommand`, so no event loses its journey.
+ * @example
+ * await ctx.store.events.appendToStreams(appends, appendOptionsFrom(ctx));
+ */
+export function appendOptionsFrom(ctx: HandlerContext): Omit<AppendOptions, 'expectedVersion'> {
+  const metadata: AppendMetadata = {
+    correlationId: ctx.correlationId,
+    causationId: ctx.message.id,
+    ...(ctx.tenantId !== undefined && { tenantId: ctx.tenantId }),
+    ...(ctx.principal !== undefined && { principal: ctx.principal }),
+    ...(ctx.traceparent !== undefined && { traceparent: ctx.traceparent }),
+    ...(ctx.tracestate !== undefined && { tracestate: ctx.tracestate }),
+  };
+  return { metadata, ...(ctx.tenantId !== undefined && { tenantId: ctx.tenantId }) };
+}
+
+/** The tenant and metadata for `handleCommand`'s append: from the context, overridden by options. */
 function contextOf(
   session: Session,
   options: HandleCommandOptions,
 ): { tenantId?: string; metadata?: AppendMetadata } {
-  if (!isHandlerContext(session)) {
-    return {
-      ...(options.tenantId !== undefined && { tenantId: options.tenantId }),
-      ...(options.metadata && { metadata: options.metadata }),
-    };
-  }
-  const tenantId = options.tenantId ?? session.tenantId;
-  const metadata: AppendMetadata = {
-    correlationId: session.correlationId,
-    causationId: session.message.id,
-    ...(session.tenantId !== undefined && { tenantId: session.tenantId }),
-    ...(session.principal !== undefined && { principal: session.principal }),
-    ...(session.traceparent !== undefined && { traceparent: session.traceparent }),
-    ...(session.tracestate !== undefined && { tracestate: session.tracestate }),
-    ...options.metadata,
-  };
-  return { ...(tenantId !== undefined && { tenantId }), metadata };
+  const fromContext = isHandlerContext(session) ? appendOptionsFrom(session) : {};
+  const tenantId = options.tenantId ?? fromContext.tenantId;
+  const metadata =
+    fromContext.metadata || options.metadata ? { ...fromContext.metadata, ...options.metadata } : undefined;
+  return { ...(tenantId !== undefined && { tenantId }), ...(metadata && { metadata }) };
 }
 
 /**

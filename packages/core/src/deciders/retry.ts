@@ -5,11 +5,14 @@
 import { isConcurrencyError } from '../errors/catalog.js';
 
 export interface RetryPolicy {
-  /** Total attempts including the first (default 5). 1 disables retrying. */
+  /**
+   * Total attempts including the first (default 10). Each failed attempt means another writer
+   * committed, so a burst of N writers on one stream needs up to N attempts. 1 disables retrying.
+   */
   readonly maxAttempts?: number;
-  /** Delay cap before the second attempt, doubled each time (default 5 ms). */
+  /** Delay cap before the second attempt, doubled each time (default 2 ms). */
   readonly baseDelayMs?: number;
-  /** Largest delay between attempts (default 200 ms). */
+  /** Largest delay between attempts (default 100 ms). */
   readonly maxDelayMs?: number;
   /** Which errors are worth retrying (default: `ConcurrencyError`). */
   readonly retryIf?: (error: unknown) => boolean;
@@ -33,9 +36,9 @@ export async function retryOnConflict<T>(
   policy: RetryPolicy = {},
   signal?: AbortSignal,
 ): Promise<T> {
-  const maxAttempts = policy.maxAttempts ?? 5;
-  const base = policy.baseDelayMs ?? 5;
-  const cap = policy.maxDelayMs ?? 200;
+  const maxAttempts = policy.maxAttempts ?? 10;
+  const base = policy.baseDelayMs ?? 2;
+  const cap = policy.maxDelayMs ?? 100;
   const retryIf = policy.retryIf ?? isConcurrencyError;
   for (let n = 1; ; n++) {
     try {

@@ -29,12 +29,14 @@ export interface HandlerRegistration {
 }
 
 type DataOf<M> = M extends { readonly data: infer D } ? D : never;
+/** A command without a declared result may return anything; the caller gets `void`. */
+type Returns<R> = [R] extends [void] ? unknown : R;
 
 /** A command handler's signature: it receives the envelope and returns the command's result. */
 export type CommandHandler<Def extends CommandDefinition> = (
   command: Envelope<Def['type'], DataOf<ReturnType<Def>>>,
   ctx: HandlerContext,
-) => Awaitable<Def extends CommandDefinition<string, any, infer R> ? R : never>;
+) => Awaitable<Def extends CommandDefinition<string, any, infer R> ? Returns<R> : never>;
 
 export type QueryHandler<Def extends QueryDefinition> = (
   query: Envelope<Def['type'], DataOf<ReturnType<Def>>>,
