@@ -1,0 +1,102 @@
+/**
+ * Versioned, idempotent schema migrations. Each runs once, in order, inside the write lock
+ * (`BEGIN IMMEDIATE`), so several processes opening the same file at once apply each exactly
+ * once. A migration is never edited after release: changes are new migrations.
+ */
+import type { DatabaseSync } from 'node:sqlite';
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'event store, documents, checkpoints, snapshots',
+    sql: `
+      CREATE TABLE streams (
+        tenant_id  TEXT    NOT NULL,
+        stream_id  TEXT    NOT NULL,
+        version    INTEGER NOT NULL,
+        deleted    INTEGER NOT NULL DEFAULT 0,
+        archived   INTEGER NOT NULL DEFAULT 0,
+        metadata   TEXT    NOT NULL DEFAULT '{}' CHECK (json_valid(metadata)),
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (tenant_id, stream_id)
+      ) WITHOUT ROWID;
+
+      -- AUTOINCREMENT: positions are never reused, even after the newest row is deleted.
+      CREATE TABLE events (
+        global_position INTEGER PRIMARY KEY AUTOINCREMENT,
+        tenant_id       TEXT    NOT NULL,
+        stream_id       TEXT    NOT NULL,
+        stream_version  INTEGER NOT NULL,
+        event_id        TEXT    NOT NULL,
+        type            TEXT    NOT NULL,
+        schema_version  INTEGER NOT NULL,
+        data            TEXT    NOT NULL,
+        metadata        TEXT    NOT NULL,
+        created_at      INTEGER NOT NULL,
+        UNIQUE (tenant_id, stream_id, stream_version)
+      );
+
+      CREATE TABLE documents (
+        tenant_id  TEXT    NOT NULL,
+        collection TEXT    NOT NULL,
+        id         TEXT    NOT NULL,
+        version    INTEGER NOT NULL,
+        data       TEXT    NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (tenant_id, collection, id)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE checkpoints (
+        name       TEXT    PRIMARY KEY,
+        commit_pos INTEGER NOT NULL,
+        position   INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+
+      CREATE TABLE snapshots (
+        tenant_id      TEXT    NOT NULL,
+        stream_id      TEXT    NOT NULL,
+        version        INTEGER NOT NULL,
+        schema_version INTEGER NOT NULL,
+        state          TEXT    NOT NULL,
+        created_at     INTEGER NOT NULL,
+        PRIMARY KEY (tenant_id, stream_id)
+      ) WITHOUT ROWID;
+    `,
+  },
+];
+
+/** Applies every migration newer than the database's version; returns the versions applied. */
+export function migrate(db: DatabaseSync): number[] {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    db.exec(`CREATE TABLE IF NOT EXISTS whizbang_migrations (
+      version    INTEGER PRIMARY KEY,
+      name       TEXT    NOT NULL,
+      applied_at INTEGER NOT NULL
+    )`);
+    const row = db.prepare('SELECT COALESCE(MAX(version), 0) AS v FROM whizbang_migrations').get() as {
+      v: number;
+    };
+    const applied: number[] = [];
+    const record = db.prepare('INSERT INTO whizbang_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+    for (const migration of migrations) {
+      if (migration.version <= row.v) continue;
+      db.exec(migration.sql);
+      record.run(migration.version, migration.name, Date.now());
+      applied.push(migration.version);
+    }
+    db.exec('COMMIT');
+    return applied;
+  } catch (error) {
+    db.exec('ROLLBACK');
+    throw error;
+  }
+}

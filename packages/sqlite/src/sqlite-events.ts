@@ -1,0 +1,403 @@
+/** The event store port on SQLite. Commit order is position order: one writer at a time. */
+import type { DatabaseSync } from 'node:sqlite';
+import {
+  ConcurrencyError,
+  LOG_START,
+  StreamArchivedError,
+  StreamDeletedError,
+  StreamNotFoundError,
+  uuidv7,
+  type AppendMetadata,
+  type AppendOptions,
+  type AppendResult,
+  type EventStore,
+  type ExpectedVersion,
+  type LogPosition,
+  type Message,
+  type MessageMetadata,
+  type NewEvent,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type StreamAppend,
+  type StreamInfo,
+  type StreamOptions,
+  type StreamSlice,
+  type SubscribeOptions,
+} from '@whizbang/core';
+import {
+  checkAppend,
+  checkMultiAppend,
+  checkReadAll,
+  checkReadStream,
+  checkStreamOptions,
+  DEFAULT_MAX_EVENT_SIZE,
+  tenantOf,
+  versionMatches,
+  type CheckedEvent,
+  type EventTypeRegistry,
+  type UpcasterChain,
+} from '@whizbang/core/driver';
+import type { Executor, WriteScope } from './executor.js';
+
+export interface EventStoreSettings {
+  readonly registry: EventTypeRegistry;
+  readonly upcasters: UpcasterChain;
+  readonly maxEventSize: number | undefined;
+  readonly pollIntervalMs: number;
+}
+
+interface StreamRow {
+  version: bigint;
+  deleted: bigint;
+  archived: bigint;
+  metadata: string;
+}
+
+interface EventRow {
+  global_position: bigint;
+  tenant_id: string;
+  stream_id: string;
+  stream_version: bigint;
+  event_id: string;
+  type: string;
+  schema_version: bigint;
+  data: string;
+  metadata: string;
+  created_at: bigint;
+}
+
+const EVENT_COLUMNS =
+  'global_position, tenant_id, stream_id, stream_version, event_id, type, schema_version, data, metadata, created_at';
+const SELECT_STREAM =
+  'SELECT version, deleted, archived, metadata FROM streams WHERE tenant_id = ? AND stream_id = ?';
+const INSERT_EVENT = `INSERT INTO events (tenant_id, stream_id, stream_version, event_id, type, schema_version, data, metadata, created_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING global_position`;
+const UPSERT_STREAM = `INSERT INTO streams (tenant_id, stream_id, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+  ON CONFLICT (tenant_id, stream_id) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at`;
+const READ_FORWARD = `SELECT ${EVENT_COLUMNS} FROM events WHERE tenant_id = ? AND stream_id = ? AND stream_version BETWEEN ? AND ?
+  ORDER BY stream_version LIMIT ?`;
+const READ_BACKWARD = `SELECT ${EVENT_COLUMNS} FROM events WHERE tenant_id = ? AND stream_id = ? AND stream_version BETWEEN ? AND ?
+  ORDER BY stream_version DESC LIMIT ?`;
+// One statement shape for every filter: absent filters are NULL and match everything.
+const READ_ALL = `SELECT ${EVENT_COLUMNS} FROM events
+  WHERE global_position > ? AND global_position <= ?
+    AND (? IS NULL OR type IN (SELECT value FROM json_each(?)))
+    AND (? IS NULL OR tenant_id = ?)
+    AND (? IS NULL OR substr(stream_id, 1, length(?)) = ?)
+  ORDER BY global_position LIMIT ?`;
+const HEAD = 'SELECT COALESCE(MAX(global_position), 0) AS head FROM events';
+
+function toPosition(position: bigint): LogPosition {
+  return { commit: position, position };
+}
+
+export class SqliteEventStore implements EventStore {
+  constructor(
+    readonly executor: Executor,
+    readonly settings: EventStoreSettings,
+  ) {}
+
+  get #maxSize(): number {
+    return this.settings.maxEventSize ?? DEFAULT_MAX_EVENT_SIZE;
+  }
+
+  #statement(db: DatabaseSync, sql: string) {
+    return this.executor.connections.statement(db, sql);
+  }
+
+  async appendToStream(
+    stream: string,
+    events: readonly NewEvent[],
+    options: AppendOptions = {},
+  ): Promise<AppendResult> {
+    const tenantId = tenantOf(options.tenantId, 'appendToStream');
+    const checked = await this.#check(
+      checkAppend(stream, events, options.expectedVersion, this.#maxSize),
+      events,
+      'appendToStream',
+    );
+    return this.executor.write((scope) =>
+      this.#appendTo(scope, tenantId, stream, checked, options.expectedVersion, options.metadata),
+    );
+  }
+
+  async appendToStreams(
+    appends: readonly StreamAppend[],
+    options: Omit<AppendOptions, 'expectedVersion'> = {},
+  ): Promise<AppendResult[]> {
+    const tenantId = tenantOf(options.tenantId, 'appendToStreams');
+    const structural = checkMultiAppend(appends, this.#maxSize);
+    const checked = await Promise.all(
+      appends.map((part, i) => this.#check(structural[i]!, part.events, 'appendToStreams')),
+    );
+    return this.executor.write((scope) =>
+      appends.map((part, i) =>
+        this.#appendTo(scope, tenantId, part.stream, checked[i]!, part.expectedVersion, options.metadata),
+      ),
+    );
+  }
+
+  /** Schema validation after the structural checks; data a schema transformed is serialised again. */
+  async #check(
+    checked: CheckedEvent[],
+    events: readonly NewEvent[],
+    subject: string,
+  ): Promise<CheckedEvent[]> {
+    const parsed = await this.settings.registry.validate(events, subject);
+    return parsed === events ? checked : checkAppend('stream', parsed, undefined, this.#maxSize);
+  }
+
+  #appendTo(
+    scope: WriteScope,
+    tenantId: string,
+    stream: string,
+    checked: readonly CheckedEvent[],
+    expected: ExpectedVersion | undefined,
+    metadata: AppendMetadata | undefined,
+  ): AppendResult {
+    const { db } = scope;
+    const row = this.#statement(db, SELECT_STREAM).get(tenantId, stream) as StreamRow | undefined;
+    const current = row ? Number(row.version) : 0;
+    if (row?.deleted) throw new StreamDeletedError(stream, tenantId);
+    if (row?.archived) throw new StreamArchivedError(stream, tenantId);
+    if (!versionMatches(expected, current))
+      throw new ConcurrencyError(stream, expected ?? 'any', current, tenantId);
+    const now = Date.now();
+    const insert = this.#statement(db, INSERT_EVENT);
+    let last = 0n;
+    checked.forEach(({ event, dataJson }, i) => {
+      const id = event.id ?? uuidv7();
+      const meta = JSON.stringify({
+        correlationId: metadata?.correlationId ?? id,
+        causationId: metadata?.causationId,
+        principal: metadata?.principal,
+        traceparent: metadata?.traceparent,
+        tracestate: metadata?.tracestate,
+        timestamp: now,
+        headers: event.headers ?? metadata?.headers,
+      });
+      const schemaVersion = this.settings.registry.schemaVersionOf(event.type);
+      const inserted = insert.get(
+        tenantId,
+        stream,
+        current + i + 1,
+        id,
+        event.type,
+        schemaVersion,
+        dataJson,
+        meta,
+        now,
+      ) as {
+        global_position: bigint;
+      };
+      last = inserted.global_position;
+    });
+    const next = current + checked.length;
+    this.#statement(db, UPSERT_STREAM).run(tenantId, stream, next, now, now);
+    scope.appended = true;
+    return {
+      stream,
+      nextExpectedVersion: next,
+      lastPosition: toPosition(last),
+      createdStream: current === 0,
+    };
+  }
+
+  #toRecorded(row: EventRow): RecordedEvent {
+    const stored = JSON.parse(row.metadata) as Omit<MessageMetadata, 'tenantId' | 'schemaVersion'>;
+    let data: unknown = JSON.parse(row.data);
+    let schemaVersion = Number(row.schema_version);
+    if (!this.settings.upcasters.isEmpty)
+      ({ data, schemaVersion } = this.settings.upcasters.upcast(row.type, schemaVersion, data));
+    return {
+      id: row.event_id,
+      type: row.type,
+      data,
+      metadata: { ...stored, tenantId: row.tenant_id, schemaVersion },
+      stream: row.stream_id,
+      tenantId: row.tenant_id,
+      streamVersion: Number(row.stream_version),
+      logPosition: toPosition(row.global_position),
+      createdAt: new Date(Number(row.created_at)),
+    };
+  }
+
+  async readStream<E extends Message = Message>(
+    stream: string,
+    options: ReadStreamOptions = {},
+  ): Promise<StreamSlice<E>> {
+    checkReadStream(stream, options);
+    const tenantId = tenantOf(options.tenantId, 'readStream');
+    return this.executor.read((db) => {
+      const row = this.#statement(db, SELECT_STREAM).get(tenantId, stream) as StreamRow | undefined;
+      if (row?.deleted) throw new StreamDeletedError(stream, tenantId);
+      const version = row ? Number(row.version) : 0;
+      const limit = options.maxCount ?? -1; // SQLite: a negative LIMIT means none
+      const rows = (options.direction === 'backward'
+        ? this.#statement(db, READ_BACKWARD).all(
+            tenantId,
+            stream,
+            options.to ?? 1,
+            options.from ?? version,
+            limit,
+          )
+        : this.#statement(db, READ_FORWARD).all(
+            tenantId,
+            stream,
+            options.from ?? 1,
+            options.to ?? version,
+            limit,
+          )) as unknown as EventRow[];
+      return {
+        stream,
+        version,
+        exists: version > 0,
+        events: rows.map((r) => this.#toRecorded(r) as RecordedEvent<E>),
+      };
+    });
+  }
+
+  async *readAll(options: ReadAllOptions = {}): AsyncGenerator<RecordedEvent> {
+    checkReadAll(options);
+    const { filter, signal } = options;
+    const batchSize = options.batchSize ?? 500;
+    const types = filter?.types ? JSON.stringify(filter.types) : null;
+    const tenant = filter?.tenantId ?? null;
+    const prefix = filter?.streamPrefix ?? null;
+    const head = await this.#head();
+    let after = (options.after ?? LOG_START).position;
+    while (after < head) {
+      signal?.throwIfAborted();
+      const rows = (await this.executor.read((db) =>
+        this.#statement(db, READ_ALL).all(
+          after,
+          head,
+          types,
+          types,
+          tenant,
+          tenant,
+          prefix,
+          prefix,
+          prefix,
+          batchSize,
+        ),
+      )) as unknown as EventRow[];
+      if (rows.length === 0) return;
+      for (const row of rows) yield this.#toRecorded(row);
+      after = rows[rows.length - 1]!.global_position;
+    }
+  }
+
+  async *subscribe(options: SubscribeOptions = {}): AsyncGenerator<RecordedEvent> {
+    checkReadAll(options);
+    const { signal } = options;
+    let after: LogPosition = options.after ?? LOG_START;
+    for (;;) {
+      if (signal?.aborted) return;
+      const wait = this.executor.connections.nextAppend();
+      try {
+        const head = await this.#head();
+        for await (const event of this.readAll({ ...options, after })) {
+          after = event.logPosition;
+          yield event;
+        }
+        // Filtered-out events still move the cursor, so they are not scanned again.
+        if (head > after.position) after = toPosition(head);
+        if (signal?.aborted) return;
+        // In-process appends wake us at once; other processes' are found by polling.
+        const onAbort = () => wait.cancel();
+        signal?.addEventListener('abort', onAbort, { once: true });
+        const timer = setTimeout(wait.cancel, options.pollIntervalMs ?? this.settings.pollIntervalMs);
+        await wait.promise;
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      } finally {
+        wait.cancel();
+      }
+    }
+  }
+
+  async #head(): Promise<bigint> {
+    return this.executor.read((db) => (this.#statement(db, HEAD).get() as { head: bigint }).head);
+  }
+
+  async readHeadPosition(): Promise<LogPosition> {
+    const head = await this.#head();
+    return head === 0n ? LOG_START : toPosition(head);
+  }
+
+  async getStreamInfo(stream: string, options: { readonly tenantId?: string } = {}): Promise<StreamInfo> {
+    checkReadStream(stream, {});
+    const tenantId = tenantOf(options.tenantId, 'getStreamInfo');
+    const row = await this.executor.read(
+      (db) => this.#statement(db, SELECT_STREAM).get(tenantId, stream) as StreamRow | undefined,
+    );
+    const version = row ? Number(row.version) : 0;
+    return {
+      stream,
+      tenantId,
+      exists: version > 0,
+      version,
+      deleted: Boolean(row?.deleted),
+      archived: Boolean(row?.archived),
+      metadata: row ? (JSON.parse(row.metadata) as Record<string, unknown>) : {},
+    };
+  }
+
+  async setStreamMetadata(
+    stream: string,
+    metadata: Readonly<Record<string, unknown>>,
+    options: StreamOptions = {},
+  ): Promise<void> {
+    const json = checkStreamOptions(stream, options, 'setStreamMetadata', metadata, this.#maxSize)!;
+    await this.#changeStream(
+      stream,
+      options,
+      'setStreamMetadata',
+      (row) => (row.deleted ? 'deleted' : 'metadata = ?'),
+      json,
+    );
+  }
+
+  async deleteStream(stream: string, options: StreamOptions = {}): Promise<void> {
+    checkStreamOptions(stream, options, 'deleteStream');
+    await this.#changeStream(stream, options, 'deleteStream', (row) =>
+      row.deleted ? undefined : 'deleted = 1',
+    );
+  }
+
+  async archiveStream(stream: string, options: StreamOptions = {}): Promise<void> {
+    checkStreamOptions(stream, options, 'archiveStream');
+    await this.#changeStream(stream, options, 'archiveStream', (row) => {
+      if (row.deleted) return 'deleted';
+      return row.archived ? undefined : 'archived = 1';
+    });
+  }
+
+  /** Updates a stream row after checking it exists and matches the expected version. */
+  #changeStream(
+    stream: string,
+    options: StreamOptions,
+    subject: string,
+    change: (row: StreamRow) => string | 'deleted' | undefined,
+    ...params: string[]
+  ): Promise<void> {
+    const tenantId = tenantOf(options.tenantId, subject);
+    return this.executor.write(({ db }) => {
+      const row = this.#statement(db, SELECT_STREAM).get(tenantId, stream) as StreamRow | undefined;
+      const version = row ? Number(row.version) : 0;
+      if (!row || version === 0) throw new StreamNotFoundError(stream, tenantId);
+      if (!versionMatches(options.expectedVersion, version)) {
+        throw new ConcurrencyError(stream, options.expectedVersion ?? 'any', version, tenantId);
+      }
+      const assignment = change(row);
+      if (assignment === 'deleted') throw new StreamDeletedError(stream, tenantId);
+      if (assignment === undefined) return;
+      this.#statement(
+        db,
+        `UPDATE streams SET ${assignment}, updated_at = ? WHERE tenant_id = ? AND stream_id = ?`,
+      ).run(...params, Date.now(), tenantId, stream);
+    });
+  }
+}
