@@ -380,7 +380,7 @@ export class SqliteEventStore implements EventStore {
     stream: string,
     options: StreamOptions,
     subject: string,
-    change: (row: StreamRow) => string | 'deleted' | undefined,
+    change: (row: StreamRow) => string | undefined, // an SQL assignment, or 'deleted' to refuse
     ...params: string[]
   ): Promise<void> {
     const tenantId = tenantOf(options.tenantId, subject);

@@ -32,6 +32,8 @@ describe('sqliteStore', () => {
     const store = sqliteStore({ path: join(dir, 'migrate.db') });
     await store.migrate();
     await store.migrate();
+    await store.events.appendToStream('s', [{ type: 'E', data: {} }]);
+    expect((await store.events.readStream('s')).version).toBe(1);
     await store.close();
   });
 
