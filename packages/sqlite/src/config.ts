@@ -2,7 +2,7 @@
 import type { StoreOptions } from '@whizbang/core';
 
 export interface SqliteStoreOptions extends StoreOptions {
-  /** A file path, or `':memory:'` for a private in-memory database. */
+  /** A file path, or `':memory:'` for a private temporary database, removed on close. */
   readonly path: string;
   /** How long a writer waits for another process's write lock, in ms (default 5000). */
   readonly busyTimeoutMs?: number;

@@ -5,6 +5,9 @@
  * do the same job. Reads use their own connection so they never see a write in progress.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { StateError } from '@whizbang/core';
 import type { SqliteStoreOptions } from './config.js';
@@ -14,16 +17,28 @@ export type Database = DatabaseSync;
 function open(path: string, options: SqliteStoreOptions): DatabaseSync {
   const db = new DatabaseSync(path);
   db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
-  if (path !== ':memory:') db.exec('PRAGMA journal_mode = WAL');
+  db.exec('PRAGMA journal_mode = WAL');
   db.exec(`PRAGMA synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
   db.exec('PRAGMA foreign_keys = ON');
   return db;
 }
 
+/**
+ * `:memory:` becomes a private temporary file, removed on close. A true in-memory database
+ * is one connection, so readers would have to wait for a transaction to end (or read its
+ * uncommitted writes); a file keeps the WAL semantics: readers never block and never see half
+ * a transaction.
+ */
+function resolvePath(path: string): { path: string; temporary: string | undefined } {
+  if (path !== ':memory:') return { path, temporary: undefined };
+  const dir = mkdtempSync(join(tmpdir(), 'whizbang-sqlite-'));
+  return { path: join(dir, 'store.db'), temporary: dir };
+}
+
 export class Connections {
   readonly writer: DatabaseSync;
-  /** Undefined for `:memory:`, where a second connection would be another database. */
-  readonly #reader: DatabaseSync | undefined;
+  readonly #reader: DatabaseSync;
+  readonly #temporary: string | undefined;
   readonly #statements = new WeakMap<DatabaseSync, Map<string, StatementSync>>();
   readonly inTransaction = new AsyncLocalStorage<{ active: boolean }>();
   #tail: Promise<unknown> = Promise.resolve();
@@ -31,8 +46,10 @@ export class Connections {
   readonly #appendWaiters = new Set<() => void>();
 
   constructor(options: SqliteStoreOptions) {
-    this.writer = open(options.path, options);
-    this.#reader = options.path === ':memory:' ? undefined : open(options.path, options);
+    const { path, temporary } = resolvePath(options.path);
+    this.#temporary = temporary;
+    this.writer = open(path, options);
+    this.#reader = open(path, options);
   }
 
   assertOpen(): void {
@@ -59,11 +76,10 @@ export class Connections {
     return run;
   }
 
-  /** Runs a read on the read connection, or under the lock where there is only one connection. */
+  /** Runs a read on the read connection: it sees committed data only, and never waits for writers. */
   read<T>(fn: (db: DatabaseSync) => T): Promise<T> {
     this.assertOpen();
-    if (this.#reader) return Promise.resolve(fn(this.#reader));
-    return this.exclusive(async () => fn(this.writer));
+    return Promise.resolve(fn(this.#reader));
   }
 
   /** Runs `fn` in one write transaction on the writer connection. */
@@ -108,7 +124,8 @@ export class Connections {
     await this.exclusive(async () => undefined);
     this.#closed = true;
     for (const wake of this.#appendWaiters) wake();
-    this.#reader?.close();
+    this.#reader.close();
     this.writer.close();
+    if (this.#temporary) rmSync(this.#temporary, { recursive: true, force: true });
   }
 }

@@ -177,7 +177,7 @@ export class SqliteEventStore implements EventStore {
         timestamp: now,
         headers: event.headers ?? metadata?.headers,
       });
-      const schemaVersion = this.settings.registry.schemaVersionOf(event.type);
+      const schemaVersion = this.settings.registry.schemaVersionOf(event);
       const inserted = insert.get(
         tenantId,
         stream,

@@ -142,6 +142,13 @@ export function checkEvents(
       });
     }
     if (headers !== undefined) encodeJson(headers, [...at, 'headers'], issues, maxSize);
+    const { schemaVersion } = event as { schemaVersion?: unknown };
+    if (
+      schemaVersion !== undefined &&
+      (typeof schemaVersion !== 'number' || !Number.isSafeInteger(schemaVersion) || schemaVersion < 1)
+    ) {
+      issues.push({ message: 'schemaVersion must be a positive integer', path: [...at, 'schemaVersion'] });
+    }
     const dataJson = encodeJson(data === undefined ? {} : data, [...at, 'data'], issues, maxSize);
     if (dataJson !== undefined) checked.push({ event: event as NewEvent, dataJson });
   });

@@ -18,9 +18,9 @@ export class EventTypeRegistry {
     }
   }
 
-  /** The current schema version of `type` (1 when the type is not registered). */
-  schemaVersionOf(type: string): number {
-    return this.#definitions.get(type)?.schemaVersion ?? 1;
+  /** The schema version to store `event` at: its own if given, else its type's current one (1 if unregistered). */
+  schemaVersionOf(event: NewEvent): number {
+    return event.schemaVersion ?? this.#definitions.get(event.type)?.schemaVersion ?? 1;
   }
 
   /**
@@ -32,8 +32,14 @@ export class EventTypeRegistry {
     const issues: ValidationIssue[] = [];
     const parsed = await Promise.all(
       events.map(async (event, index) => {
-        const schema = this.#definitions.get(event.type)?.schema;
-        if (!schema) return event;
+        const definition = this.#definitions.get(event.type);
+        const schema = definition?.schema;
+        // An event written at an older version is checked by nobody's current schema.
+        if (
+          !schema ||
+          (event.schemaVersion !== undefined && event.schemaVersion !== definition.schemaVersion)
+        )
+          return event;
         try {
           const data = await validateWith(schema, event.data, event.type);
           return data === event.data ? event : { ...event, data };

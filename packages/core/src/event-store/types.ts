@@ -31,8 +31,12 @@ export interface LogPosition {
 /** The position before the first event. */
 export const LOG_START: LogPosition = Object.freeze({ commit: 0n, position: 0n });
 
-/** An event to append: plain `{ type, data }`, as built by an event definition. */
-export type NewEvent = Message;
+/**
+ * An event to append: plain `{ type, data }`, as built by an event definition. `schemaVersion`
+ * is normally stamped from the registered definition; give it only when writing events recorded
+ * elsewhere at an older version (replay, restore, copying), which upcasters then lift on read.
+ */
+export type NewEvent = Message & { readonly schemaVersion?: number };
 
 /** Context copied into the metadata of every appended event. */
 export type AppendMetadata = Partial<Omit<MessageMetadata, 'timestamp' | 'schemaVersion' | 'headers'>> & {

@@ -137,7 +137,7 @@ export class MemoryEventStore implements EventStore {
         traceparent: metadata?.traceparent,
         tracestate: metadata?.tracestate,
         timestamp: createdAt.getTime(),
-        schemaVersion: this.settings.registry.schemaVersionOf(event.type),
+        schemaVersion: this.settings.registry.schemaVersionOf(event),
         headers: event.headers ?? metadata?.headers,
       };
       return {
@@ -223,12 +223,14 @@ export class MemoryEventStore implements EventStore {
       if (signal?.aborted) return;
       const wait = this.access.read().state.nextAppend();
       try {
+        // The head is taken before reading: events appended while we read lie beyond it and
+        // are read next time round, never skipped.
+        const head = await this.readHeadPosition();
         for await (const event of this.readAll({ ...options, after })) {
           after = event.logPosition;
           yield event;
         }
-        // Filtered-out events still move the cursor, so they are not scanned again.
-        const head = await this.readHeadPosition();
+        // Filtered-out events up to that head still move the cursor, so they are not scanned again.
         if (compareLogPositions(head, after) > 0) after = head;
         if (signal?.aborted) return;
         const onAbort = () => wait.cancel();

@@ -1,1 +1,69 @@
-export {};
+/**
+ * @whizbang/testing/conformance: the suites every store driver must pass, unchanged. A driver
+ * runs them in one line; a case it cannot honour is a bug in the driver, never a skip.
+ * @example
+ * import { storeConformance } from '@whizbang/testing/conformance';
+ * storeConformance('sqlite', (options) => sqliteStore({ path: ':memory:', ...options }));
+ * @module
+ */
+import { describe } from 'vitest';
+import { badInputCases } from './bad-input.js';
+import { checkpointCases } from './checkpoints.js';
+import { concurrencyCases } from './concurrency.js';
+import { documentCases } from './documents.js';
+import { expectedVersionCases } from './expected-version.js';
+import type { StoreFactory } from './harness.js';
+import { multiStreamCases } from './multi-stream.js';
+import { readAllCases } from './read-all.js';
+import { readStreamCases } from './read-stream.js';
+import { schemaCases } from './schemas.js';
+import { snapshotCases } from './snapshots.js';
+import { streamLifecycleCases } from './stream-lifecycle.js';
+import { tenancyCases } from './tenancy.js';
+import { transactionCases } from './transactions.js';
+
+export type { StoreFactory } from './harness.js';
+
+/** The event store port: expected versions, reads, the global log, concurrency, lifecycle, schemas, bad input. */
+export function eventStoreConformance(name: string, factory: StoreFactory): void {
+  describe(`${name}: event store conformance`, () => {
+    expectedVersionCases(factory);
+    readStreamCases(factory);
+    readAllCases(factory);
+    concurrencyCases(factory);
+    multiStreamCases(factory);
+    streamLifecycleCases(factory);
+    schemaCases(factory);
+    badInputCases(factory);
+    tenancyCases(factory);
+  });
+}
+
+export function documentStoreConformance(name: string, factory: StoreFactory): void {
+  describe(`${name}: document store conformance`, () => {
+    documentCases(factory);
+  });
+}
+
+export function checkpointStoreConformance(name: string, factory: StoreFactory): void {
+  describe(`${name}: checkpoint store conformance`, () => {
+    checkpointCases(factory);
+  });
+}
+
+export function snapshotStoreConformance(name: string, factory: StoreFactory): void {
+  describe(`${name}: snapshot store conformance`, () => {
+    snapshotCases(factory);
+  });
+}
+
+/** Every port of a store, and transactions across them. */
+export function storeConformance(name: string, factory: StoreFactory): void {
+  eventStoreConformance(name, factory);
+  documentStoreConformance(name, factory);
+  checkpointStoreConformance(name, factory);
+  snapshotStoreConformance(name, factory);
+  describe(`${name}: transaction conformance`, () => {
+    transactionCases(factory);
+  });
+}
