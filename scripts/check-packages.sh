@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-packages=(core testing)
+packages=(core testing sqlite)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -32,6 +32,7 @@ const core = await import('@whizbang/core');
 const driver = await import('@whizbang/core/driver');
 const testing = await import('@whizbang/testing');
 const conformance = await import('@whizbang/testing/conformance');
+const sqlite = await import('@whizbang/sqlite');
 const need = (mod, names, from) => {
   for (const name of names) if (!(name in mod)) throw new Error(`${from} does not export ${name}`);
 };
@@ -39,9 +40,11 @@ need(core, ['whizbang', 'defineCommand', 'defineEvent', 'defineQuery', 'handle',
 need(driver, ['checkAppend', 'versionMatches', 'UpcasterChain', 'EventTypeRegistry', 'tenantOf'], '@whizbang/core/driver');
 need(testing, ['DeciderSpec'], '@whizbang/testing');
 need(conformance, ['storeConformance', 'eventStoreConformance'], '@whizbang/testing/conformance');
-const store = core.memoryStore();
-await store.events.appendToStream('s-1', [{ type: 'Happened', data: {} }]);
-if ((await store.events.readStream('s-1')).version !== 1) throw new Error('installed core does not work');
+for (const store of [core.memoryStore(), sqlite.sqliteStore({ path: ':memory:' })]) {
+  await store.events.appendToStream('s-1', [{ type: 'Happened', data: {} }]);
+  if ((await store.events.readStream('s-1')).version !== 1) throw new Error(`installed ${store.driver} store does not work`);
+  await store.close();
+}
 console.log('installed packages import and run');
 JS
 "$root/node_modules/.bin/node" check.mjs

@@ -1,16 +1,24 @@
 /**
- * The orders service's main job: `npm start` from the repository root. Until the SQLite
- * driver and the HTTP edge land it runs a scripted journey on the in-memory store and exits.
+ * The orders service's main job: `npm start` from the repository root. It runs a scripted
+ * journey on the embedded SQLite store. The journey reserves stock and credit, so each run
+ * starts from a fresh file (ORDERS_DB, default data/orders.db) to read the same every time; the
+ * events stay in the file afterwards for inspection.
  */
-import { memoryStore } from '@whizbang/core';
+import { mkdirSync, rmSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { sqliteStore } from '@whizbang/sqlite';
 import { createOrdersApp } from './app/create-app.js';
 import { runDemo } from './demo/run-demo.js';
 
-const store = memoryStore();
+const path = resolve(process.env['ORDERS_DB'] ?? 'data/orders.db');
+mkdirSync(dirname(path), { recursive: true });
+for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
+
+const store = sqliteStore({ path });
 const app = createOrdersApp({ store });
 try {
   await app.start();
-  await runDemo({ app });
+  await runDemo({ app, where: path });
 } catch (error) {
   console.error('The demo failed:', error);
   process.exitCode = 1;

@@ -6,7 +6,7 @@ import { demoProducts, seedDemoData } from './demo-data.js';
 import { runDemo } from './run-demo.js';
 
 describe('the demo that npm start runs', () => {
-  it('says first that it runs on the in-memory store, then walks the journey with correlation ids', async () => {
+  it('says first which store it runs on, then walks the journey with correlation ids', async () => {
     const lines: string[] = [];
     const app = createOrdersApp({ store: memoryStore() });
     const outcome = await runDemo({ app, log: (line) => lines.push(line) });
@@ -26,5 +26,21 @@ describe('the demo that npm start runs', () => {
     expect(await seedDemoData(app)).toEqual({ created: 0, existing: 4 });
     expect(await store.events.readHeadPosition()).toEqual(head);
     expect(Object.keys(demoProducts)).toHaveLength(3);
+  });
+});
+
+describe('the demo on SQLite', () => {
+  it('runs the same journey on the embedded store', async () => {
+    const { sqliteStore } = await import('@whizbang/sqlite');
+    const store = sqliteStore({ path: ':memory:' });
+    const lines: string[] = [];
+    const outcome = await runDemo({
+      app: createOrdersApp({ store }),
+      where: 'test.db',
+      log: (line) => lines.push(line),
+    });
+    expect(lines[0]).toBe('Whizbang orders example, on the sqlite store at test.db.');
+    expect(outcome.refusals).toEqual(['ORDER_ALREADY_SHIPPED', 'INSUFFICIENT_STOCK']);
+    await store.close();
   });
 });

@@ -15,6 +15,8 @@ import { demoCustomer, demoProducts, seedDemoData } from './demo-data.js';
 
 export interface DemoOptions {
   readonly app: WhizbangApp;
+  /** Where the store keeps its data, for the first line. */
+  readonly where?: string;
   /** Where lines go (default `console.log`). */
   readonly log?: (line: string) => void;
 }
@@ -27,14 +29,14 @@ export interface DemoOutcome {
 
 const short = (id: string) => id.slice(-8);
 
-function banner(driver: string): string {
+function banner(driver: string, where: string | undefined): string {
   return driver === 'memory'
-    ? 'Whizbang orders example, on the IN-MEMORY store: nothing is kept when it exits (the SQLite driver is coming).'
-    : `Whizbang orders example, on the ${driver} store.`;
+    ? 'Whizbang orders example, on the IN-MEMORY store: nothing is kept when it exits.'
+    : `Whizbang orders example, on the ${driver} store${where ? ` at ${where}` : ''}.`;
 }
 
-export async function runDemo({ app, log = console.log }: DemoOptions): Promise<DemoOutcome> {
-  log(banner(app.store.driver));
+export async function runDemo({ app, where, log = console.log }: DemoOptions): Promise<DemoOutcome> {
+  log(banner(app.store.driver, where));
   const seeded = await seedDemoData(app);
   log(
     `Seeded ${demoCustomer.name} and 3 products (${seeded.created} created, ${seeded.existing} already there).`,
