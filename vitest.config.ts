@@ -7,6 +7,7 @@ const alias = {
   '@whizbang/core/driver': source('./packages/core/src/driver.ts'),
   '@whizbang/core': source('./packages/core/src/index.ts'),
   '@whizbang/sqlite': source('./packages/sqlite/src/index.ts'),
+  '@whizbang/postgres': source('./packages/postgres/src/index.ts'),
   '@whizbang/testing/conformance': source('./packages/testing/src/conformance/index.ts'),
   '@whizbang/testing': source('./packages/testing/src/index.ts'),
 };

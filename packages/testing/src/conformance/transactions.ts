@@ -43,14 +43,14 @@ export function transactionCases(factory: StoreFactory): void {
       const store = await open();
       let release!: () => void;
       const paused = new Promise<void>((resolve) => (release = resolve));
-      let insideVersion = -1;
+      let wrote!: (version: number) => void;
+      const written = new Promise<number>((resolve) => (wrote = resolve));
       const running = store.transaction(async (tx) => {
         await tx.events.appendToStream('s', events(1));
-        insideVersion = (await tx.events.readStream('s')).version;
+        wrote((await tx.events.readStream('s')).version);
         await paused;
       });
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      expect(insideVersion).toBe(1);
+      expect(await written).toBe(1);
       expect((await store.events.getStreamInfo('s')).exists).toBe(false);
       expect(await collect(store.events.readAll())).toEqual([]);
       release();

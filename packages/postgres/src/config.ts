@@ -1,0 +1,43 @@
+/**
+ * Options of the PostgreSQL store, and the narrow shape of a `pg` pool it needs. The driver
+ * never requires the user's `pg` version: any pool with this shape works.
+ */
+import type { StoreOptions } from '@whizbang/core';
+
+export interface PgResult {
+  readonly rows: any[];
+  readonly rowCount: number | null;
+}
+
+export interface PgQueryable {
+  query(text: string, values?: readonly unknown[]): Promise<PgResult>;
+}
+
+export interface PgClient extends PgQueryable {
+  release(error?: Error | boolean): void;
+  on(
+    event: 'notification',
+    listener: (message: { channel: string; payload?: string | undefined }) => void,
+  ): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+}
+
+export interface PgPool extends PgQueryable {
+  connect(): Promise<PgClient>;
+  end(): Promise<void>;
+}
+
+export interface PostgresStoreOptions extends StoreOptions {
+  /** A connection string; the store then owns its pool and ends it on close. */
+  readonly connectionString?: string;
+  /** Your own pool (`new pg.Pool(...)`); the store never ends it. */
+  readonly pool?: PgPool;
+  /** The schema holding Whizbang's tables (default `whizbang`). */
+  readonly schema?: string;
+  /** Pool size when the store makes the pool (default 10). */
+  readonly maxConnections?: number;
+  /** Run migrations on first use (default true). */
+  readonly migrate?: boolean;
+  /** How often `subscribe` polls when no notification arrives, in ms (default 500). */
+  readonly pollIntervalMs?: number;
+}

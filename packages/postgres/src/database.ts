@@ -1,0 +1,144 @@
+/**
+ * The pool, lazy migrations, transactions and the LISTEN connection. Every path that takes a
+ * client releases it, and a client whose rollback failed is discarded rather than reused.
+ */
+import { Pool } from 'pg';
+import { StateError } from '@whizbang/core';
+import type { PgClient, PgPool, PgQueryable, PgResult, PostgresStoreOptions } from './config.js';
+import { migrate } from './schema/migrations.js';
+import { appendChannel, quoteIdent } from './schema/sql.js';
+
+export class Database {
+  readonly pool: PgPool;
+  readonly schema: string;
+  /** The quoted schema, for SQL text. */
+  readonly s: string;
+  readonly #owned: boolean;
+  readonly #migrate: boolean;
+  #ready: Promise<void> | undefined;
+  #closed = false;
+  #listener: Promise<PgClient> | undefined;
+  readonly #waiters = new Set<() => void>();
+
+  constructor(options: PostgresStoreOptions) {
+    this.schema = options.schema ?? 'whizbang';
+    this.s = quoteIdent(this.schema);
+    this.#migrate = options.migrate !== false;
+    if (options.pool) {
+      this.pool = options.pool;
+      this.#owned = false;
+    } else if (options.connectionString) {
+      this.pool = new Pool({ connectionString: options.connectionString, max: options.maxConnections ?? 10 });
+      this.#owned = true;
+    } else {
+      throw new TypeError('postgresStore needs a connectionString or a pool');
+    }
+  }
+
+  assertOpen(): void {
+    if (this.#closed) throw new StateError('The PostgreSQL store is closed');
+  }
+
+  /** Migrates once, on first use; a failed attempt is retried by the next call. */
+  ready(): Promise<void> {
+    this.assertOpen();
+    if (!this.#migrate) return Promise.resolve();
+    this.#ready ??= this.withClient((client) => migrate(client, this.schema)).then(
+      () => undefined,
+      (error: unknown) => {
+        this.#ready = undefined;
+        throw error;
+      },
+    );
+    return this.#ready;
+  }
+
+  async migrateNow(): Promise<void> {
+    this.assertOpen();
+    await this.withClient((client) => migrate(client, this.schema));
+  }
+
+  async query(text: string, values?: readonly unknown[]): Promise<PgResult> {
+    await this.ready();
+    return this.pool.query(text, values);
+  }
+
+  async withClient<T>(fn: (client: PgClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      return await fn(client);
+    } catch (error) {
+      if ((error as { brokenClient?: boolean }).brokenClient) broken = error as Error;
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  /** Runs `fn` in one transaction on one client. */
+  async transaction<T>(fn: (client: PgQueryable) => Promise<T>): Promise<T> {
+    await this.ready();
+    return this.withClient(async (client) => {
+      await client.query('BEGIN');
+      try {
+        const result = await fn(client);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        try {
+          await client.query('ROLLBACK');
+        } catch {
+          // The connection is in an unknown state: make withClient discard it.
+          Object.assign(error as object, { brokenClient: true });
+        }
+        throw error;
+      }
+    });
+  }
+
+  /** Resolves at the next NOTIFY of an append in this schema, from any process (or when cancelled). */
+  nextAppend(): { promise: Promise<void>; cancel: () => void } {
+    let wake!: () => void;
+    const promise = new Promise<void>((resolve) => (wake = resolve));
+    this.#waiters.add(wake);
+    this.#listen().catch(() => undefined); // polling still covers a missing listener
+    return { promise, cancel: () => (this.#waiters.delete(wake), wake()) };
+  }
+
+  #listen(): Promise<PgClient> {
+    this.#listener ??= (async () => {
+      const client = await this.pool.connect();
+      client.on('notification', () => {
+        const waiters = [...this.#waiters];
+        this.#waiters.clear();
+        for (const wake of waiters) wake();
+      });
+      client.on('error', () => {
+        // A dropped LISTEN connection: forget it, the next subscriber reconnects; polling bridges the gap.
+        this.#listener = undefined;
+        client.release(true);
+      });
+      await client.query(`LISTEN "${appendChannel(this.schema)}"`);
+      return client;
+    })().catch((error: unknown) => {
+      this.#listener = undefined;
+      throw error;
+    });
+    return this.#listener;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const wake of this.#waiters) wake();
+    this.#waiters.clear();
+    const listener = await this.#listener?.catch(() => undefined);
+    if (listener) {
+      await listener.query(`UNLISTEN "${appendChannel(this.schema)}"`).catch(() => undefined);
+      listener.release();
+    }
+    await this.#ready?.catch(() => undefined);
+    if (this.#owned) await this.pool.end();
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * How the PostgreSQL ports run SQL: outside a transaction on the pool (a multi-statement
+ * write takes its own transaction); inside one, every statement on the transaction's client.
+ */
+import { StateError } from '@whizbang/core';
+import type { PgQueryable, PgResult } from './config.js';
+import type { Database } from './database.js';
+
+export interface Executor {
+  readonly db: Database;
+  query(text: string, values?: readonly unknown[]): Promise<PgResult>;
+  /** Runs `fn` atomically: its own transaction, or the surrounding one. */
+  atomically<T>(fn: (q: PgQueryable) => Promise<T>): Promise<T>;
+}
+
+export function poolExecutor(db: Database): Executor {
+  return {
+    db,
+    query: (text, values) => db.query(text, values),
+    atomically: (fn) => db.transaction(fn),
+  };
+}
+
+export function transactionExecutor(db: Database, client: PgQueryable, isActive: () => boolean): Executor {
+  const check = () => {
+    db.assertOpen();
+    if (!isActive())
+      throw new StateError('The transaction has ended; use the store, not the transaction, after it');
+  };
+  return {
+    db,
+    async query(text, values) {
+      check();
+      return client.query(text, values);
+    },
+    async atomically(fn) {
+      check();
+      return fn(client);
+    },
+  };
+}

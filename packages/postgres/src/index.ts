@@ -1,0 +1,9 @@
+/**
+ * @whizbang/postgres: the PostgreSQL store on `pg`. One-round-trip appends, a gap-safe global
+ * log ordered by (transaction id, position), NOTIFY wake-ups with polling as the fallback.
+ * Passes the same conformance suite as every driver.
+ * @module
+ */
+export { postgresStore, type BlockingTransaction, type PostgresStore } from './postgres-store.js';
+export type { PgClient, PgPool, PgQueryable, PgResult, PostgresStoreOptions } from './config.js';
+export { migrations, type Migration } from './schema/migrations.js';

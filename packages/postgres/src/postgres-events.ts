@@ -1,0 +1,433 @@
+/**
+ * The event store port on PostgreSQL. Appends are one call of the schema's append function;
+ * the global log is read only below the oldest running transaction, ordered by
+ * (transaction_id, global_position), so a reader never skips an event that commits late.
+ */
+import {
+  ConcurrencyError,
+  LOG_START,
+  StreamArchivedError,
+  StreamDeletedError,
+  StreamNotFoundError,
+  uuidv7,
+  type AppendMetadata,
+  type AppendOptions,
+  type AppendResult,
+  type EventStore,
+  type ExpectedVersion,
+  type LogPosition,
+  type Message,
+  type NewEvent,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type StreamAppend,
+  type StreamInfo,
+  type StreamOptions,
+  type StreamSlice,
+  type SubscribeOptions,
+} from '@whizbang/core';
+import {
+  checkAppend,
+  checkMultiAppend,
+  checkReadAll,
+  checkReadStream,
+  checkStreamOptions,
+  DEFAULT_MAX_EVENT_SIZE,
+  tenantOf,
+  versionMatches,
+  type CheckedEvent,
+  type EventTypeRegistry,
+  type UpcasterChain,
+} from '@whizbang/core/driver';
+import type { PgQueryable } from './config.js';
+import type { Executor } from './executor.js';
+import {
+  ARCHIVED,
+  CONFLICT,
+  DELETED,
+  EXPECT_ANY,
+  EXPECT_NO_STREAM,
+  EXPECT_STREAM_EXISTS,
+} from './schema/sql.js';
+
+export interface EventStoreSettings {
+  readonly registry: EventTypeRegistry;
+  readonly upcasters: UpcasterChain;
+  readonly maxEventSize: number | undefined;
+  readonly pollIntervalMs: number;
+}
+
+interface EventRow {
+  global_position: string;
+  transaction_id: string;
+  tenant_id: string;
+  stream_id: string;
+  stream_version: string;
+  event_id: string;
+  type: string;
+  schema_version: number;
+  data: unknown;
+  metadata: Record<string, unknown>;
+  created_at: Date;
+}
+
+const EVENT_COLUMNS =
+  'e.global_position, e.transaction_id::text AS transaction_id, e.tenant_id, e.stream_id, e.stream_version, e.event_id, e.type, e.schema_version, e.data, e.metadata, e.created_at';
+
+function expectedCode(expected: ExpectedVersion | undefined): number {
+  if (expected === undefined || expected === 'any') return EXPECT_ANY;
+  if (expected === 'no_stream') return EXPECT_NO_STREAM;
+  if (expected === 'stream_exists') return EXPECT_STREAM_EXISTS;
+  return expected;
+}
+
+const position = (commit: string | bigint, global: string | bigint): LogPosition => ({
+  commit: BigInt(commit),
+  position: BigInt(global),
+});
+
+export class PostgresEventStore implements EventStore {
+  constructor(
+    readonly executor: Executor,
+    readonly settings: EventStoreSettings,
+  ) {}
+
+  get #s(): string {
+    return this.executor.db.s;
+  }
+
+  get #maxSize(): number {
+    return this.settings.maxEventSize ?? DEFAULT_MAX_EVENT_SIZE;
+  }
+
+  async appendToStream(
+    stream: string,
+    events: readonly NewEvent[],
+    options: AppendOptions = {},
+  ): Promise<AppendResult> {
+    const tenantId = tenantOf(options.tenantId, 'appendToStream');
+    const checked = await this.#check(
+      checkAppend(stream, events, options.expectedVersion, this.#maxSize),
+      events,
+      'appendToStream',
+    );
+    // The append function is atomic on its own: one round trip, no explicit transaction.
+    return this.#appendTo(
+      { query: (text, values) => this.executor.query(text, values) },
+      tenantId,
+      stream,
+      checked,
+      options.expectedVersion,
+      options.metadata,
+    );
+  }
+
+  async appendToStreams(
+    appends: readonly StreamAppend[],
+    options: Omit<AppendOptions, 'expectedVersion'> = {},
+  ): Promise<AppendResult[]> {
+    const tenantId = tenantOf(options.tenantId, 'appendToStreams');
+    const structural = checkMultiAppend(appends, this.#maxSize);
+    const checked = await Promise.all(
+      appends.map((part, i) => this.#check(structural[i]!, part.events, 'appendToStreams')),
+    );
+    return this.executor.atomically(async (q) => {
+      const results: AppendResult[] = [];
+      for (const [i, part] of appends.entries()) {
+        results.push(
+          await this.#appendTo(q, tenantId, part.stream, checked[i]!, part.expectedVersion, options.metadata),
+        );
+      }
+      return results;
+    });
+  }
+
+  async #check(
+    checked: CheckedEvent[],
+    events: readonly NewEvent[],
+    subject: string,
+  ): Promise<CheckedEvent[]> {
+    const parsed = await this.settings.registry.validate(events, subject);
+    return parsed === events ? checked : checkAppend('stream', parsed, undefined, this.#maxSize);
+  }
+
+  async #appendTo(
+    q: PgQueryable,
+    tenantId: string,
+    stream: string,
+    checked: readonly CheckedEvent[],
+    expected: ExpectedVersion | undefined,
+    metadata: AppendMetadata | undefined,
+  ): Promise<AppendResult> {
+    const now = Date.now();
+    const ids: string[] = [];
+    const types: string[] = [];
+    const schemaVersions: number[] = [];
+    const data: string[] = [];
+    const metas: string[] = [];
+    for (const { event, dataJson } of checked) {
+      const id = event.id ?? uuidv7();
+      ids.push(id);
+      types.push(event.type);
+      schemaVersions.push(this.settings.registry.schemaVersionOf(event));
+      data.push(dataJson);
+      metas.push(
+        JSON.stringify({
+          correlationId: metadata?.correlationId ?? id,
+          causationId: metadata?.causationId,
+          principal: metadata?.principal,
+          traceparent: metadata?.traceparent,
+          tracestate: metadata?.tracestate,
+          timestamp: now,
+          headers: event.headers ?? metadata?.headers,
+        }),
+      );
+    }
+    try {
+      const { rows } = await q.query(
+        `SELECT next_version, created, last_commit, last_position FROM ${this.#s}.append_to_stream($1, $2, $3, $4, $5, $6, $7::jsonb[], $8::jsonb[])`,
+        [tenantId, stream, expectedCode(expected), ids, types, schemaVersions, data, metas],
+      );
+      const row = rows[0] as {
+        next_version: string;
+        created: boolean;
+        last_commit: string;
+        last_position: string;
+      };
+      return {
+        stream,
+        nextExpectedVersion: Number(row.next_version),
+        lastPosition: position(row.last_commit, row.last_position),
+        createdStream: row.created,
+      };
+    } catch (error) {
+      throw this.#translate(error, stream, tenantId, expected);
+    }
+  }
+
+  #translate(
+    error: unknown,
+    stream: string,
+    tenantId: string,
+    expected: ExpectedVersion | undefined,
+  ): unknown {
+    const { code, message } = error as { code?: string; message?: string };
+    if (code === CONFLICT)
+      return new ConcurrencyError(stream, expected ?? 'any', Number(message), tenantId, { cause: error });
+    if (code === DELETED) return new StreamDeletedError(stream, tenantId);
+    if (code === ARCHIVED) return new StreamArchivedError(stream, tenantId);
+    return error;
+  }
+
+  #toRecorded(row: EventRow): RecordedEvent {
+    let data = row.data;
+    let schemaVersion = row.schema_version;
+    if (!this.settings.upcasters.isEmpty)
+      ({ data, schemaVersion } = this.settings.upcasters.upcast(row.type, schemaVersion, data));
+    return {
+      id: row.event_id,
+      type: row.type,
+      data,
+      metadata: {
+        ...(row.metadata as object),
+        tenantId: row.tenant_id,
+        schemaVersion,
+      } as RecordedEvent['metadata'],
+      stream: row.stream_id,
+      tenantId: row.tenant_id,
+      streamVersion: Number(row.stream_version),
+      logPosition: position(row.transaction_id, row.global_position),
+      createdAt: row.created_at,
+    };
+  }
+
+  async readStream<E extends Message = Message>(
+    stream: string,
+    options: ReadStreamOptions = {},
+  ): Promise<StreamSlice<E>> {
+    checkReadStream(stream, options);
+    const tenantId = tenantOf(options.tenantId, 'readStream');
+    const backward = options.direction === 'backward';
+    const big = Number.MAX_SAFE_INTEGER;
+    const [low, high] = backward
+      ? [options.to ?? 1, options.from ?? big]
+      : [options.from ?? 1, options.to ?? big];
+    // One statement, so the version and the events come from the same snapshot.
+    const { rows } = await this.executor.query(
+      `SELECT st.version AS stream_current, st.deleted AS stream_deleted, ${EVENT_COLUMNS}
+         FROM ${this.#s}.streams st
+         LEFT JOIN LATERAL (
+           SELECT * FROM ${this.#s}.events ev
+            WHERE ev.tenant_id = st.tenant_id AND ev.stream_id = st.stream_id AND ev.stream_version BETWEEN $3 AND $4
+            ORDER BY ev.stream_version ${backward ? 'DESC' : 'ASC'} LIMIT $5
+         ) e ON true
+        WHERE st.tenant_id = $1 AND st.stream_id = $2`,
+      [tenantId, stream, low, high, options.maxCount ?? null],
+    );
+    const first = rows[0] as { stream_current: string; stream_deleted: boolean } | undefined;
+    if (first?.stream_deleted) throw new StreamDeletedError(stream, tenantId);
+    const version = first ? Number(first.stream_current) : 0;
+    const events = (rows as EventRow[])
+      .filter((r) => r.global_position !== null)
+      .map((r) => this.#toRecorded(r) as RecordedEvent<E>);
+    return { stream, version, exists: version > 0, events };
+  }
+
+  async *readAll(options: ReadAllOptions = {}): AsyncGenerator<RecordedEvent> {
+    checkReadAll(options);
+    const { filter, signal } = options;
+    const batchSize = options.batchSize ?? 500;
+    const head = await this.readHeadPosition();
+    let after = options.after ?? LOG_START;
+    // Everything up to `head` sits below the oldest transaction running when head was taken,
+    // so it is complete: the page query needs no snapshot check of its own.
+    while (after.commit < head.commit || (after.commit === head.commit && after.position < head.position)) {
+      signal?.throwIfAborted();
+      const { rows } = await this.executor.query(
+        `SELECT ${EVENT_COLUMNS} FROM ${this.#s}.events e
+          WHERE (e.transaction_id, e.global_position) > ($1::text::xid8, $2::bigint)
+            AND (e.transaction_id, e.global_position) <= ($3::text::xid8, $4::bigint)
+            AND ($5::text[] IS NULL OR e.type = ANY($5::text[]))
+            AND ($6::text IS NULL OR e.tenant_id = $6::text)
+            AND ($7::text IS NULL OR left(e.stream_id, length($7::text)) = $7::text)
+          ORDER BY e.transaction_id, e.global_position
+          LIMIT $8`,
+        [
+          String(after.commit),
+          String(after.position),
+          String(head.commit),
+          String(head.position),
+          filter?.types ?? null,
+          filter?.tenantId ?? null,
+          filter?.streamPrefix ?? null,
+          batchSize,
+        ],
+      );
+      if (rows.length === 0) return;
+      for (const row of rows as EventRow[]) yield this.#toRecorded(row);
+      const last = rows[rows.length - 1] as EventRow;
+      after = position(last.transaction_id, last.global_position);
+    }
+  }
+
+  async *subscribe(options: SubscribeOptions = {}): AsyncGenerator<RecordedEvent> {
+    checkReadAll(options);
+    const { signal } = options;
+    let after: LogPosition = options.after ?? LOG_START;
+    for (;;) {
+      if (signal?.aborted) return;
+      const wait = this.executor.db.nextAppend();
+      try {
+        const head = await this.readHeadPosition();
+        for await (const event of this.readAll({ ...options, after })) {
+          after = event.logPosition;
+          yield event;
+        }
+        if (head.commit > after.commit || (head.commit === after.commit && head.position > after.position))
+          after = head;
+        if (signal?.aborted) return;
+        // A NOTIFY wakes us; polling covers notifications missed while the listener reconnects,
+        // and commits held back behind a long transaction.
+        const onAbort = () => wait.cancel();
+        signal?.addEventListener('abort', onAbort, { once: true });
+        const timer = setTimeout(wait.cancel, options.pollIntervalMs ?? this.settings.pollIntervalMs);
+        await wait.promise;
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      } finally {
+        wait.cancel();
+      }
+    }
+  }
+
+  async readHeadPosition(): Promise<LogPosition> {
+    const { rows } = await this.executor.query(
+      `SELECT e.transaction_id::text AS transaction_id, e.global_position FROM ${this.#s}.events e
+        WHERE e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+        ORDER BY e.transaction_id DESC, e.global_position DESC LIMIT 1`,
+    );
+    const row = rows[0] as { transaction_id: string; global_position: string } | undefined;
+    return row ? position(row.transaction_id, row.global_position) : LOG_START;
+  }
+
+  async getStreamInfo(stream: string, options: { readonly tenantId?: string } = {}): Promise<StreamInfo> {
+    checkReadStream(stream, {});
+    const tenantId = tenantOf(options.tenantId, 'getStreamInfo');
+    const { rows } = await this.executor.query(
+      `SELECT version, deleted, archived, metadata FROM ${this.#s}.streams WHERE tenant_id = $1 AND stream_id = $2`,
+      [tenantId, stream],
+    );
+    const row = rows[0] as
+      { version: string; deleted: boolean; archived: boolean; metadata: Record<string, unknown> } | undefined;
+    const version = row ? Number(row.version) : 0;
+    return {
+      stream,
+      tenantId,
+      exists: version > 0,
+      version,
+      deleted: row?.deleted ?? false,
+      archived: row?.archived ?? false,
+      metadata: row?.metadata ?? {},
+    };
+  }
+
+  async setStreamMetadata(
+    stream: string,
+    metadata: Readonly<Record<string, unknown>>,
+    options: StreamOptions = {},
+  ): Promise<void> {
+    const json = checkStreamOptions(stream, options, 'setStreamMetadata', metadata, this.#maxSize)!;
+    await this.#changeStream(
+      stream,
+      options,
+      'setStreamMetadata',
+      (row) => (row.deleted ? 'deleted' : 'metadata = $3::jsonb'),
+      [json],
+    );
+  }
+
+  async deleteStream(stream: string, options: StreamOptions = {}): Promise<void> {
+    checkStreamOptions(stream, options, 'deleteStream');
+    await this.#changeStream(stream, options, 'deleteStream', (row) =>
+      row.deleted ? undefined : 'deleted = true',
+    );
+  }
+
+  async archiveStream(stream: string, options: StreamOptions = {}): Promise<void> {
+    checkStreamOptions(stream, options, 'archiveStream');
+    await this.#changeStream(stream, options, 'archiveStream', (row) => {
+      if (row.deleted) return 'deleted';
+      return row.archived ? undefined : 'archived = true';
+    });
+  }
+
+  /** Locks the stream row, checks it exists and matches the expected version, then updates it. */
+  #changeStream(
+    stream: string,
+    options: StreamOptions,
+    subject: string,
+    change: (row: { deleted: boolean; archived: boolean }) => string | undefined, // an SQL assignment, or 'deleted' to refuse
+    params: unknown[] = [],
+  ): Promise<void> {
+    const tenantId = tenantOf(options.tenantId, subject);
+    return this.executor.atomically(async (q) => {
+      const { rows } = await q.query(
+        `SELECT version, deleted, archived FROM ${this.#s}.streams WHERE tenant_id = $1 AND stream_id = $2 FOR UPDATE`,
+        [tenantId, stream],
+      );
+      const row = rows[0] as { version: string; deleted: boolean; archived: boolean } | undefined;
+      const version = row ? Number(row.version) : 0;
+      if (!row || version === 0) throw new StreamNotFoundError(stream, tenantId);
+      if (!versionMatches(options.expectedVersion, version))
+        throw new ConcurrencyError(stream, options.expectedVersion ?? 'any', version, tenantId);
+      const assignment = change(row);
+      if (assignment === 'deleted') throw new StreamDeletedError(stream, tenantId);
+      if (assignment === undefined) return;
+      await q.query(
+        `UPDATE ${this.#s}.streams SET ${assignment}, updated_at = now() WHERE tenant_id = $1 AND stream_id = $2`,
+        [tenantId, stream, ...params],
+      );
+    });
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * Versioned, idempotent migrations. They run in one transaction under an advisory lock keyed
+ * by the schema, so several processes starting at once apply each migration exactly once.
+ * A released migration is never edited: changes are new migrations.
+ */
+import type { PgQueryable } from '../config.js';
+import { appendChannel, ARCHIVED, CONFLICT, DELETED, quoteIdent } from './sql.js';
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: (schema: string) => string;
+}
+
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'event store, documents, checkpoints, snapshots',
+    sql: (schema) => {
+      const s = quoteIdent(schema);
+      return `
+      CREATE TABLE ${s}.streams (
+        tenant_id  text        NOT NULL,
+        stream_id  text        NOT NULL,
+        version    bigint      NOT NULL DEFAULT 0,
+        deleted    boolean     NOT NULL DEFAULT false,
+        archived   boolean     NOT NULL DEFAULT false,
+        metadata   jsonb       NOT NULL DEFAULT '{}',
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (tenant_id, stream_id)
+      );
+
+      CREATE TABLE ${s}.events (
+        global_position bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        -- Readers of the global log order by (transaction_id, global_position) and stop below
+        -- the oldest running transaction, so a late commit can never be skipped.
+        transaction_id  xid8        NOT NULL DEFAULT pg_current_xact_id(),
+        tenant_id       text        NOT NULL,
+        stream_id       text        NOT NULL,
+        stream_version  bigint      NOT NULL,
+        event_id        text        NOT NULL,
+        type            text        NOT NULL,
+        schema_version  integer     NOT NULL,
+        data            jsonb       NOT NULL,
+        metadata        jsonb       NOT NULL,
+        created_at      timestamptz NOT NULL DEFAULT now(),
+        UNIQUE (tenant_id, stream_id, stream_version)
+      );
+      CREATE INDEX events_log_order ON ${s}.events (transaction_id, global_position);
+
+      CREATE TABLE ${s}.documents (
+        tenant_id  text        NOT NULL,
+        collection text        NOT NULL,
+        id         text        NOT NULL,
+        version    bigint      NOT NULL,
+        data       jsonb       NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (tenant_id, collection, id)
+      );
+
+      CREATE TABLE ${s}.checkpoints (
+        name       text        PRIMARY KEY,
+        commit_pos bigint      NOT NULL,
+        position   bigint      NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now()
+      );
+
+      CREATE TABLE ${s}.snapshots (
+        tenant_id      text        NOT NULL,
+        stream_id      text        NOT NULL,
+        version        bigint      NOT NULL,
+        schema_version integer     NOT NULL,
+        state          jsonb       NOT NULL,
+        created_at     timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (tenant_id, stream_id)
+      );
+
+      -- One round trip per append: lock the stream row, check the expected version, insert
+      -- every event, bump the version, notify. p_expected: >= 0 exact, -1 any, -2 no stream,
+      -- -3 stream exists.
+      CREATE FUNCTION ${s}.append_to_stream(
+        p_tenant text, p_stream text, p_expected bigint,
+        p_ids text[], p_types text[], p_schema_versions integer[], p_data jsonb[], p_metadata jsonb[]
+      ) RETURNS TABLE (next_version bigint, created boolean, last_commit text, last_position bigint)
+      LANGUAGE plpgsql AS $fn$
+      DECLARE
+        current_version bigint;
+        is_deleted boolean;
+        is_archived boolean;
+        n integer := cardinality(p_ids);
+      BEGIN
+        -- Creating the row first makes concurrent creators queue on it instead of racing.
+        INSERT INTO ${s}.streams (tenant_id, stream_id) VALUES (p_tenant, p_stream) ON CONFLICT DO NOTHING;
+        SELECT st.version, st.deleted, st.archived INTO current_version, is_deleted, is_archived
+          FROM ${s}.streams st WHERE st.tenant_id = p_tenant AND st.stream_id = p_stream FOR UPDATE;
+        IF is_deleted THEN RAISE EXCEPTION 'stream deleted' USING ERRCODE = '${DELETED}'; END IF;
+        IF is_archived THEN RAISE EXCEPTION 'stream archived' USING ERRCODE = '${ARCHIVED}'; END IF;
+        IF (p_expected = -2 AND current_version <> 0) OR (p_expected = -3 AND current_version = 0)
+           OR (p_expected >= 0 AND current_version <> p_expected) THEN
+          RAISE EXCEPTION '%', current_version USING ERRCODE = '${CONFLICT}';
+        END IF;
+        UPDATE ${s}.streams SET version = current_version + n, updated_at = now()
+          WHERE tenant_id = p_tenant AND stream_id = p_stream;
+        PERFORM pg_notify('${appendChannel(schema)}', '');
+        RETURN QUERY
+          WITH inserted AS (
+            INSERT INTO ${s}.events (tenant_id, stream_id, stream_version, event_id, type, schema_version, data, metadata)
+            SELECT p_tenant, p_stream, current_version + e.ord, e.id, e.type, e.sv, e.data, e.meta
+              FROM unnest(p_ids, p_types, p_schema_versions, p_data, p_metadata) WITH ORDINALITY AS e(id, type, sv, data, meta, ord)
+            RETURNING global_position
+          )
+          SELECT current_version + n, current_version = 0, pg_current_xact_id()::text, max(inserted.global_position) FROM inserted;
+      END
+      $fn$;
+    `;
+    },
+  },
+];
+
+/** Applies every migration newer than the schema's version, under an advisory lock. */
+export async function migrate(client: PgQueryable, schema: string): Promise<number[]> {
+  const s = quoteIdent(schema);
+  await client.query('BEGIN');
+  try {
+    await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
+      `whizbang:migrate:${schema}`,
+    ]);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
+    await client.query(`CREATE TABLE IF NOT EXISTS ${s}.migrations (
+      version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+    const { rows } = await client.query(`SELECT COALESCE(MAX(version), 0) AS v FROM ${s}.migrations`);
+    const current = Number(rows[0]?.v ?? 0);
+    const applied: number[] = [];
+    for (const migration of migrations) {
+      if (migration.version <= current) continue;
+      await client.query(migration.sql(schema));
+      await client.query(`INSERT INTO ${s}.migrations (version, name) VALUES ($1, $2)`, [
+        migration.version,
+        migration.name,
+      ]);
+      applied.push(migration.version);
+    }
+    await client.query('COMMIT');
+    return applied;
+  } catch (error) {
+    await client.query('ROLLBACK');
+    throw error;
+  }
+}

@@ -1,0 +1,24 @@
+/** Quoting for the one identifier users choose: the schema name. */
+export function quoteIdent(name: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) {
+    throw new TypeError(
+      `Schema name '${name}' must be lower-case letters, digits and underscores, starting with a letter or underscore`,
+    );
+  }
+  return `"${name}"`;
+}
+
+/** The NOTIFY channel for appends to a schema. */
+export function appendChannel(schema: string): string {
+  return `whizbang_append_${schema}`;
+}
+
+/** Expected-version codes passed to the append function. */
+export const EXPECT_ANY = -1;
+export const EXPECT_NO_STREAM = -2;
+export const EXPECT_STREAM_EXISTS = -3;
+
+/** SQLSTATEs raised by the append function. */
+export const CONFLICT = 'WB409';
+export const DELETED = 'WB410';
+export const ARCHIVED = 'WB423';
