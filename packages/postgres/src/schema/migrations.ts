@@ -90,7 +90,12 @@ export const migrations: readonly Migration[] = [
         is_archived boolean;
         n integer := cardinality(p_ids);
       BEGIN
-        -- Creating the row first makes concurrent creators queue on it instead of racing.
+        -- Queue on the stream before anything writes: an advisory lock needs no transaction id,
+        -- so a plain append gets its xid only once it holds the stream, and the stream's
+        -- versions and xids rise together. The global log is read in xid order, so this is
+        -- what keeps each stream's events in version order for readers.
+        PERFORM pg_advisory_xact_lock(hashtextextended(p_tenant || '/' || p_stream, 0));
+        -- Creating the row first makes stream creation race-free.
         INSERT INTO ${s}.streams (tenant_id, stream_id) VALUES (p_tenant, p_stream) ON CONFLICT DO NOTHING;
         SELECT st.version, st.deleted, st.archived INTO current_version, is_deleted, is_archived
           FROM ${s}.streams st WHERE st.tenant_id = p_tenant AND st.stream_id = p_stream FOR UPDATE;
@@ -98,6 +103,15 @@ export const migrations: readonly Migration[] = [
         IF is_archived THEN RAISE EXCEPTION 'stream archived' USING ERRCODE = '${ARCHIVED}'; END IF;
         IF (p_expected = -2 AND current_version <> 0) OR (p_expected = -3 AND current_version = 0)
            OR (p_expected >= 0 AND current_version <> p_expected) THEN
+          RAISE EXCEPTION '%', current_version USING ERRCODE = '${CONFLICT}';
+        END IF;
+        -- A transaction that took its xid earlier (it wrote something else first) and then
+        -- waited for this stream would put its events before the newer version it waited for.
+        -- That is a concurrency conflict: retrying gets a newer xid.
+        IF current_version > 0 AND EXISTS (
+          SELECT 1 FROM ${s}.events ev
+           WHERE ev.tenant_id = p_tenant AND ev.stream_id = p_stream AND ev.stream_version = current_version
+             AND ev.transaction_id > pg_current_xact_id()) THEN
           RAISE EXCEPTION '%', current_version USING ERRCODE = '${CONFLICT}';
         END IF;
         UPDATE ${s}.streams SET version = current_version + n, updated_at = now()

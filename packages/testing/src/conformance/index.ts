@@ -23,6 +23,7 @@ import { tenancyCases } from './tenancy.js';
 import { transactionCases } from './transactions.js';
 
 export type { StoreFactory } from './harness.js';
+export { logIntegrityConformance, type LogIntegrityOptions } from './log-integrity.js';
 
 /** The event store port: expected versions, reads, the global log, concurrency, lifecycle, schemas, bad input. */
 export function eventStoreConformance(name: string, factory: StoreFactory): void {
