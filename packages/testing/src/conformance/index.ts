@@ -24,6 +24,12 @@ import { transactionCases } from './transactions.js';
 
 export type { StoreFactory } from './harness.js';
 export { logIntegrityConformance, type LogIntegrityOptions } from './log-integrity.js';
+export {
+  crashRecoveryConformance,
+  runCrashWriter,
+  CRASH_PARTS,
+  type CrashRecoveryOptions,
+} from './crash-recovery.js';
 
 /** The event store port: expected versions, reads, the global log, concurrency, lifecycle, schemas, bad input. */
 export function eventStoreConformance(name: string, factory: StoreFactory): void {
