@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-packages=(core testing sqlite)
+packages=(core testing sqlite postgres)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -33,12 +33,14 @@ const driver = await import('@whizbang/core/driver');
 const testing = await import('@whizbang/testing');
 const conformance = await import('@whizbang/testing/conformance');
 const sqlite = await import('@whizbang/sqlite');
+const postgres = await import('@whizbang/postgres');
 const need = (mod, names, from) => {
   for (const name of names) if (!(name in mod)) throw new Error(`${from} does not export ${name}`);
 };
 need(core, ['whizbang', 'defineCommand', 'defineEvent', 'defineQuery', 'handle', 'memoryStore', 'handleCommand', 'ConcurrencyError', 'isConcurrencyError', 'uuidv7'], '@whizbang/core');
 need(driver, ['checkAppend', 'versionMatches', 'UpcasterChain', 'EventTypeRegistry', 'tenantOf'], '@whizbang/core/driver');
 need(testing, ['DeciderSpec'], '@whizbang/testing');
+need(postgres, ['postgresStore', 'migrations'], '@whizbang/postgres');
 need(conformance, ['storeConformance', 'eventStoreConformance'], '@whizbang/testing/conformance');
 for (const store of [core.memoryStore(), sqlite.sqliteStore({ path: ':memory:' })]) {
   await store.events.appendToStream('s-1', [{ type: 'Happened', data: {} }]);
