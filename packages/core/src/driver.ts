@@ -15,5 +15,17 @@ export {
   type CheckedEvent,
 } from './event-store/append-input.js';
 export { checkReadAll, checkReadStream, checkStreamOptions, tenantOf } from './event-store/read-input.js';
+export { EventCodec } from './event-store/event-codec.js';
+export { eventMetadata } from './event-store/event-metadata.js';
+export { tail, type TailSource } from './event-store/tail.js';
+export {
+  assertDocumentVersion,
+  checkCheckpoint,
+  checkDocumentKey,
+  checkLimit,
+  checkName,
+  checkSnapshot,
+  encodeDocument,
+} from './store/port-input.js';
 export { UpcasterChain } from './event-store/upcasters.js';
 export { EventTypeRegistry } from './event-store/event-types.js';

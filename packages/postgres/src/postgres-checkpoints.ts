@@ -1,31 +1,12 @@
 /** Named log positions on PostgreSQL, moved only by compare-and-set in one statement. */
 import {
   CheckpointConflictError,
-  ValidationError,
   type Checkpoint,
   type CheckpointStore,
   type LogPosition,
 } from '@whizbang/core';
+import { checkCheckpoint } from '@whizbang/core/driver';
 import type { Executor } from './executor.js';
-
-function checkName(name: unknown, subject: string): void {
-  if (typeof name !== 'string' || name.length === 0 || name.length > 250) {
-    throw new ValidationError(
-      [{ message: 'must be a non-empty string of at most 250 characters', path: ['name'] }],
-      subject,
-    );
-  }
-}
-
-function checkPosition(position: unknown, path: string, subject: string): void {
-  const p = position as LogPosition | undefined;
-  if (typeof p?.commit !== 'bigint' || typeof p.position !== 'bigint' || p.commit < 0n || p.position < 0n) {
-    throw new ValidationError(
-      [{ message: 'must be a LogPosition { commit: bigint, position: bigint }', path: [path] }],
-      subject,
-    );
-  }
-}
 
 interface Row {
   commit_pos: string;
@@ -41,7 +22,7 @@ export class PostgresCheckpoints implements CheckpointStore {
   }
 
   async get(name: string): Promise<Checkpoint | undefined> {
-    checkName(name, 'checkpoints.get');
+    checkCheckpoint(name, {}, 'checkpoints.get');
     const { rows } = await this.executor.query(
       `SELECT commit_pos, position, updated_at FROM ${this.#s}.checkpoints WHERE name = $1`,
       [name],
@@ -57,9 +38,7 @@ export class PostgresCheckpoints implements CheckpointStore {
   }
 
   async compareAndSet(name: string, expected: LogPosition | undefined, next: LogPosition): Promise<void> {
-    checkName(name, 'checkpoints.compareAndSet');
-    if (expected !== undefined) checkPosition(expected, 'expected', 'checkpoints.compareAndSet');
-    checkPosition(next, 'next', 'checkpoints.compareAndSet');
+    checkCheckpoint(name, { expected, next }, 'checkpoints.compareAndSet');
     const { rowCount } =
       expected === undefined
         ? await this.executor.query(
@@ -83,7 +62,7 @@ export class PostgresCheckpoints implements CheckpointStore {
   }
 
   async delete(name: string): Promise<void> {
-    checkName(name, 'checkpoints.delete');
+    checkCheckpoint(name, {}, 'checkpoints.delete');
     await this.executor.query(`DELETE FROM ${this.#s}.checkpoints WHERE name = $1`, [name]);
   }
 }

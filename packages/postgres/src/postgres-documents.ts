@@ -1,35 +1,12 @@
 /** Read-model documents on PostgreSQL: jsonb per (tenant, collection, id), with a version. */
 import {
   DocumentConflictError,
-  ValidationError,
   type DocumentStore,
   type DocumentWriteOptions,
   type StoredDocument,
 } from '@whizbang/core';
-import { encodeJson, tenantOf } from '@whizbang/core/driver';
+import { checkDocumentKey, checkLimit, encodeDocument } from '@whizbang/core/driver';
 import type { Executor } from './executor.js';
-
-function checkName(value: unknown, name: string, subject: string): void {
-  if (typeof value !== 'string' || value.length === 0 || value.length > 250) {
-    throw new ValidationError(
-      [{ message: 'must be a non-empty string of at most 250 characters', path: [name] }],
-      subject,
-    );
-  }
-}
-
-function checkExpected(expected: unknown, subject: string): void {
-  if (
-    expected === undefined ||
-    expected === 'none' ||
-    (typeof expected === 'number' && Number.isSafeInteger(expected) && expected >= 1)
-  )
-    return;
-  throw new ValidationError(
-    [{ message: "must be a version of at least 1 or 'none'", path: ['expectedVersion'] }],
-    subject,
-  );
-}
 
 export class PostgresDocuments implements DocumentStore {
   constructor(readonly executor: Executor) {}
@@ -43,9 +20,7 @@ export class PostgresDocuments implements DocumentStore {
     id: string,
     options: { readonly tenantId?: string } = {},
   ): Promise<StoredDocument<T> | undefined> {
-    checkName(collection, 'collection', 'documents.get');
-    checkName(id, 'id', 'documents.get');
-    const tenantId = tenantOf(options.tenantId, 'documents.get');
+    const tenantId = checkDocumentKey(collection, id, options, 'documents.get');
     const { rows } = await this.executor.query(
       `SELECT id, version, data FROM ${this.#s}.documents WHERE tenant_id = $1 AND collection = $2 AND id = $3`,
       [tenantId, collection, id],
@@ -55,13 +30,8 @@ export class PostgresDocuments implements DocumentStore {
   }
 
   async put<T>(collection: string, id: string, data: T, options: DocumentWriteOptions = {}): Promise<number> {
-    checkName(collection, 'collection', 'documents.put');
-    checkName(id, 'id', 'documents.put');
-    checkExpected(options.expectedVersion, 'documents.put');
-    const tenantId = tenantOf(options.tenantId, 'documents.put');
-    const issues: { message: string; path?: (string | number)[] }[] = [];
-    const json = encodeJson(data, ['data'], issues, Number.MAX_SAFE_INTEGER);
-    if (json === undefined) throw new ValidationError(issues, 'documents.put');
+    const tenantId = checkDocumentKey(collection, id, options, 'documents.put');
+    const json = encodeDocument(data, 'documents.put');
     const expected = options.expectedVersion;
     // One statement per case, so the version check and the write cannot be split by another writer.
     const { rows } =
@@ -88,10 +58,7 @@ export class PostgresDocuments implements DocumentStore {
   }
 
   async delete(collection: string, id: string, options: DocumentWriteOptions = {}): Promise<boolean> {
-    checkName(collection, 'collection', 'documents.delete');
-    checkName(id, 'id', 'documents.delete');
-    checkExpected(options.expectedVersion, 'documents.delete');
-    const tenantId = tenantOf(options.tenantId, 'documents.delete');
+    const tenantId = checkDocumentKey(collection, id, options, 'documents.delete');
     const expected = options.expectedVersion;
     if (expected === 'none') {
       const actual = await this.#version(tenantId, collection, id);
@@ -111,14 +78,8 @@ export class PostgresDocuments implements DocumentStore {
     collection: string,
     options: { readonly after?: string; readonly limit?: number; readonly tenantId?: string } = {},
   ): Promise<StoredDocument<T>[]> {
-    checkName(collection, 'collection', 'documents.list');
-    const limit = options.limit ?? 100;
-    if (!Number.isSafeInteger(limit) || limit < 1)
-      throw new ValidationError(
-        [{ message: 'must be an integer of at least 1', path: ['limit'] }],
-        'documents.list',
-      );
-    const tenantId = tenantOf(options.tenantId, 'documents.list');
+    const tenantId = checkDocumentKey(collection, undefined, options, 'documents.list');
+    const limit = checkLimit(options.limit, 'documents.list');
     // COLLATE "C": byte order, the same order as every other driver, whatever the database locale.
     const { rows } = await this.executor.query(
       `SELECT id, version, data FROM ${this.#s}.documents

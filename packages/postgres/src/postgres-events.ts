@@ -28,17 +28,15 @@ import {
   type SubscribeOptions,
 } from '@whizbang/core';
 import {
-  checkAppend,
-  checkMultiAppend,
   checkReadAll,
+  type CheckedEvent,
+  type EventCodec,
   checkReadStream,
+  eventMetadata,
+  tail,
   checkStreamOptions,
-  DEFAULT_MAX_EVENT_SIZE,
   tenantOf,
   versionMatches,
-  type CheckedEvent,
-  type EventTypeRegistry,
-  type UpcasterChain,
 } from '@whizbang/core/driver';
 import type { PgQueryable } from './config.js';
 import type { Executor } from './executor.js';
@@ -52,9 +50,7 @@ import {
 } from './schema/sql.js';
 
 export interface EventStoreSettings {
-  readonly registry: EventTypeRegistry;
-  readonly upcasters: UpcasterChain;
-  readonly maxEventSize: number | undefined;
+  readonly codec: EventCodec;
   readonly pollIntervalMs: number;
 }
 
@@ -97,21 +93,13 @@ export class PostgresEventStore implements EventStore {
     return this.executor.db.s;
   }
 
-  get #maxSize(): number {
-    return this.settings.maxEventSize ?? DEFAULT_MAX_EVENT_SIZE;
-  }
-
   async appendToStream(
     stream: string,
     events: readonly NewEvent[],
     options: AppendOptions = {},
   ): Promise<AppendResult> {
     const tenantId = tenantOf(options.tenantId, 'appendToStream');
-    const checked = await this.#check(
-      checkAppend(stream, events, options.expectedVersion, this.#maxSize),
-      events,
-      'appendToStream',
-    );
+    const checked = await this.settings.codec.prepareAppend(stream, events, options.expectedVersion);
     // The append function is atomic on its own: one round trip, no explicit transaction.
     return this.#appendTo(
       { query: (text, values) => this.executor.query(text, values) },
@@ -128,10 +116,7 @@ export class PostgresEventStore implements EventStore {
     options: Omit<AppendOptions, 'expectedVersion'> = {},
   ): Promise<AppendResult[]> {
     const tenantId = tenantOf(options.tenantId, 'appendToStreams');
-    const structural = checkMultiAppend(appends, this.#maxSize);
-    const checked = await Promise.all(
-      appends.map((part, i) => this.#check(structural[i]!, part.events, 'appendToStreams')),
-    );
+    const checked = await this.settings.codec.prepareMultiAppend(appends);
     return this.executor.atomically(async (q) => {
       const results: AppendResult[] = [];
       for (const [i, part] of appends.entries()) {
@@ -141,15 +126,6 @@ export class PostgresEventStore implements EventStore {
       }
       return results;
     });
-  }
-
-  async #check(
-    checked: CheckedEvent[],
-    events: readonly NewEvent[],
-    subject: string,
-  ): Promise<CheckedEvent[]> {
-    const parsed = await this.settings.registry.validate(events, subject);
-    return parsed === events ? checked : checkAppend('stream', parsed, undefined, this.#maxSize);
   }
 
   async #appendTo(
@@ -170,19 +146,9 @@ export class PostgresEventStore implements EventStore {
       const id = event.id ?? uuidv7();
       ids.push(id);
       types.push(event.type);
-      schemaVersions.push(this.settings.registry.schemaVersionOf(event));
+      schemaVersions.push(this.settings.codec.schemaVersionOf(event));
       data.push(dataJson);
-      metas.push(
-        JSON.stringify({
-          correlationId: metadata?.correlationId ?? id,
-          causationId: metadata?.causationId,
-          principal: metadata?.principal,
-          traceparent: metadata?.traceparent,
-          tracestate: metadata?.tracestate,
-          timestamp: now,
-          headers: event.headers ?? metadata?.headers,
-        }),
-      );
+      metas.push(JSON.stringify(eventMetadata(id, event, metadata, now)));
     }
     try {
       const { rows } = await q.query(
@@ -223,8 +189,7 @@ export class PostgresEventStore implements EventStore {
   #toRecorded(row: EventRow): RecordedEvent {
     let data = row.data;
     let schemaVersion = row.schema_version;
-    if (!this.settings.upcasters.isEmpty)
-      ({ data, schemaVersion } = this.settings.upcasters.upcast(row.type, schemaVersion, data));
+    ({ data, schemaVersion } = this.settings.codec.upcast(row.type, schemaVersion, data));
     return {
       id: row.event_id,
       type: row.type,
@@ -311,34 +276,19 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
-  async *subscribe(options: SubscribeOptions = {}): AsyncGenerator<RecordedEvent> {
-    checkReadAll(options);
-    const { signal } = options;
-    let after: LogPosition = options.after ?? LOG_START;
-    for (;;) {
-      if (signal?.aborted) return;
-      const wait = this.executor.db.nextAppend();
-      try {
-        const head = await this.readHeadPosition();
-        for await (const event of this.readAll({ ...options, after })) {
-          after = event.logPosition;
-          yield event;
-        }
-        if (head.commit > after.commit || (head.commit === after.commit && head.position > after.position))
-          after = head;
-        if (signal?.aborted) return;
-        // A NOTIFY wakes us; polling covers notifications missed while the listener reconnects,
-        // and commits held back behind a long transaction.
-        const onAbort = () => wait.cancel();
-        signal?.addEventListener('abort', onAbort, { once: true });
-        const timer = setTimeout(wait.cancel, options.pollIntervalMs ?? this.settings.pollIntervalMs);
-        await wait.promise;
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-      } finally {
-        wait.cancel();
-      }
-    }
+  subscribe(options: SubscribeOptions = {}): AsyncGenerator<RecordedEvent> {
+    // A NOTIFY wakes us; polling covers notifications missed while the listener reconnects,
+    // and commits held back behind a long transaction.
+    const db = this.executor.db;
+    return tail(
+      {
+        readAll: (o) => this.readAll(o),
+        readHeadPosition: () => this.readHeadPosition(),
+        nextAppend: () => db.nextAppend(),
+      },
+      options,
+      this.settings.pollIntervalMs,
+    );
   }
 
   async readHeadPosition(): Promise<LogPosition> {
@@ -377,7 +327,13 @@ export class PostgresEventStore implements EventStore {
     metadata: Readonly<Record<string, unknown>>,
     options: StreamOptions = {},
   ): Promise<void> {
-    const json = checkStreamOptions(stream, options, 'setStreamMetadata', metadata, this.#maxSize)!;
+    const json = checkStreamOptions(
+      stream,
+      options,
+      'setStreamMetadata',
+      metadata,
+      this.settings.codec.maxEventSize,
+    )!;
     await this.#changeStream(
       stream,
       options,

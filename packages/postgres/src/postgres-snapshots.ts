@@ -1,6 +1,6 @@
 /** Aggregate snapshots on PostgreSQL, one per (tenant, stream). */
-import { ValidationError, type Snapshot, type SnapshotStore } from '@whizbang/core';
-import { assertStreamName, tenantOf } from '@whizbang/core/driver';
+import type { Snapshot, SnapshotStore } from '@whizbang/core';
+import { assertStreamName, checkSnapshot, tenantOf } from '@whizbang/core/driver';
 import type { Executor } from './executor.js';
 
 export class PostgresSnapshots implements SnapshotStore {
@@ -37,22 +37,7 @@ export class PostgresSnapshots implements SnapshotStore {
   async save<S>(
     snapshot: Omit<Snapshot<S>, 'createdAt' | 'tenantId'> & { readonly tenantId?: string },
   ): Promise<void> {
-    assertStreamName(snapshot.stream, 'snapshots.save');
-    const tenantId = tenantOf(snapshot.tenantId, 'snapshots.save');
-    for (const field of ['version', 'schemaVersion'] as const) {
-      const value = snapshot[field];
-      if (!Number.isSafeInteger(value) || value < 1)
-        throw new ValidationError(
-          [{ message: 'must be an integer of at least 1', path: [field] }],
-          'snapshots.save',
-        );
-    }
-    const state = JSON.stringify(snapshot.state);
-    if (state === undefined)
-      throw new ValidationError(
-        [{ message: 'must be JSON-serialisable', path: ['state'] }],
-        'snapshots.save',
-      );
+    const { tenantId, stateJson: state } = checkSnapshot(snapshot);
     await this.executor.query(
       `INSERT INTO ${this.#s}.snapshots (tenant_id, stream_id, version, schema_version, state) VALUES ($1, $2, $3, $4, $5::jsonb)
        ON CONFLICT (tenant_id, stream_id) DO UPDATE SET version = excluded.version, schema_version = excluded.schema_version,

@@ -4,7 +4,7 @@
  * skipping); `blockingTransactions()` names it for health checks and the dashboard.
  */
 import type { Store, StoreSession } from '@whizbang/core';
-import { EventTypeRegistry, UpcasterChain } from '@whizbang/core/driver';
+import { EventCodec } from '@whizbang/core/driver';
 import type { PostgresStoreOptions } from './config.js';
 import { Database } from './database.js';
 import { poolExecutor, transactionExecutor, type Executor } from './executor.js';
@@ -50,9 +50,7 @@ function session(executor: Executor, settings: EventStoreSettings): StoreSession
 export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   const db = new Database(options);
   const settings: EventStoreSettings = {
-    registry: new EventTypeRegistry(options.eventTypes),
-    upcasters: new UpcasterChain(options.upcasters),
-    maxEventSize: options.maxEventSize,
+    codec: new EventCodec(options),
     pollIntervalMs: options.pollIntervalMs ?? 500,
   };
   const close = () => db.close();

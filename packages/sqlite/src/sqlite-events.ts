@@ -26,24 +26,20 @@ import {
   type SubscribeOptions,
 } from '@whizbang/core';
 import {
-  checkAppend,
-  checkMultiAppend,
   checkReadAll,
+  type CheckedEvent,
+  type EventCodec,
   checkReadStream,
+  eventMetadata,
+  tail,
   checkStreamOptions,
-  DEFAULT_MAX_EVENT_SIZE,
   tenantOf,
   versionMatches,
-  type CheckedEvent,
-  type EventTypeRegistry,
-  type UpcasterChain,
 } from '@whizbang/core/driver';
 import type { Executor, WriteScope } from './executor.js';
 
 export interface EventStoreSettings {
-  readonly registry: EventTypeRegistry;
-  readonly upcasters: UpcasterChain;
-  readonly maxEventSize: number | undefined;
+  readonly codec: EventCodec;
   readonly pollIntervalMs: number;
 }
 
@@ -98,10 +94,6 @@ export class SqliteEventStore implements EventStore {
     readonly settings: EventStoreSettings,
   ) {}
 
-  get #maxSize(): number {
-    return this.settings.maxEventSize ?? DEFAULT_MAX_EVENT_SIZE;
-  }
-
   #statement(db: DatabaseSync, sql: string) {
     return this.executor.connections.statement(db, sql);
   }
@@ -112,11 +104,7 @@ export class SqliteEventStore implements EventStore {
     options: AppendOptions = {},
   ): Promise<AppendResult> {
     const tenantId = tenantOf(options.tenantId, 'appendToStream');
-    const checked = await this.#check(
-      checkAppend(stream, events, options.expectedVersion, this.#maxSize),
-      events,
-      'appendToStream',
-    );
+    const checked = await this.settings.codec.prepareAppend(stream, events, options.expectedVersion);
     return this.executor.write((scope) =>
       this.#appendTo(scope, tenantId, stream, checked, options.expectedVersion, options.metadata),
     );
@@ -127,25 +115,12 @@ export class SqliteEventStore implements EventStore {
     options: Omit<AppendOptions, 'expectedVersion'> = {},
   ): Promise<AppendResult[]> {
     const tenantId = tenantOf(options.tenantId, 'appendToStreams');
-    const structural = checkMultiAppend(appends, this.#maxSize);
-    const checked = await Promise.all(
-      appends.map((part, i) => this.#check(structural[i]!, part.events, 'appendToStreams')),
-    );
+    const checked = await this.settings.codec.prepareMultiAppend(appends);
     return this.executor.write((scope) =>
       appends.map((part, i) =>
         this.#appendTo(scope, tenantId, part.stream, checked[i]!, part.expectedVersion, options.metadata),
       ),
     );
-  }
-
-  /** Schema validation after the structural checks; data a schema transformed is serialised again. */
-  async #check(
-    checked: CheckedEvent[],
-    events: readonly NewEvent[],
-    subject: string,
-  ): Promise<CheckedEvent[]> {
-    const parsed = await this.settings.registry.validate(events, subject);
-    return parsed === events ? checked : checkAppend('stream', parsed, undefined, this.#maxSize);
   }
 
   #appendTo(
@@ -168,16 +143,8 @@ export class SqliteEventStore implements EventStore {
     let last = 0n;
     checked.forEach(({ event, dataJson }, i) => {
       const id = event.id ?? uuidv7();
-      const meta = JSON.stringify({
-        correlationId: metadata?.correlationId ?? id,
-        causationId: metadata?.causationId,
-        principal: metadata?.principal,
-        traceparent: metadata?.traceparent,
-        tracestate: metadata?.tracestate,
-        timestamp: now,
-        headers: event.headers ?? metadata?.headers,
-      });
-      const schemaVersion = this.settings.registry.schemaVersionOf(event);
+      const meta = JSON.stringify(eventMetadata(id, event, metadata, now));
+      const schemaVersion = this.settings.codec.schemaVersionOf(event);
       const inserted = insert.get(
         tenantId,
         stream,
@@ -208,8 +175,7 @@ export class SqliteEventStore implements EventStore {
     const stored = JSON.parse(row.metadata) as Omit<MessageMetadata, 'tenantId' | 'schemaVersion'>;
     let data: unknown = JSON.parse(row.data);
     let schemaVersion = Number(row.schema_version);
-    if (!this.settings.upcasters.isEmpty)
-      ({ data, schemaVersion } = this.settings.upcasters.upcast(row.type, schemaVersion, data));
+    ({ data, schemaVersion } = this.settings.codec.upcast(row.type, schemaVersion, data));
     return {
       id: row.event_id,
       type: row.type,
@@ -289,33 +255,18 @@ export class SqliteEventStore implements EventStore {
     }
   }
 
-  async *subscribe(options: SubscribeOptions = {}): AsyncGenerator<RecordedEvent> {
-    checkReadAll(options);
-    const { signal } = options;
-    let after: LogPosition = options.after ?? LOG_START;
-    for (;;) {
-      if (signal?.aborted) return;
-      const wait = this.executor.connections.nextAppend();
-      try {
-        const head = await this.#head();
-        for await (const event of this.readAll({ ...options, after })) {
-          after = event.logPosition;
-          yield event;
-        }
-        // Filtered-out events still move the cursor, so they are not scanned again.
-        if (head > after.position) after = toPosition(head);
-        if (signal?.aborted) return;
-        // In-process appends wake us at once; other processes' are found by polling.
-        const onAbort = () => wait.cancel();
-        signal?.addEventListener('abort', onAbort, { once: true });
-        const timer = setTimeout(wait.cancel, options.pollIntervalMs ?? this.settings.pollIntervalMs);
-        await wait.promise;
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-      } finally {
-        wait.cancel();
-      }
-    }
+  subscribe(options: SubscribeOptions = {}): AsyncGenerator<RecordedEvent> {
+    // In-process appends wake us at once; other processes' are found by polling.
+    const connections = this.executor.connections;
+    return tail(
+      {
+        readAll: (o) => this.readAll(o),
+        readHeadPosition: () => this.readHeadPosition(),
+        nextAppend: () => connections.nextAppend(),
+      },
+      options,
+      this.settings.pollIntervalMs,
+    );
   }
 
   async #head(): Promise<bigint> {
@@ -350,7 +301,13 @@ export class SqliteEventStore implements EventStore {
     metadata: Readonly<Record<string, unknown>>,
     options: StreamOptions = {},
   ): Promise<void> {
-    const json = checkStreamOptions(stream, options, 'setStreamMetadata', metadata, this.#maxSize)!;
+    const json = checkStreamOptions(
+      stream,
+      options,
+      'setStreamMetadata',
+      metadata,
+      this.settings.codec.maxEventSize,
+    )!;
     await this.#changeStream(
       stream,
       options,

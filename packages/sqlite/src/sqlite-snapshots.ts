@@ -1,6 +1,6 @@
 /** Aggregate snapshots on SQLite, one per (tenant, stream). */
-import { ValidationError, type Snapshot, type SnapshotStore } from '@whizbang/core';
-import { assertStreamName, tenantOf } from '@whizbang/core/driver';
+import type { Snapshot, SnapshotStore } from '@whizbang/core';
+import { assertStreamName, checkSnapshot, tenantOf } from '@whizbang/core/driver';
 import type { Executor } from './executor.js';
 
 interface SnapshotRow {
@@ -43,22 +43,7 @@ export class SqliteSnapshots implements SnapshotStore {
   async save<S>(
     snapshot: Omit<Snapshot<S>, 'createdAt' | 'tenantId'> & { readonly tenantId?: string },
   ): Promise<void> {
-    assertStreamName(snapshot.stream, 'snapshots.save');
-    const tenantId = tenantOf(snapshot.tenantId, 'snapshots.save');
-    for (const field of ['version', 'schemaVersion'] as const) {
-      const value = snapshot[field];
-      if (!Number.isSafeInteger(value) || value < 1)
-        throw new ValidationError(
-          [{ message: 'must be an integer of at least 1', path: [field] }],
-          'snapshots.save',
-        );
-    }
-    const state = JSON.stringify(snapshot.state);
-    if (state === undefined)
-      throw new ValidationError(
-        [{ message: 'must be JSON-serialisable', path: ['state'] }],
-        'snapshots.save',
-      );
+    const { tenantId, stateJson: state } = checkSnapshot(snapshot);
     await this.executor.write(({ db }) =>
       this.executor.connections
         .statement(

@@ -3,7 +3,7 @@
  * commit order equals position order, so the global log has no gaps to guard against.
  */
 import type { Store, StoreSession } from '@whizbang/core';
-import { EventTypeRegistry, UpcasterChain } from '@whizbang/core/driver';
+import { EventCodec } from '@whizbang/core/driver';
 import type { SqliteStoreOptions } from './config.js';
 import { Connections } from './connection.js';
 import { autocommitExecutor, transactionExecutor, type Executor, type WriteScope } from './executor.js';
@@ -35,9 +35,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
   }
   const connections = new Connections(options);
   const settings: EventStoreSettings = {
-    registry: new EventTypeRegistry(options.eventTypes),
-    upcasters: new UpcasterChain(options.upcasters),
-    maxEventSize: options.maxEventSize,
+    codec: new EventCodec(options),
     pollIntervalMs: options.pollIntervalMs ?? 250,
   };
   if (options.migrate !== false) migrate(connections.writer);

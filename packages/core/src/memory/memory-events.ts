@@ -1,13 +1,7 @@
 /** The event store port over the in-memory state. */
-import {
-  checkAppend,
-  checkMultiAppend,
-  DEFAULT_MAX_EVENT_SIZE,
-  versionMatches,
-  type CheckedEvent,
-} from '../event-store/append-input.js';
-import type { EventTypeRegistry } from '../event-store/event-types.js';
-import { compareLogPositions } from '../event-store/log-position.js';
+import { versionMatches } from '../event-store/append-input.js';
+import { eventMetadata } from '../event-store/event-metadata.js';
+import { tail } from '../event-store/tail.js';
 import {
   LOG_START,
   type AppendMetadata,
@@ -26,7 +20,8 @@ import {
   type StreamSlice,
   type SubscribeOptions,
 } from '../event-store/types.js';
-import type { UpcasterChain } from '../event-store/upcasters.js';
+import type { CheckedEvent } from '../event-store/append-input.js';
+import type { EventCodec } from '../event-store/event-codec.js';
 import {
   ConcurrencyError,
   StreamArchivedError,
@@ -42,9 +37,7 @@ import { toRecorded } from './recorded.js';
 import { scopedKey, type StoredEvent } from './state.js';
 
 export interface EventStoreSettings {
-  readonly registry: EventTypeRegistry;
-  readonly upcasters: UpcasterChain;
-  readonly maxEventSize: number | undefined;
+  readonly codec: EventCodec;
 }
 
 /** Reads the log position at `index` (0-based) as a draft sees it. */
@@ -69,11 +62,7 @@ export class MemoryEventStore implements EventStore {
     options: AppendOptions = {},
   ): Promise<AppendResult> {
     const tenantId = tenantOf(options.tenantId, 'appendToStream');
-    const checked = await this.#check(
-      () => checkAppend(stream, events, options.expectedVersion, this.#maxSize),
-      events,
-      'appendToStream',
-    );
+    const checked = await this.settings.codec.prepareAppend(stream, events, options.expectedVersion);
     return this.access.write((draft) =>
       this.#appendTo(draft, tenantId, stream, checked, options.expectedVersion, options.metadata),
     );
@@ -84,31 +73,12 @@ export class MemoryEventStore implements EventStore {
     options: Omit<AppendOptions, 'expectedVersion'> = {},
   ): Promise<AppendResult[]> {
     const tenantId = tenantOf(options.tenantId, 'appendToStreams');
-    const structural = checkMultiAppend(appends, this.#maxSize);
-    const checked = await Promise.all(
-      appends.map((part, i) => this.#check(() => structural[i]!, part.events, 'appendToStreams')),
-    );
+    const checked = await this.settings.codec.prepareMultiAppend(appends);
     return this.access.write((draft) =>
       appends.map((part, i) =>
         this.#appendTo(draft, tenantId, part.stream, checked[i]!, part.expectedVersion, options.metadata),
       ),
     );
-  }
-
-  get #maxSize(): number {
-    return this.settings.maxEventSize ?? DEFAULT_MAX_EVENT_SIZE;
-  }
-
-  /** Structural checks, then schema validation, re-serialising data a schema transformed. */
-  async #check(
-    structural: () => CheckedEvent[],
-    events: readonly NewEvent[],
-    subject: string,
-  ): Promise<CheckedEvent[]> {
-    const checked = structural();
-    const parsed = await this.settings.registry.validate(events, subject);
-    if (parsed === events) return checked;
-    return checkAppend('stream', parsed, undefined, this.#maxSize);
   }
 
   #appendTo(
@@ -130,15 +100,9 @@ export class MemoryEventStore implements EventStore {
     const stored = checked.map(({ event, dataJson }, i): StoredEvent => {
       const id = event.id ?? uuidv7();
       const meta = {
-        correlationId: metadata?.correlationId ?? id,
-        causationId: metadata?.causationId,
+        ...eventMetadata(id, event, metadata, createdAt.getTime()),
         tenantId,
-        principal: metadata?.principal,
-        traceparent: metadata?.traceparent,
-        tracestate: metadata?.tracestate,
-        timestamp: createdAt.getTime(),
-        schemaVersion: this.settings.registry.schemaVersionOf(event),
-        headers: event.headers ?? metadata?.headers,
+        schemaVersion: this.settings.codec.schemaVersionOf(event),
       };
       return {
         id,
@@ -181,12 +145,12 @@ export class MemoryEventStore implements EventStore {
       const high = Math.min(options.from ?? version, version);
       const low = Math.max(options.to ?? 1, 1);
       for (let v = high; v >= low && events.length < max; v--)
-        events.push(toRecorded(at(v), this.settings.upcasters) as RecordedEvent<E>);
+        events.push(toRecorded(at(v), this.settings.codec) as RecordedEvent<E>);
     } else {
       const low = Math.max(options.from ?? 1, 1);
       const high = Math.min(options.to ?? version, version);
       for (let v = low; v <= high && events.length < max; v++)
-        events.push(toRecorded(at(v), this.settings.upcasters) as RecordedEvent<E>);
+        events.push(toRecorded(at(v), this.settings.codec) as RecordedEvent<E>);
     }
     return { stream, version, exists: version > 0, events };
   }
@@ -207,7 +171,7 @@ export class MemoryEventStore implements EventStore {
         if (types && !types.has(stored.type)) continue;
         if (filter?.tenantId !== undefined && stored.tenantId !== filter.tenantId) continue;
         if (filter?.streamPrefix !== undefined && !stored.stream.startsWith(filter.streamPrefix)) continue;
-        page.push(toRecorded(stored, this.settings.upcasters));
+        page.push(toRecorded(stored, this.settings.codec));
       }
       yield* page;
       // Let other work run between pages, as a database round trip would.
@@ -215,34 +179,17 @@ export class MemoryEventStore implements EventStore {
     }
   }
 
-  async *subscribe(options: SubscribeOptions = {}): AsyncGenerator<RecordedEvent> {
-    checkReadAll(options);
-    const { signal } = options;
-    let after: LogPosition = options.after ?? LOG_START;
-    for (;;) {
-      if (signal?.aborted) return;
-      const wait = this.access.read().state.nextAppend();
-      try {
-        // The head is taken before reading: events appended while we read lie beyond it and
-        // are read next time round, never skipped.
-        const head = await this.readHeadPosition();
-        for await (const event of this.readAll({ ...options, after })) {
-          after = event.logPosition;
-          yield event;
-        }
-        // Filtered-out events up to that head still move the cursor, so they are not scanned again.
-        if (compareLogPositions(head, after) > 0) after = head;
-        if (signal?.aborted) return;
-        const onAbort = () => wait.cancel();
-        signal?.addEventListener('abort', onAbort, { once: true });
-        const timer = setTimeout(wait.cancel, options.pollIntervalMs ?? 250);
-        await wait.promise;
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-      } finally {
-        wait.cancel();
-      }
-    }
+  subscribe(options: SubscribeOptions = {}): AsyncGenerator<RecordedEvent> {
+    const state = this.access.read().state;
+    return tail(
+      {
+        readAll: (o) => this.readAll(o),
+        readHeadPosition: () => this.readHeadPosition(),
+        nextAppend: () => state.nextAppend(),
+      },
+      options,
+      250,
+    );
   }
 
   async readHeadPosition(): Promise<LogPosition> {
@@ -273,7 +220,13 @@ export class MemoryEventStore implements EventStore {
     metadata: Readonly<Record<string, unknown>>,
     options: StreamOptions = {},
   ): Promise<void> {
-    const metadataJson = checkStreamOptions(stream, options, 'setStreamMetadata', metadata, this.#maxSize);
+    const metadataJson = checkStreamOptions(
+      stream,
+      options,
+      'setStreamMetadata',
+      metadata,
+      this.settings.codec.maxEventSize,
+    );
     await this.#changeStream(stream, options, 'setStreamMetadata', (view) => {
       if (view.deleted) return 'deleted';
       return { metadataJson: metadataJson! };

@@ -1,7 +1,7 @@
 /** Aggregate snapshots in memory, one per stream and tenant. */
-import { ValidationError } from '../errors/catalog.js';
 import { assertStreamName } from '../event-store/append-input.js';
 import { tenantOf } from '../event-store/read-input.js';
+import { checkSnapshot } from '../store/port-input.js';
 import type { Snapshot, SnapshotStore } from '../store/ports.js';
 import type { Access } from './access.js';
 import { scopedKey } from './state.js';
@@ -31,22 +31,7 @@ export class MemorySnapshots implements SnapshotStore {
   async save<S>(
     snapshot: Omit<Snapshot<S>, 'createdAt' | 'tenantId'> & { readonly tenantId?: string },
   ): Promise<void> {
-    assertStreamName(snapshot.stream, 'snapshots.save');
-    const tenantId = tenantOf(snapshot.tenantId, 'snapshots.save');
-    for (const field of ['version', 'schemaVersion'] as const) {
-      const value = snapshot[field];
-      if (!Number.isSafeInteger(value) || value < 1)
-        throw new ValidationError(
-          [{ message: 'must be an integer of at least 1', path: [field] }],
-          'snapshots.save',
-        );
-    }
-    const stateJson = JSON.stringify(snapshot.state);
-    if (stateJson === undefined)
-      throw new ValidationError(
-        [{ message: 'must be JSON-serialisable', path: ['state'] }],
-        'snapshots.save',
-      );
+    const { tenantId, stateJson } = checkSnapshot(snapshot);
     await this.access.write((draft) =>
       draft.putSnapshot(scopedKey(tenantId, snapshot.stream), {
         version: snapshot.version,

@@ -5,8 +5,7 @@
  * at commit, so no reader ever sees part of one.
  */
 import { StateError } from '../errors/catalog.js';
-import { EventTypeRegistry } from '../event-store/event-types.js';
-import { UpcasterChain } from '../event-store/upcasters.js';
+import { EventCodec } from '../event-store/event-codec.js';
 import type { Store, StoreOptions, StoreSession } from '../store/ports.js';
 import { autocommitAccess, transactionAccess, type Access } from './access.js';
 import { Draft } from './draft.js';
@@ -36,9 +35,7 @@ function session(access: Access, settings: EventStoreSettings): StoreSession {
 export function memoryStore(options: MemoryStoreOptions = {}): Store {
   const state = new MemoryState();
   const settings: EventStoreSettings = {
-    registry: new EventTypeRegistry(options.eventTypes),
-    upcasters: new UpcasterChain(options.upcasters),
-    maxEventSize: options.maxEventSize,
+    codec: new EventCodec(options),
   };
   const base = session(autocommitAccess(state), settings);
   const close = async () => {

@@ -1,14 +1,16 @@
 /** Turns a stored event into the `RecordedEvent` callers see: fresh objects, upcast data. */
 import type { RecordedEvent } from '../event-store/types.js';
-import type { UpcasterChain } from '../event-store/upcasters.js';
+import type { EventCodec } from '../event-store/event-codec.js';
 import type { MessageMetadata } from '../messages/envelope.js';
 import type { StoredEvent } from './state.js';
 
-export function toRecorded(stored: StoredEvent, upcasters: UpcasterChain): RecordedEvent {
+export function toRecorded(stored: StoredEvent, codec: EventCodec): RecordedEvent {
   const metadata = JSON.parse(stored.metadataJson) as MessageMetadata;
-  let data: unknown = JSON.parse(stored.dataJson);
-  let schemaVersion = metadata.schemaVersion ?? 1;
-  if (!upcasters.isEmpty) ({ data, schemaVersion } = upcasters.upcast(stored.type, schemaVersion, data));
+  const { data, schemaVersion } = codec.upcast(
+    stored.type,
+    metadata.schemaVersion ?? 1,
+    JSON.parse(stored.dataJson),
+  );
   return {
     id: stored.id,
     type: stored.type,
