@@ -97,7 +97,29 @@ export class Database {
     });
   }
 
-  /** Resolves at the next NOTIFY of an append in this schema, from any process (or when cancelled). */
+  #notifyPending = false;
+
+  /**
+   * After a commit that appended: wake this process's subscribers at once, and tell other
+   * processes with one NOTIFY per burst, sent after the commit. A NOTIFY inside the append
+   * transaction would make every committing appender queue on PostgreSQL's global notify lock
+   * (measured: 16 concurrent appenders ran 3x slower). If this process dies before the NOTIFY,
+   * other subscribers find the events by polling.
+   */
+  announceAppend(): void {
+    const waiters = [...this.#waiters];
+    this.#waiters.clear();
+    for (const wake of waiters) wake();
+    if (this.#notifyPending || this.#closed) return;
+    this.#notifyPending = true;
+    setImmediate(() => {
+      this.#notifyPending = false;
+      if (this.#closed) return;
+      this.pool.query('SELECT pg_notify($1, $2)', [appendChannel(this.schema), '']).catch(() => undefined);
+    });
+  }
+
+  /** Resolves at the next append announced by this or another process (or when cancelled). */
   nextAppend(): { promise: Promise<void>; cancel: () => void } {
     let wake!: () => void;
     const promise = new Promise<void>((resolve) => (wake = resolve));

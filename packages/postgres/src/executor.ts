@@ -11,6 +11,8 @@ export interface Executor {
   query(text: string, values?: readonly unknown[]): Promise<PgResult>;
   /** Runs `fn` atomically: its own transaction, or the surrounding one. */
   atomically<T>(fn: (q: PgQueryable) => Promise<T>): Promise<T>;
+  /** Called after an append succeeded: announced now, or when the surrounding transaction commits. */
+  appended(): void;
 }
 
 export function poolExecutor(db: Database): Executor {
@@ -18,10 +20,16 @@ export function poolExecutor(db: Database): Executor {
     db,
     query: (text, values) => db.query(text, values),
     atomically: (fn) => db.transaction(fn),
+    appended: () => db.announceAppend(),
   };
 }
 
-export function transactionExecutor(db: Database, client: PgQueryable, isActive: () => boolean): Executor {
+export function transactionExecutor(
+  db: Database,
+  client: PgQueryable,
+  scope: { readonly active: boolean; appended: boolean },
+): Executor {
+  const isActive = () => scope.active;
   const check = () => {
     db.assertOpen();
     if (!isActive())
@@ -36,6 +44,9 @@ export function transactionExecutor(db: Database, client: PgQueryable, isActive:
     async atomically(fn) {
       check();
       return fn(client);
+    },
+    appended: () => {
+      scope.appended = true;
     },
   };
 }

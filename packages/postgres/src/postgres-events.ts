@@ -102,7 +102,7 @@ export class PostgresEventStore implements EventStore {
     const tenantId = tenantOf(options.tenantId, 'appendToStream');
     const checked = await this.settings.codec.prepareAppend(stream, events, options.expectedVersion);
     // The append function is atomic on its own: one round trip, no explicit transaction.
-    return this.#appendTo(
+    const result = await this.#appendTo(
       { query: (text, values) => this.executor.query(text, values) },
       tenantId,
       stream,
@@ -110,6 +110,8 @@ export class PostgresEventStore implements EventStore {
       options.expectedVersion,
       options.metadata,
     );
+    this.executor.appended();
+    return result;
   }
 
   async appendToStreams(
@@ -118,15 +120,17 @@ export class PostgresEventStore implements EventStore {
   ): Promise<AppendResult[]> {
     const tenantId = tenantOf(options.tenantId, 'appendToStreams');
     const checked = await this.settings.codec.prepareMultiAppend(appends);
-    return this.executor.atomically(async (q) => {
-      const results: AppendResult[] = [];
+    const results = await this.executor.atomically(async (q) => {
+      const appended: AppendResult[] = [];
       for (const [i, part] of appends.entries()) {
-        results.push(
+        appended.push(
           await this.#appendTo(q, tenantId, part.stream, checked[i]!, part.expectedVersion, options.metadata),
         );
       }
-      return results;
+      return appended;
     });
+    this.executor.appended();
+    return results;
   }
 
   async #appendTo(

@@ -63,6 +63,31 @@ describe.runIf(available)('postgresStore', () => {
     await Promise.all(stores.map((store) => store.close()));
   });
 
+  it('wakes a subscriber in another process by NOTIFY, without waiting for its poll', async () => {
+    const schema = freshSchema('wbp');
+    const writer = postgresStore({ connectionString, schema });
+    const reader = postgresStore({ connectionString, schema });
+    await writer.migrate();
+    const controller = new AbortController();
+    const started = Date.now();
+    const received = (async () => {
+      for await (const event of reader.events.subscribe({
+        pollIntervalMs: 60_000,
+        signal: controller.signal,
+      })) {
+        controller.abort();
+        return event.stream;
+      }
+      return undefined;
+    })();
+    await new Promise((resolve) => setTimeout(resolve, 200)); // the reader is listening and waiting
+    await writer.events.appendToStream('woken', [{ type: 'E', data: {} }]);
+    expect(await received).toBe('woken');
+    expect(Date.now() - started).toBeLessThan(10_000);
+    await writer.close();
+    await reader.close();
+  });
+
   it('holds readers back behind a running transaction, names it, and delivers once it commits', async () => {
     const store = postgresStore({ connectionString, schema: freshSchema('wbp') });
     await store.events.appendToStream('before', [{ type: 'E', data: {} }]);

@@ -59,19 +59,19 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     schema: db.schema,
     ...session(poolExecutor(db), settings),
     transaction<T>(work: (tx: StoreSession) => Promise<T>): Promise<T> {
-      return db.transaction(async (client) => {
-        const scope = { active: true };
-        try {
-          return await work(
-            session(
-              transactionExecutor(db, client, () => scope.active),
-              settings,
-            ),
-          );
-        } finally {
-          scope.active = false;
-        }
-      });
+      const scope = { active: true, appended: false };
+      return db
+        .transaction(async (client) => {
+          try {
+            return await work(session(transactionExecutor(db, client, scope), settings));
+          } finally {
+            scope.active = false;
+          }
+        })
+        .then((result) => {
+          if (scope.appended) db.announceAppend();
+          return result;
+        });
     },
     migrate: () => db.migrateNow(),
     async blockingTransactions({ limit = 5 } = {}) {

@@ -4,7 +4,7 @@
  * A released migration is never edited: changes are new migrations.
  */
 import type { PgQueryable } from '../config.js';
-import { appendChannel, ARCHIVED, CONFLICT, DELETED, quoteIdent } from './sql.js';
+import { ARCHIVED, CONFLICT, DELETED, quoteIdent } from './sql.js';
 
 export interface Migration {
   readonly version: number;
@@ -77,7 +77,7 @@ export const migrations: readonly Migration[] = [
       );
 
       -- One round trip per append: lock the stream row, check the expected version, insert
-      -- every event, bump the version, notify. p_expected: >= 0 exact, -1 any, -2 no stream,
+      -- every event, bump the version. p_expected: >= 0 exact, -1 any, -2 no stream,
       -- -3 stream exists.
       CREATE FUNCTION ${s}.append_to_stream(
         p_tenant text, p_stream text, p_expected bigint,
@@ -116,7 +116,6 @@ export const migrations: readonly Migration[] = [
         END IF;
         UPDATE ${s}.streams SET version = current_version + n, updated_at = now()
           WHERE tenant_id = p_tenant AND stream_id = p_stream;
-        PERFORM pg_notify('${appendChannel(schema)}', '');
         RETURN QUERY
           WITH inserted AS (
             INSERT INTO ${s}.events (tenant_id, stream_id, stream_version, event_id, type, schema_version, data, metadata)
