@@ -16,7 +16,7 @@ export {
 } from './event-store/append-input.js';
 export { checkReadAll, checkReadStream, checkStreamOptions, tenantOf } from './event-store/read-input.js';
 export { EventCodec } from './event-store/event-codec.js';
-export { eventMetadata } from './event-store/event-metadata.js';
+export { recordedMetadata, storedEventMetadata } from './event-store/event-metadata.js';
 export { tail, type TailSource } from './event-store/tail.js';
 export {
   assertDocumentVersion,

@@ -1,5 +1,5 @@
 /** The event store port on SQLite. Commit order is position order: one writer at a time. */
-import type { DatabaseSync } from 'node:sqlite';
+import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import {
   ConcurrencyError,
   LOG_START,
@@ -14,7 +14,6 @@ import {
   type ExpectedVersion,
   type LogPosition,
   type Message,
-  type MessageMetadata,
   type NewEvent,
   type ReadAllOptions,
   type ReadStreamOptions,
@@ -30,7 +29,8 @@ import {
   type CheckedEvent,
   type EventCodec,
   checkReadStream,
-  eventMetadata,
+  recordedMetadata,
+  storedEventMetadata,
   tail,
   checkStreamOptions,
   tenantOf,
@@ -67,8 +67,14 @@ const EVENT_COLUMNS =
   'global_position, tenant_id, stream_id, stream_version, event_id, type, schema_version, data, metadata, created_at';
 const SELECT_STREAM =
   'SELECT version, deleted, archived, metadata FROM streams WHERE tenant_id = ? AND stream_id = ?';
-const INSERT_EVENT = `INSERT INTO events (tenant_id, stream_id, stream_version, event_id, type, schema_version, data, metadata, created_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING global_position`;
+/** Events go in as multi-row inserts of up to this many rows (9 parameters each). */
+const ROWS_PER_INSERT = 50;
+const insertSql: string[] = [];
+function insertEvents(rows: number): string {
+  return (insertSql[rows] ??=
+    'INSERT INTO events (tenant_id, stream_id, stream_version, event_id, type, schema_version, data, metadata, created_at) VALUES ' +
+    Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', '));
+}
 const UPSERT_STREAM = `INSERT INTO streams (tenant_id, stream_id, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
   ON CONFLICT (tenant_id, stream_id) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at`;
 const READ_FORWARD = `SELECT ${EVENT_COLUMNS} FROM events WHERE tenant_id = ? AND stream_id = ? AND stream_version BETWEEN ? AND ?
@@ -139,27 +145,28 @@ export class SqliteEventStore implements EventStore {
     if (!versionMatches(expected, current))
       throw new ConcurrencyError(stream, expected ?? 'any', current, tenantId);
     const now = Date.now();
-    const insert = this.#statement(db, INSERT_EVENT);
+    const codec = this.settings.codec;
     let last = 0n;
-    checked.forEach(({ event, dataJson }, i) => {
-      const id = event.id ?? uuidv7();
-      const meta = JSON.stringify(eventMetadata(id, event, metadata, now));
-      const schemaVersion = this.settings.codec.schemaVersionOf(event);
-      const inserted = insert.get(
-        tenantId,
-        stream,
-        current + i + 1,
-        id,
-        event.type,
-        schemaVersion,
-        dataJson,
-        meta,
-        now,
-      ) as {
-        global_position: bigint;
-      };
-      last = inserted.global_position;
-    });
+    // One statement per chunk of rows: per-row inserts spend most of a batch crossing into SQLite.
+    for (let start = 0; start < checked.length; start += ROWS_PER_INSERT) {
+      const chunk = checked.slice(start, start + ROWS_PER_INSERT);
+      const values: SQLInputValue[] = [];
+      chunk.forEach(({ event, dataJson }, i) => {
+        const id = event.id ?? uuidv7();
+        values.push(
+          tenantId,
+          stream,
+          current + start + i + 1,
+          id,
+          event.type,
+          codec.schemaVersionOf(event),
+          dataJson,
+          storedEventMetadata(event, metadata),
+          now,
+        );
+      });
+      last = BigInt(this.#statement(db, insertEvents(chunk.length)).run(...values).lastInsertRowid);
+    }
     const next = current + checked.length;
     this.#statement(db, UPSERT_STREAM).run(tenantId, stream, next, now, now);
     scope.appended = true;
@@ -172,7 +179,6 @@ export class SqliteEventStore implements EventStore {
   }
 
   #toRecorded(row: EventRow): RecordedEvent {
-    const stored = JSON.parse(row.metadata) as Omit<MessageMetadata, 'tenantId' | 'schemaVersion'>;
     let data: unknown = JSON.parse(row.data);
     let schemaVersion = Number(row.schema_version);
     ({ data, schemaVersion } = this.settings.codec.upcast(row.type, schemaVersion, data));
@@ -180,7 +186,13 @@ export class SqliteEventStore implements EventStore {
       id: row.event_id,
       type: row.type,
       data,
-      metadata: { ...stored, tenantId: row.tenant_id, schemaVersion },
+      metadata: recordedMetadata(
+        JSON.parse(row.metadata) as Record<string, unknown>,
+        row.event_id,
+        row.tenant_id,
+        schemaVersion,
+        Number(row.created_at),
+      ),
       stream: row.stream_id,
       tenantId: row.tenant_id,
       streamVersion: Number(row.stream_version),

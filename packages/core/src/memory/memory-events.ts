@@ -1,6 +1,6 @@
 /** The event store port over the in-memory state. */
 import { versionMatches } from '../event-store/append-input.js';
-import { eventMetadata } from '../event-store/event-metadata.js';
+import { storedEventMetadata } from '../event-store/event-metadata.js';
 import { tail } from '../event-store/tail.js';
 import {
   LOG_START,
@@ -99,16 +99,12 @@ export class MemoryEventStore implements EventStore {
     let position = draft.nextPosition;
     const stored = checked.map(({ event, dataJson }, i): StoredEvent => {
       const id = event.id ?? uuidv7();
-      const meta = {
-        ...eventMetadata(id, event, metadata, createdAt.getTime()),
-        tenantId,
-        schemaVersion: this.settings.codec.schemaVersionOf(event),
-      };
       return {
         id,
         type: event.type,
         dataJson,
-        metadataJson: JSON.stringify(meta),
+        metadataJson: storedEventMetadata(event, metadata),
+        schemaVersion: this.settings.codec.schemaVersionOf(event),
         tenantId,
         stream,
         streamVersion: view.version + i + 1,

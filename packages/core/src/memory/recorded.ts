@@ -1,21 +1,26 @@
 /** Turns a stored event into the `RecordedEvent` callers see: fresh objects, upcast data. */
 import type { RecordedEvent } from '../event-store/types.js';
 import type { EventCodec } from '../event-store/event-codec.js';
-import type { MessageMetadata } from '../messages/envelope.js';
+import { recordedMetadata } from '../event-store/event-metadata.js';
 import type { StoredEvent } from './state.js';
 
 export function toRecorded(stored: StoredEvent, codec: EventCodec): RecordedEvent {
-  const metadata = JSON.parse(stored.metadataJson) as MessageMetadata;
   const { data, schemaVersion } = codec.upcast(
     stored.type,
-    metadata.schemaVersion ?? 1,
+    stored.schemaVersion,
     JSON.parse(stored.dataJson),
   );
   return {
     id: stored.id,
     type: stored.type,
     data,
-    metadata: { ...metadata, schemaVersion },
+    metadata: recordedMetadata(
+      JSON.parse(stored.metadataJson) as Record<string, unknown>,
+      stored.id,
+      stored.tenantId,
+      schemaVersion,
+      stored.createdAt.getTime(),
+    ),
     stream: stored.stream,
     tenantId: stored.tenantId,
     streamVersion: stored.streamVersion,

@@ -11,6 +11,7 @@ export interface StoredEvent {
   readonly dataJson: string;
   /** Metadata as JSON, for the same reason. */
   readonly metadataJson: string;
+  readonly schemaVersion: number;
   readonly tenantId: string;
   readonly stream: string;
   readonly streamVersion: number;

@@ -76,34 +76,41 @@ export const migrations: readonly Migration[] = [
         PRIMARY KEY (tenant_id, stream_id)
       );
 
-      -- One round trip per append: lock the stream row, check the expected version, insert
-      -- every event, bump the version. p_expected: >= 0 exact, -1 any, -2 no stream,
-      -- -3 stream exists.
-      CREATE FUNCTION ${s}.append_to_stream(
-        p_tenant text, p_stream text, p_expected bigint,
-        p_ids text[], p_types text[], p_schema_versions integer[], p_data jsonb[], p_metadata jsonb[]
-      ) RETURNS TABLE (next_version bigint, created boolean, last_commit text, last_position bigint)
+      -- One round trip per append. p_events is one JSON array of {id, type, sv, data, meta}:
+      -- a single jsonb parameter is parsed once, where text and jsonb arrays cost pg an
+      -- escaping pass per element and PostgreSQL an array parse on top (~25 % of a batch).
+      -- p_expected: >= 0 exact, -1 any, -2 no stream, -3 stream exists.
+      CREATE FUNCTION ${s}.append_to_stream(p_tenant text, p_stream text, p_expected bigint, p_events jsonb)
+      RETURNS TABLE (next_version bigint, created boolean, last_commit text, last_position bigint)
       LANGUAGE plpgsql AS $fn$
       DECLARE
         current_version bigint;
         is_deleted boolean;
         is_archived boolean;
-        n integer := cardinality(p_ids);
+        n integer := jsonb_array_length(p_events);
       BEGIN
         -- Queue on the stream before anything writes: an advisory lock needs no transaction id,
         -- so a plain append gets its xid only once it holds the stream, and the stream's
         -- versions and xids rise together. The global log is read in xid order, so this is
         -- what keeps each stream's events in version order for readers.
         PERFORM pg_advisory_xact_lock(hashtextextended(p_tenant || '/' || p_stream, 0));
-        -- Creating the row first makes stream creation race-free.
-        INSERT INTO ${s}.streams (tenant_id, stream_id) VALUES (p_tenant, p_stream) ON CONFLICT DO NOTHING;
-        SELECT st.version, st.deleted, st.archived INTO current_version, is_deleted, is_archived
-          FROM ${s}.streams st WHERE st.tenant_id = p_tenant AND st.stream_id = p_stream FOR UPDATE;
-        IF is_deleted THEN RAISE EXCEPTION 'stream deleted' USING ERRCODE = '${DELETED}'; END IF;
-        IF is_archived THEN RAISE EXCEPTION 'stream archived' USING ERRCODE = '${ARCHIVED}'; END IF;
-        IF (p_expected = -2 AND current_version <> 0) OR (p_expected = -3 AND current_version = 0)
-           OR (p_expected >= 0 AND current_version <> p_expected) THEN
-          RAISE EXCEPTION '%', current_version USING ERRCODE = '${CONFLICT}';
+        -- The usual case, an existing live stream at the expected version, is one statement.
+        UPDATE ${s}.streams st SET version = st.version + n, updated_at = now()
+         WHERE st.tenant_id = p_tenant AND st.stream_id = p_stream AND NOT st.deleted AND NOT st.archived
+           AND (p_expected = -1 OR (p_expected = -3 AND st.version > 0) OR st.version = greatest(p_expected, 0))
+        RETURNING st.version - n INTO current_version;
+        IF NOT FOUND THEN
+          SELECT st.version, st.deleted, st.archived INTO current_version, is_deleted, is_archived
+            FROM ${s}.streams st WHERE st.tenant_id = p_tenant AND st.stream_id = p_stream;
+          IF is_deleted THEN RAISE EXCEPTION 'stream deleted' USING ERRCODE = '${DELETED}'; END IF;
+          IF is_archived THEN RAISE EXCEPTION 'stream archived' USING ERRCODE = '${ARCHIVED}'; END IF;
+          IF FOUND OR p_expected > 0 OR p_expected = -3 THEN
+            RAISE EXCEPTION '%', coalesce(current_version, 0) USING ERRCODE = '${CONFLICT}';
+          END IF;
+          -- A new stream. The advisory lock keeps out every other appender of this stream, and the
+          -- unique key is the final guard.
+          INSERT INTO ${s}.streams (tenant_id, stream_id, version) VALUES (p_tenant, p_stream, n);
+          current_version := 0;
         END IF;
         -- A transaction that took its xid earlier (it wrote something else first) and then
         -- waited for this stream would put its events before the newer version it waited for.
@@ -114,13 +121,12 @@ export const migrations: readonly Migration[] = [
              AND ev.transaction_id > pg_current_xact_id()) THEN
           RAISE EXCEPTION '%', current_version USING ERRCODE = '${CONFLICT}';
         END IF;
-        UPDATE ${s}.streams SET version = current_version + n, updated_at = now()
-          WHERE tenant_id = p_tenant AND stream_id = p_stream;
         RETURN QUERY
           WITH inserted AS (
             INSERT INTO ${s}.events (tenant_id, stream_id, stream_version, event_id, type, schema_version, data, metadata)
-            SELECT p_tenant, p_stream, current_version + e.ord, e.id, e.type, e.sv, e.data, e.meta
-              FROM unnest(p_ids, p_types, p_schema_versions, p_data, p_metadata) WITH ORDINALITY AS e(id, type, sv, data, meta, ord)
+            SELECT p_tenant, p_stream, current_version + e.ord, e.v->>'id', e.v->>'type', (e.v->>'sv')::integer,
+                   e.v->'data', e.v->'meta'
+              FROM jsonb_array_elements(p_events) WITH ORDINALITY AS e(v, ord)
             RETURNING global_position
           )
           SELECT current_version + n, current_version = 0, pg_current_xact_id()::text, max(inserted.global_position) FROM inserted;
