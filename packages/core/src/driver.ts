@@ -29,3 +29,31 @@ export {
 } from './store/port-input.js';
 export { UpcasterChain } from './event-store/upcasters.js';
 export { EventTypeRegistry } from './event-store/event-types.js';
+export {
+  checkCollectionDefinition,
+  checkCount,
+  checkFind,
+  collectionName,
+  encodeCursor,
+  type FieldPredicate,
+  type Keyset,
+  type NormalizedQuery,
+  type NormalizedSortKey,
+} from './store/document-query-input.js';
+export {
+  compareCodePoints,
+  compareKeysets,
+  keysetOf,
+  matches,
+  pageOf,
+  typedValue,
+} from './store/document-query-eval.js';
+export {
+  compileDocumentQuery,
+  documentIndexes,
+  sqlLiteral,
+  type CompiledQuery,
+  type DocumentIndexSql,
+  type DocumentSqlDialect,
+} from './store/document-query-sql.js';
+export { DocumentStoreBase, mergePatch, patchDocument } from './store/document-patch.js';

@@ -99,6 +99,22 @@ export type {
   StoredDocument,
 } from './store/ports.js';
 
+export {
+  defineCollection,
+  type CollectionDefinition,
+  type CollectionRef,
+  type CountOptions,
+  type DocumentFilter,
+  type DocumentPage,
+  type FieldCondition,
+  type FieldType,
+  type FieldValue,
+  type FindOptions,
+  type IndexDefinition,
+  type SortDirection,
+  type SortKey,
+} from './store/document-query.js';
+
 export { memoryStore, type MemoryStoreOptions } from './memory/memory-store.js';
 
 export * from './errors/catalog.js';

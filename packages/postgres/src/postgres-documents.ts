@@ -1,25 +1,81 @@
 /** Read-model documents on PostgreSQL: jsonb per (tenant, collection, id), with a version. */
 import {
   DocumentConflictError,
-  type DocumentStore,
+  type CollectionDefinition,
+  type CollectionRef,
+  type CountOptions,
+  type DocumentPage,
   type DocumentWriteOptions,
+  type FindOptions,
   type StoredDocument,
 } from '@whizbang/core';
-import { checkDocumentKey, checkLimit, encodeDocument } from '@whizbang/core/driver';
+import {
+  checkCollectionDefinition,
+  checkCount,
+  checkDocumentKey,
+  checkFind,
+  checkLimit,
+  collectionName,
+  compileDocumentQuery,
+  documentIndexes,
+  encodeDocument,
+  DocumentStoreBase,
+  pageOf,
+  sqlLiteral,
+  type DocumentSqlDialect,
+  type NormalizedQuery,
+} from '@whizbang/core/driver';
 import type { Executor } from './executor.js';
 
-export class PostgresDocuments implements DocumentStore {
-  constructor(readonly executor: Executor) {}
+const jsonPath = (path: readonly string[]) => `'{${path.join(',')}}'`;
+const SQL_TYPES = { string: 'text', number: 'numeric', boolean: 'boolean' } as const;
+
+/**
+ * Document queries on jsonb. Text compares under COLLATE "C" (code-point order, whatever the
+ * database locale), so every driver sorts and filters strings alike.
+ */
+const dialect: DocumentSqlDialect = {
+  field: (path, type) => {
+    const value = `data #> ${jsonPath(path)}`;
+    const typed = `jsonb_typeof(${value}) = '${type}'`;
+    return type === 'string'
+      ? `((CASE WHEN ${typed} THEN data #>> ${jsonPath(path)} END) COLLATE "C")`
+      : `(CASE WHEN ${typed} THEN (${value})::${SQL_TYPES[type]} END)`;
+  },
+  missing: (path) => `coalesce(jsonb_typeof(data #> ${jsonPath(path)}), 'null') = 'null'`,
+  placeholder: (index, type) => `$${index}::${SQL_TYPES[type]}`,
+  encode: (value) => value,
+  startsWith: (expression, parameter) => `starts_with(${expression}, ${parameter})`,
+  id: 'id COLLATE "C"',
+};
+
+/** The statement `find` runs; exported for the tests that check it uses declared indexes. */
+export function findStatement(s: string, query: NormalizedQuery): { text: string; params: unknown[] } {
+  const { where, orderBy, params } = compileDocumentQuery(dialect, query, [query.tenantId]);
+  params.push(query.limit + 1, query.offset);
+  return {
+    text: `SELECT id, version, data FROM ${s}.documents
+            WHERE tenant_id = $1 AND collection = ${sqlLiteral(query.collection)} AND ${where}
+            ORDER BY ${orderBy} LIMIT $${params.length - 1} OFFSET $${params.length}`,
+    params,
+  };
+}
+
+export class PostgresDocuments extends DocumentStoreBase {
+  constructor(readonly executor: Executor) {
+    super();
+  }
 
   get #s(): string {
     return this.executor.db.s;
   }
 
   async get<T = unknown>(
-    collection: string,
+    ref: CollectionRef<T>,
     id: string,
     options: { readonly tenantId?: string } = {},
   ): Promise<StoredDocument<T> | undefined> {
+    const collection = collectionName(ref);
     const tenantId = checkDocumentKey(collection, id, options, 'documents.get');
     const { rows } = await this.executor.query(
       `SELECT id, version, data FROM ${this.#s}.documents WHERE tenant_id = $1 AND collection = $2 AND id = $3`,
@@ -29,7 +85,13 @@ export class PostgresDocuments implements DocumentStore {
     return row && { id: row.id, version: Number(row.version), data: row.data };
   }
 
-  async put<T>(collection: string, id: string, data: T, options: DocumentWriteOptions = {}): Promise<number> {
+  async put<T>(
+    ref: CollectionRef<T>,
+    id: string,
+    data: T,
+    options: DocumentWriteOptions = {},
+  ): Promise<number> {
+    const collection = collectionName(ref);
     const tenantId = checkDocumentKey(collection, id, options, 'documents.put');
     const json = encodeDocument(data, 'documents.put');
     const expected = options.expectedVersion;
@@ -57,7 +119,8 @@ export class PostgresDocuments implements DocumentStore {
     throw new DocumentConflictError(collection, id, expected!, await this.#version(tenantId, collection, id));
   }
 
-  async delete(collection: string, id: string, options: DocumentWriteOptions = {}): Promise<boolean> {
+  async delete(ref: CollectionRef, id: string, options: DocumentWriteOptions = {}): Promise<boolean> {
+    const collection = collectionName(ref);
     const tenantId = checkDocumentKey(collection, id, options, 'documents.delete');
     const expected = options.expectedVersion;
     if (expected === 'none') {
@@ -75,9 +138,10 @@ export class PostgresDocuments implements DocumentStore {
   }
 
   async list<T = unknown>(
-    collection: string,
+    ref: CollectionRef<T>,
     options: { readonly after?: string; readonly limit?: number; readonly tenantId?: string } = {},
   ): Promise<StoredDocument<T>[]> {
+    const collection = collectionName(ref);
     const tenantId = checkDocumentKey(collection, undefined, options, 'documents.list');
     const limit = checkLimit(options.limit, 'documents.list');
     // COLLATE "C": byte order, the same order as every other driver, whatever the database locale.
@@ -92,6 +156,48 @@ export class PostgresDocuments implements DocumentStore {
       version: Number(row.version),
       data: row.data,
     }));
+  }
+
+  async find<T = unknown>(ref: CollectionRef<T>, options: FindOptions = {}): Promise<DocumentPage<T>> {
+    const query = checkFind(ref, options);
+    const { text, params } = findStatement(this.#s, query);
+    const { rows } = await this.executor.query(text, params);
+    return pageOf(
+      query,
+      (rows as { id: string; version: string; data: T }[]).map((row) => ({
+        id: row.id,
+        version: Number(row.version),
+        data: row.data,
+      })),
+    );
+  }
+
+  async count(ref: CollectionRef, options: CountOptions = {}): Promise<number> {
+    const query = checkCount(ref, options);
+    const { where, params } = compileDocumentQuery(dialect, query, [query.tenantId]);
+    const { rows } = await this.executor.query(
+      `SELECT count(*) AS n FROM ${this.#s}.documents
+        WHERE tenant_id = $1 AND collection = ${sqlLiteral(query.collection)} AND ${where}`,
+      params,
+    );
+    return Number((rows[0] as { n: string }).n);
+  }
+
+  async createIndexes(collection: CollectionDefinition): Promise<void> {
+    checkCollectionDefinition(collection);
+    const literal = sqlLiteral(collection.name);
+    // Under a lock: two processes creating the same index at once would collide on its name.
+    await this.executor.atomically(async (q) => {
+      await q.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
+        `whizbang:indexes:${this.executor.db.schema}`,
+      ]);
+      for (const index of documentIndexes(dialect, collection)) {
+        await q.query(
+          `CREATE INDEX IF NOT EXISTS ${index.name} ON ${this.#s}.documents (tenant_id, ${index.expressions.join(', ')})
+            WHERE collection = ${literal}`,
+        );
+      }
+    });
   }
 
   async #version(tenantId: string, collection: string, id: string): Promise<number> {

@@ -1,7 +1,46 @@
 /** Read-model documents on SQLite: JSON text per (tenant, collection, id), with a version. */
-import type { DocumentStore, DocumentWriteOptions, StoredDocument } from '@whizbang/core';
-import { assertDocumentVersion, checkDocumentKey, checkLimit, encodeDocument } from '@whizbang/core/driver';
+import type {
+  CollectionDefinition,
+  CollectionRef,
+  CountOptions,
+  DocumentPage,
+  DocumentWriteOptions,
+  FindOptions,
+  StoredDocument,
+} from '@whizbang/core';
+import {
+  assertDocumentVersion,
+  checkCollectionDefinition,
+  checkCount,
+  checkDocumentKey,
+  checkFind,
+  checkLimit,
+  collectionName,
+  compileDocumentQuery,
+  documentIndexes,
+  encodeDocument,
+  DocumentStoreBase,
+  pageOf,
+  sqlLiteral,
+  type DocumentSqlDialect,
+  type NormalizedQuery,
+} from '@whizbang/core/driver';
+import type { SQLInputValue } from 'node:sqlite';
 import type { Executor } from './executor.js';
+
+const jsonPath = (path: readonly string[]) => `'$.${path.map((segment) => `"${segment}"`).join('.')}'`;
+const JSON_TYPES = { string: "= 'text'", number: "IN ('integer', 'real')", boolean: "IN ('true', 'false')" };
+
+/** Document queries in SQLite: `json_type`/`json_extract`; text compares as UTF-8 bytes. */
+const dialect: DocumentSqlDialect = {
+  field: (path, type) =>
+    `(CASE WHEN json_type(data, ${jsonPath(path)}) ${JSON_TYPES[type]} THEN json_extract(data, ${jsonPath(path)}) END)`,
+  missing: (path) => `coalesce(json_type(data, ${jsonPath(path)}), 'null') = 'null'`,
+  placeholder: (index) => `?${index}`,
+  encode: (value) => (typeof value === 'boolean' ? Number(value) : value),
+  startsWith: (expression, parameter) => `substr(${expression}, 1, length(${parameter})) = ${parameter}`,
+  id: 'id',
+};
 
 interface DocumentRow {
   id: string;
@@ -11,14 +50,28 @@ interface DocumentRow {
 
 const SELECT_VERSION = 'SELECT version FROM documents WHERE tenant_id = ? AND collection = ? AND id = ?';
 
-export class SqliteDocuments implements DocumentStore {
-  constructor(readonly executor: Executor) {}
+/** The statement `find` runs; exported for the tests that check it uses declared indexes. */
+export function findStatement(query: NormalizedQuery): { text: string; params: SQLInputValue[] } {
+  const { where, orderBy, params } = compileDocumentQuery(dialect, query, [query.tenantId]);
+  params.push(query.limit + 1, query.offset);
+  return {
+    text: `SELECT id, version, data FROM documents WHERE tenant_id = ?1 AND collection = ${sqlLiteral(query.collection)}
+            AND ${where} ORDER BY ${orderBy} LIMIT ?${params.length - 1} OFFSET ?${params.length}`,
+    params: params as SQLInputValue[],
+  };
+}
+
+export class SqliteDocuments extends DocumentStoreBase {
+  constructor(readonly executor: Executor) {
+    super();
+  }
 
   async get<T = unknown>(
-    collection: string,
+    ref: CollectionRef<T>,
     id: string,
     options: { readonly tenantId?: string } = {},
   ): Promise<StoredDocument<T> | undefined> {
+    const collection = collectionName(ref);
     const tenantId = checkDocumentKey(collection, id, options, 'documents.get');
     const row = await this.executor.read(
       (db) =>
@@ -32,7 +85,13 @@ export class SqliteDocuments implements DocumentStore {
     return row && { id: row.id, version: Number(row.version), data: JSON.parse(row.data) as T };
   }
 
-  async put<T>(collection: string, id: string, data: T, options: DocumentWriteOptions = {}): Promise<number> {
+  async put<T>(
+    ref: CollectionRef<T>,
+    id: string,
+    data: T,
+    options: DocumentWriteOptions = {},
+  ): Promise<number> {
+    const collection = collectionName(ref);
     const tenantId = checkDocumentKey(collection, id, options, 'documents.put');
     const json = encodeDocument(data, 'documents.put');
     return this.executor.write(({ db }) => {
@@ -49,7 +108,8 @@ export class SqliteDocuments implements DocumentStore {
     });
   }
 
-  async delete(collection: string, id: string, options: DocumentWriteOptions = {}): Promise<boolean> {
+  async delete(ref: CollectionRef, id: string, options: DocumentWriteOptions = {}): Promise<boolean> {
+    const collection = collectionName(ref);
     const tenantId = checkDocumentKey(collection, id, options, 'documents.delete');
     return this.executor.write(({ db }) => {
       const statement = (sql: string) => this.executor.connections.statement(db, sql);
@@ -67,9 +127,10 @@ export class SqliteDocuments implements DocumentStore {
   }
 
   async list<T = unknown>(
-    collection: string,
+    ref: CollectionRef<T>,
     options: { readonly after?: string; readonly limit?: number; readonly tenantId?: string } = {},
   ): Promise<StoredDocument<T>[]> {
+    const collection = collectionName(ref);
     const tenantId = checkDocumentKey(collection, undefined, options, 'documents.list');
     const limit = checkLimit(options.limit, 'documents.list');
     const rows = await this.executor.read(
@@ -82,5 +143,45 @@ export class SqliteDocuments implements DocumentStore {
           .all(tenantId, collection, options.after ?? '', limit) as unknown as DocumentRow[],
     );
     return rows.map((row) => ({ id: row.id, version: Number(row.version), data: JSON.parse(row.data) as T }));
+  }
+
+  async find<T = unknown>(ref: CollectionRef<T>, options: FindOptions = {}): Promise<DocumentPage<T>> {
+    const query = checkFind(ref, options);
+    const { text, params } = findStatement(query);
+    const rows = await this.executor.read(
+      (db) => this.executor.connections.statement(db, text).all(...params) as unknown as DocumentRow[],
+    );
+    return pageOf(
+      query,
+      rows.map((row) => ({ id: row.id, version: Number(row.version), data: JSON.parse(row.data) as T })),
+    );
+  }
+
+  async count(ref: CollectionRef, options: CountOptions = {}): Promise<number> {
+    const query = checkCount(ref, options);
+    const { where, params } = compileDocumentQuery(dialect, query, [query.tenantId]);
+    const row = await this.executor.read(
+      (db) =>
+        this.executor.connections
+          .statement(
+            db,
+            `SELECT count(*) AS n FROM documents WHERE tenant_id = ?1 AND collection = ${sqlLiteral(query.collection)} AND ${where}`,
+          )
+          .get(...(params as SQLInputValue[])) as { n: bigint },
+    );
+    return Number(row.n);
+  }
+
+  async createIndexes(collection: CollectionDefinition): Promise<void> {
+    checkCollectionDefinition(collection);
+    const literal = sqlLiteral(collection.name);
+    await this.executor.write(({ db }) => {
+      for (const index of documentIndexes(dialect, collection)) {
+        db.exec(
+          `CREATE INDEX IF NOT EXISTS ${index.name} ON documents (tenant_id, ${index.expressions.join(', ')})
+            WHERE collection = ${literal}`,
+        );
+      }
+    });
   }
 }

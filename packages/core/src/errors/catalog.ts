@@ -148,6 +148,18 @@ export class DocumentConflictError extends WhizbangError {
   }
 }
 
+/** A document to change does not exist. */
+export class DocumentNotFoundError extends WhizbangError {
+  readonly code = 'WHIZBANG_DOCUMENT_NOT_FOUND' as const;
+  constructor(
+    readonly collection: string,
+    readonly id: string,
+    readonly tenantId: string,
+  ) {
+    super(`Document '${collection}/${id}' does not exist in tenant '${tenantId}'`);
+  }
+}
+
 export const isConcurrencyError = errorGuard<ConcurrencyError>('WHIZBANG_CONCURRENCY');
 export const isValidationError = errorGuard<ValidationError>('WHIZBANG_VALIDATION');
 export const isStreamDeletedError = errorGuard<StreamDeletedError>('WHIZBANG_STREAM_DELETED');
@@ -159,4 +171,5 @@ export const isPublishError = errorGuard<PublishError>('WHIZBANG_PUBLISH_FAILED'
 export const isMiddlewareError = errorGuard<MiddlewareError>('WHIZBANG_MIDDLEWARE');
 export const isStateError = errorGuard<StateError>('WHIZBANG_STATE');
 export const isCheckpointConflictError = errorGuard<CheckpointConflictError>('WHIZBANG_CHECKPOINT_CONFLICT');
+export const isDocumentNotFoundError = errorGuard<DocumentNotFoundError>('WHIZBANG_DOCUMENT_NOT_FOUND');
 export const isDocumentConflictError = errorGuard<DocumentConflictError>('WHIZBANG_DOCUMENT_CONFLICT');

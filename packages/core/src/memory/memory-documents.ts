@@ -1,23 +1,54 @@
 /** Read-model documents in memory: JSON text per id, with an optimistic version. */
+import { DocumentStoreBase } from '../store/document-patch.js';
+import type {
+  CollectionDefinition,
+  CollectionRef,
+  CountOptions,
+  DocumentPage,
+  FindOptions,
+} from '../store/document-query.js';
+import {
+  compareCodePoints,
+  compareKeysets,
+  keysetOf,
+  matches,
+  pageOf,
+} from '../store/document-query-eval.js';
+import {
+  checkCollectionDefinition,
+  checkCount,
+  checkFind,
+  collectionName,
+  type NormalizedQuery,
+} from '../store/document-query-input.js';
 import { checkDocumentKey, checkLimit, assertDocumentVersion, encodeDocument } from '../store/port-input.js';
-import type { DocumentStore, DocumentWriteOptions, StoredDocument } from '../store/ports.js';
+import type { DocumentWriteOptions, StoredDocument } from '../store/ports.js';
 import type { Access } from './access.js';
 import { scopedKey } from './state.js';
 
-export class MemoryDocuments implements DocumentStore {
-  constructor(readonly access: Access) {}
+export class MemoryDocuments extends DocumentStoreBase {
+  constructor(readonly access: Access) {
+    super();
+  }
 
   async get<T = unknown>(
-    collection: string,
+    ref: CollectionRef<T>,
     id: string,
     options: { readonly tenantId?: string } = {},
   ): Promise<StoredDocument<T> | undefined> {
+    const collection = collectionName(ref);
     const tenantId = checkDocumentKey(collection, id, options, 'documents.get');
     const record = this.access.read().document(scopedKey(tenantId, collection), id);
     return record && { id, version: record.version, data: JSON.parse(record.json) as T };
   }
 
-  async put<T>(collection: string, id: string, data: T, options: DocumentWriteOptions = {}): Promise<number> {
+  async put<T>(
+    ref: CollectionRef<T>,
+    id: string,
+    data: T,
+    options: DocumentWriteOptions = {},
+  ): Promise<number> {
+    const collection = collectionName(ref);
     const key = scopedKey(checkDocumentKey(collection, id, options, 'documents.put'), collection);
     const json = encodeDocument(data, 'documents.put');
     return this.access.write((draft) => {
@@ -28,7 +59,8 @@ export class MemoryDocuments implements DocumentStore {
     });
   }
 
-  async delete(collection: string, id: string, options: DocumentWriteOptions = {}): Promise<boolean> {
+  async delete(ref: CollectionRef, id: string, options: DocumentWriteOptions = {}): Promise<boolean> {
+    const collection = collectionName(ref);
     const key = scopedKey(checkDocumentKey(collection, id, options, 'documents.delete'), collection);
     return this.access.write((draft) => {
       const current = draft.document(key, id);
@@ -40,18 +72,52 @@ export class MemoryDocuments implements DocumentStore {
   }
 
   async list<T = unknown>(
-    collection: string,
+    ref: CollectionRef<T>,
     options: { readonly after?: string; readonly limit?: number; readonly tenantId?: string } = {},
   ): Promise<StoredDocument<T>[]> {
+    const collection = collectionName(ref);
     const tenantId = checkDocumentKey(collection, undefined, options, 'documents.list');
     const limit = checkLimit(options.limit, 'documents.list');
     const records = this.access.read().documents(scopedKey(tenantId, collection));
     const ids = [...records.keys()]
-      .filter((id) => options.after === undefined || id > options.after)
-      .toSorted();
+      .filter((id) => options.after === undefined || compareCodePoints(id, options.after) > 0)
+      .toSorted(compareCodePoints);
     return ids.slice(0, limit).map((id) => {
       const record = records.get(id)!;
       return { id, version: record.version, data: JSON.parse(record.json) as T };
     });
+  }
+
+  async find<T = unknown>(ref: CollectionRef<T>, options: FindOptions = {}): Promise<DocumentPage<T>> {
+    const query = checkFind(ref, options);
+    const { sort, after, offset, limit } = query;
+    const found = this.#matching(query)
+      .map((doc) => ({ doc, keyset: keysetOf(sort, doc.id, doc.data) }))
+      .filter(({ keyset }) => !after || compareKeysets(sort, keyset, after) > 0)
+      .toSorted((a, b) => compareKeysets(sort, a.keyset, b.keyset))
+      .slice(offset, offset + limit + 1);
+    return pageOf(
+      query,
+      found.map(({ doc }) => doc as StoredDocument<T>),
+    );
+  }
+
+  async count(ref: CollectionRef, options: CountOptions = {}): Promise<number> {
+    return this.#matching(checkCount(ref, options)).length;
+  }
+
+  async createIndexes(collection: CollectionDefinition): Promise<void> {
+    // Nothing to build in memory; the definition is still checked like every driver does.
+    checkCollectionDefinition(collection);
+  }
+
+  #matching(query: NormalizedQuery): StoredDocument[] {
+    const records = this.access.read().documents(scopedKey(query.tenantId, query.collection));
+    const out: StoredDocument[] = [];
+    for (const [id, record] of records) {
+      const data: unknown = JSON.parse(record.json);
+      if (matches(query, data)) out.push({ id, version: record.version, data });
+    }
+    return out;
   }
 }

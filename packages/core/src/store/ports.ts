@@ -5,6 +5,13 @@
 import type { Upcaster } from '../event-store/upcasters.js';
 import type { EventStore, LogPosition } from '../event-store/types.js';
 import type { EventDefinition } from '../messages/define.js';
+import type {
+  CollectionDefinition,
+  CollectionRef,
+  CountOptions,
+  DocumentPage,
+  FindOptions,
+} from './document-query.js';
 
 /** A saved aggregate state at a stream version. */
 export interface Snapshot<S = unknown> {
@@ -61,22 +68,44 @@ export interface DocumentWriteOptions {
   readonly tenantId?: string;
 }
 
-/** Read models: JSON documents in named collections. */
+/**
+ * Read models: JSON documents in named collections, scoped by tenant. A collection is named by
+ * a string or by its definition (`defineCollection`), which also types the documents and
+ * declares the fields queries sort on and the indexes that serve them.
+ */
 export interface DocumentStore {
   get<T = unknown>(
-    collection: string,
+    collection: CollectionRef<T>,
     id: string,
     options?: { readonly tenantId?: string },
   ): Promise<StoredDocument<T> | undefined>;
   /** Inserts or replaces; returns the new version. */
-  put<T>(collection: string, id: string, data: T, options?: DocumentWriteOptions): Promise<number>;
+  put<T>(collection: CollectionRef<T>, id: string, data: T, options?: DocumentWriteOptions): Promise<number>;
+  /**
+   * Applies a JSON merge patch (RFC 7396: objects merge, `null` removes a field, anything else
+   * replaces) to an existing document; returns the new version. Without an expected version a
+   * concurrent write is retried on the fresh document.
+   * @throws DocumentNotFoundError when there is no such document.
+   */
+  patch<T>(
+    collection: CollectionRef<T>,
+    id: string,
+    patch: Readonly<Record<string, unknown>>,
+    options?: DocumentWriteOptions,
+  ): Promise<number>;
   /** Returns whether a document was deleted. */
-  delete(collection: string, id: string, options?: DocumentWriteOptions): Promise<boolean>;
+  delete(collection: CollectionRef, id: string, options?: DocumentWriteOptions): Promise<boolean>;
   /** Documents in id order, after `after` (keyset paging). */
   list<T = unknown>(
-    collection: string,
+    collection: CollectionRef<T>,
     options?: { readonly after?: string; readonly limit?: number; readonly tenantId?: string },
   ): Promise<StoredDocument<T>[]>;
+  /** Documents matching a filter, sorted and paged; see `FindOptions`. */
+  find<T = unknown>(collection: CollectionRef<T>, options?: FindOptions): Promise<DocumentPage<T>>;
+  /** How many documents match a filter. */
+  count(collection: CollectionRef, options?: CountOptions): Promise<number>;
+  /** Creates the indexes a collection declares, if missing; safe to call from several processes. */
+  createIndexes(collection: CollectionDefinition): Promise<void>;
 }
 
 /** The parts of a store that take part in a transaction. */

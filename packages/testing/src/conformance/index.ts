@@ -10,6 +10,7 @@ import { describe } from 'vitest';
 import { badInputCases } from './bad-input.js';
 import { checkpointCases } from './checkpoints.js';
 import { concurrencyCases } from './concurrency.js';
+import { documentQueryCases } from './document-queries.js';
 import { documentCases } from './documents.js';
 import { expectedVersionCases } from './expected-version.js';
 import type { StoreFactory } from './harness.js';
@@ -49,6 +50,7 @@ export function eventStoreConformance(name: string, factory: StoreFactory): void
 export function documentStoreConformance(name: string, factory: StoreFactory): void {
   describe(`${name}: document store conformance`, () => {
     documentCases(factory);
+    documentQueryCases(factory);
   });
 }
 
