@@ -52,6 +52,8 @@ export interface NormalizedQuery {
 
 const SEGMENT = /^[A-Za-z_$][\w$-]*$/;
 const MAX_DEPTH = 16;
+/** Far below both SQL drivers' parameter limits (SQLite 32,766, PostgreSQL 65,535 per statement). */
+const MAX_LIST = 1000;
 const OPERATORS = new Set<string>([
   'eq',
   'ne',
@@ -137,9 +139,10 @@ function checkCondition(
   if (op === 'in' || op === 'notIn') {
     const values = Array.isArray(operand) ? (operand as unknown[]) : undefined;
     const type = typeOf(values?.[0]);
-    if (!values || values.length === 0 || !type || values.some((v) => typeOf(v) !== type)) {
+    const fits = values !== undefined && values.length > 0 && values.length <= MAX_LIST;
+    if (!fits || !type || values.some((v) => typeOf(v) !== type)) {
       issues.push({
-        message: 'must be a non-empty array of strings, numbers or booleans of one type',
+        message: `must be an array of 1 to ${MAX_LIST} strings, numbers or booleans of one type`,
         path: at,
       });
       return undefined;

@@ -218,6 +218,7 @@ export function documentQueryCases(factory: StoreFactory): void {
         { where: { total: { between: [1, 2] } as never } },
         { where: { total: { in: [1, 'x'] } } },
         { where: { total: { in: [] } } },
+        { where: { total: { in: Array.from({ length: 1001 }, (_, i) => i) } } },
         { where: { open: { gt: true } as never } },
         { where: { total: { eq: Number.NaN } } },
         { where: { total: {} } },
