@@ -24,14 +24,24 @@ export {
   checkDocumentKey,
   checkLimit,
   checkName,
+  checkPrefix,
   checkSnapshot,
+  checkBulkDocuments,
+  checkDeadLetter,
+  checkDeadLetterList,
+  checkIds,
+  checkLease,
+  checkLeaseToken,
   encodeDocument,
+  failureInfo,
+  MAX_BULK,
 } from './store/port-input.js';
 export { UpcasterChain } from './event-store/upcasters.js';
 export { EventTypeRegistry } from './event-store/event-types.js';
 export {
   checkCollectionDefinition,
   checkCount,
+  checkDocumentIds,
   checkFind,
   collectionName,
   encodeCursor,

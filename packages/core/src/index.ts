@@ -85,10 +85,20 @@ export {
 } from './event-store/types.js';
 export { compareLogPositions, formatLogPosition, parseLogPosition } from './event-store/log-position.js';
 export { defineUpcaster, type Upcaster } from './event-store/upcasters.js';
+export { MAX_PARTITIONS, streamPartition } from './event-store/partition.js';
 
 export type {
   Checkpoint,
   CheckpointStore,
+  DeadLetter,
+  DeadLetterListOptions,
+  DeadLetterStore,
+  FailureInfo,
+  Lease,
+  LeaseInfo,
+  LeaseOptions,
+  LeaseToken,
+  NewDeadLetter,
   DocumentStore,
   DocumentWriteOptions,
   Snapshot,
@@ -114,6 +124,34 @@ export {
   type SortDirection,
   type SortKey,
 } from './store/document-query.js';
+
+export {
+  defineProjection,
+  type Projection,
+  type ProjectionContext,
+  type ProjectionErrorPolicy,
+  type ProjectionHandler,
+  type ProjectionHandlers,
+  type ProjectionIdentity,
+  type ProjectionLifecycle,
+  type ProjectionOptions,
+} from './projections/define-projection.js';
+export { withInlineProjections } from './projections/inline-projections.js';
+export {
+  NODE_PREFIX,
+  ProjectionDaemon,
+  type ProjectionDaemonOptions,
+  type ShardStatus,
+} from './projections/projection-daemon.js';
+export type { ShardState } from './projections/shard-runner.js';
+export {
+  projectionProgress,
+  waitForProjections,
+  type ShardProgress,
+} from './projections/projection-progress.js';
+export { project } from './projections/live-projection.js';
+export { replayDeadLetter } from './projections/dead-letter-replay.js';
+export { eventFromJson, eventToJson, type RecordedEventJson } from './projections/event-payload.js';
 
 export { memoryStore, type MemoryStoreOptions } from './memory/memory-store.js';
 

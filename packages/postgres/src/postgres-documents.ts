@@ -10,10 +10,12 @@ import {
   type StoredDocument,
 } from '@whizbang/core';
 import {
+  checkBulkDocuments,
   checkCollectionDefinition,
   checkCount,
   checkDocumentKey,
   checkFind,
+  checkDocumentIds,
   checkLimit,
   collectionName,
   compileDocumentQuery,
@@ -156,6 +158,64 @@ export class PostgresDocuments extends DocumentStoreBase {
       version: Number(row.version),
       data: row.data,
     }));
+  }
+
+  async getMany<T = unknown>(
+    ref: CollectionRef<T>,
+    ids: readonly string[],
+    options: { readonly tenantId?: string } = {},
+  ): Promise<StoredDocument<T>[]> {
+    const { collection, tenantId } = checkDocumentIds(ref, ids, options, 'documents.getMany');
+    if (ids.length === 0) return [];
+    const { rows } = await this.executor.query(
+      `SELECT d.id, d.version, d.data FROM unnest($3::text[]) WITH ORDINALITY AS wanted (id, ord)
+         JOIN ${this.#s}.documents d ON d.tenant_id = $1 AND d.collection = $2 AND d.id = wanted.id
+        ORDER BY wanted.ord`,
+      [tenantId, collection, ids],
+    );
+    return (rows as { id: string; version: string; data: T }[]).map((row) => ({
+      id: row.id,
+      version: Number(row.version),
+      data: row.data,
+    }));
+  }
+
+  async putMany<T>(
+    ref: CollectionRef<T>,
+    documents: readonly { readonly id: string; readonly data: T }[],
+    options: { readonly tenantId?: string } = {},
+  ): Promise<void> {
+    const collection = collectionName(ref);
+    const tenantId = checkDocumentKey(collection, undefined, options, 'documents.putMany');
+    const checked = checkBulkDocuments(documents, 'documents.putMany');
+    if (checked.length === 0) return;
+    // One statement for the batch, its rows as one JSON array built from the already-serialised
+    // data (one jsonb parameter parses once; see the append function). `->` keeps a JSON null
+    // as jsonb 'null', where jsonb_to_recordset would make it SQL NULL.
+    let json = '[';
+    for (const [i, document] of checked.entries())
+      json += `${i === 0 ? '' : ','}{"id":${JSON.stringify(document.id)},"data":${document.json}}`;
+    json += ']';
+    await this.executor.query(
+      `INSERT INTO ${this.#s}.documents (tenant_id, collection, id, version, data)
+       SELECT $1::text, $2::text, d.value->>'id', 1, d.value->'data' FROM jsonb_array_elements($3::jsonb) AS d
+       ON CONFLICT (tenant_id, collection, id) DO UPDATE SET version = documents.version + 1, data = excluded.data, updated_at = now()`,
+      [tenantId, collection, json],
+    );
+  }
+
+  async deleteMany(
+    ref: CollectionRef,
+    ids: readonly string[],
+    options: { readonly tenantId?: string } = {},
+  ): Promise<number> {
+    const { collection, tenantId } = checkDocumentIds(ref, ids, options, 'documents.deleteMany');
+    if (ids.length === 0) return 0;
+    const { rowCount } = await this.executor.query(
+      `DELETE FROM ${this.#s}.documents WHERE tenant_id = $1 AND collection = $2 AND id = ANY($3::text[])`,
+      [tenantId, collection, ids],
+    );
+    return rowCount ?? 0;
   }
 
   async find<T = unknown>(ref: CollectionRef<T>, options: FindOptions = {}): Promise<DocumentPage<T>> {

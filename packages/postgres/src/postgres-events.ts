@@ -48,6 +48,7 @@ import {
   EXPECT_ANY,
   EXPECT_NO_STREAM,
   EXPECT_STREAM_EXISTS,
+  streamHash,
 } from './schema/sql.js';
 
 export interface EventStoreSettings {
@@ -244,6 +245,8 @@ export class PostgresEventStore implements EventStore {
     checkReadAll(options);
     const { filter, signal } = options;
     const batchSize = options.batchSize ?? 500;
+    // One partition is the whole log: no need to hash every row.
+    const partition = filter?.partition?.count === 1 ? undefined : filter?.partition;
     const head = await this.readHeadPosition();
     let after = options.after ?? LOG_START;
     // Everything up to `head` sits below the oldest transaction running when head was taken,
@@ -257,6 +260,7 @@ export class PostgresEventStore implements EventStore {
             AND ($5::text[] IS NULL OR e.type = ANY($5::text[]))
             AND ($6::text IS NULL OR e.tenant_id = $6::text)
             AND ($7::text IS NULL OR left(e.stream_id, length($7::text)) = $7::text)
+            AND ($9::bigint IS NULL OR ${streamHash('e.stream_id')} % $9::bigint = $10::bigint)
           ORDER BY e.transaction_id, e.global_position
           LIMIT $8`,
         [
@@ -268,6 +272,8 @@ export class PostgresEventStore implements EventStore {
           filter?.tenantId ?? null,
           filter?.streamPrefix ?? null,
           batchSize,
+          partition?.count ?? null,
+          partition?.index ?? null,
         ],
       );
       if (rows.length === 0) return;
@@ -277,19 +283,15 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
+  /** Resolves at the next append by this store or, by NOTIFY, by any process on the database. */
+  nextAppend(): { promise: Promise<void>; cancel: () => void } {
+    return this.executor.db.nextAppend();
+  }
+
   subscribe(options: SubscribeOptions = {}): AsyncGenerator<RecordedEvent> {
     // A NOTIFY wakes us; polling covers notifications missed while the listener reconnects,
     // and commits held back behind a long transaction.
-    const db = this.executor.db;
-    return tail(
-      {
-        readAll: (o) => this.readAll(o),
-        readHeadPosition: () => this.readHeadPosition(),
-        nextAppend: () => db.nextAppend(),
-      },
-      options,
-      this.settings.pollIntervalMs,
-    );
+    return tail(this, options, this.settings.pollIntervalMs);
   }
 
   async readHeadPosition(): Promise<LogPosition> {

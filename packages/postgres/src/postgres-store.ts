@@ -9,6 +9,7 @@ import type { PostgresStoreOptions } from './config.js';
 import { Database } from './database.js';
 import { poolExecutor, transactionExecutor, type Executor } from './executor.js';
 import { PostgresCheckpoints } from './postgres-checkpoints.js';
+import { PostgresDeadLetters } from './postgres-dead-letters.js';
 import { PostgresDocuments } from './postgres-documents.js';
 import { PostgresEventStore, type EventStoreSettings } from './postgres-events.js';
 import { PostgresSnapshots } from './postgres-snapshots.js';
@@ -37,6 +38,7 @@ function session(executor: Executor, settings: EventStoreSettings): StoreSession
     documents: new PostgresDocuments(executor),
     checkpoints: new PostgresCheckpoints(executor),
     snapshots: new PostgresSnapshots(executor),
+    deadLetters: new PostgresDeadLetters(executor),
   };
 }
 

@@ -9,10 +9,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import { StateError } from '@whizbang/core';
+import { StateError, streamPartition } from '@whizbang/core';
 import type { SqliteStoreOptions } from './config.js';
 
 export type Database = DatabaseSync;
+
+/** The SQL function `(stream_id, count) → partition` registered on every connection. */
+export const PARTITION_FUNCTION = 'whizbang_stream_partition';
 
 function open(path: string, options: SqliteStoreOptions): DatabaseSync {
   const db = new DatabaseSync(path);
@@ -20,6 +23,10 @@ function open(path: string, options: SqliteStoreOptions): DatabaseSync {
   db.exec('PRAGMA journal_mode = WAL');
   db.exec(`PRAGMA synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
   db.exec('PRAGMA foreign_keys = ON');
+  // `readAll`'s partition filter, computed where the rows are: the same hash as every driver.
+  db.function(PARTITION_FUNCTION, { deterministic: true }, (stream, count) =>
+    typeof stream === 'string' && typeof count === 'number' ? streamPartition(stream, count) : null,
+  );
   return db;
 }
 

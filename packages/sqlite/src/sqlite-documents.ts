@@ -10,10 +10,12 @@ import type {
 } from '@whizbang/core';
 import {
   assertDocumentVersion,
+  checkBulkDocuments,
   checkCollectionDefinition,
   checkCount,
   checkDocumentKey,
   checkFind,
+  checkDocumentIds,
   checkLimit,
   collectionName,
   compileDocumentQuery,
@@ -49,6 +51,17 @@ interface DocumentRow {
 }
 
 const SELECT_VERSION = 'SELECT version FROM documents WHERE tenant_id = ? AND collection = ? AND id = ?';
+// Bulk calls pass their ids (or [id, json] pairs) as one JSON array parameter: one statement
+// for up to MAX_BULK rows, and one cached statement whatever the count.
+const GET_MANY = `SELECT id, version, data FROM documents
+  WHERE tenant_id = ? AND collection = ? AND id IN (SELECT value FROM json_each(?))`;
+const DELETE_MANY = `DELETE FROM documents
+  WHERE tenant_id = ? AND collection = ? AND id IN (SELECT value FROM json_each(?))`;
+// `WHERE true` lets SQLite parse the upsert after a SELECT; `version` on the right is the old row's.
+const PUT_MANY = `INSERT INTO documents (tenant_id, collection, id, version, data, updated_at)
+  SELECT ?1, ?2, value ->> 0, 1, value ->> 1, ?3 FROM json_each(?4) WHERE true
+  ON CONFLICT (tenant_id, collection, id) DO UPDATE SET version = version + 1, data = excluded.data,
+    updated_at = excluded.updated_at`;
 
 /** The statement `find` runs; exported for the tests that check it uses declared indexes. */
 export function findStatement(query: NormalizedQuery): { text: string; params: SQLInputValue[] } {
@@ -155,6 +168,54 @@ export class SqliteDocuments extends DocumentStoreBase {
       query,
       rows.map((row) => ({ id: row.id, version: Number(row.version), data: JSON.parse(row.data) as T })),
     );
+  }
+
+  async getMany<T = unknown>(
+    ref: CollectionRef<T>,
+    ids: readonly string[],
+    options: { readonly tenantId?: string } = {},
+  ): Promise<StoredDocument<T>[]> {
+    const { collection, tenantId } = checkDocumentIds(ref, ids, options, 'documents.getMany');
+    const rows = await this.executor.read(
+      (db) =>
+        this.executor.connections
+          .statement(db, GET_MANY)
+          .all(tenantId, collection, JSON.stringify(ids)) as unknown as DocumentRow[],
+    );
+    const byId = new Map(
+      rows.map((row) => [
+        row.id,
+        { id: row.id, version: Number(row.version), data: JSON.parse(row.data) as T },
+      ]),
+    );
+    return ids.flatMap((id) => byId.get(id) ?? []);
+  }
+
+  async putMany<T>(
+    ref: CollectionRef<T>,
+    documents: readonly { readonly id: string; readonly data: T }[],
+    options: { readonly tenantId?: string } = {},
+  ): Promise<void> {
+    const collection = collectionName(ref);
+    const tenantId = checkDocumentKey(collection, undefined, options, 'documents.putMany');
+    const checked = checkBulkDocuments(documents, 'documents.putMany');
+    // Each document's JSON travels as a string, so it is stored exactly as encoded.
+    const rows = JSON.stringify(checked.map(({ id, json }) => [id, json]));
+    await this.executor.write(({ db }) =>
+      this.executor.connections.statement(db, PUT_MANY).run(tenantId, collection, Date.now(), rows),
+    );
+  }
+
+  async deleteMany(
+    ref: CollectionRef,
+    ids: readonly string[],
+    options: { readonly tenantId?: string } = {},
+  ): Promise<number> {
+    const { collection, tenantId } = checkDocumentIds(ref, ids, options, 'documents.deleteMany');
+    const { changes } = await this.executor.write(({ db }) =>
+      this.executor.connections.statement(db, DELETE_MANY).run(tenantId, collection, JSON.stringify(ids)),
+    );
+    return Number(changes);
   }
 
   async count(ref: CollectionRef, options: CountOptions = {}): Promise<number> {

@@ -36,6 +36,7 @@ import {
   tenantOf,
   versionMatches,
 } from '@whizbang/core/driver';
+import { PARTITION_FUNCTION } from './connection.js';
 import type { Executor, WriteScope } from './executor.js';
 
 export interface EventStoreSettings {
@@ -87,6 +88,7 @@ const READ_ALL = `SELECT ${EVENT_COLUMNS} FROM events
     AND (? IS NULL OR type IN (SELECT value FROM json_each(?)))
     AND (? IS NULL OR tenant_id = ?)
     AND (? IS NULL OR substr(stream_id, 1, length(?)) = ?)
+    AND (? IS NULL OR ${PARTITION_FUNCTION}(stream_id, ?) = ?)
   ORDER BY global_position LIMIT ?`;
 const HEAD = 'SELECT COALESCE(MAX(global_position), 0) AS head FROM events';
 
@@ -243,6 +245,8 @@ export class SqliteEventStore implements EventStore {
     const types = filter?.types ? JSON.stringify(filter.types) : null;
     const tenant = filter?.tenantId ?? null;
     const prefix = filter?.streamPrefix ?? null;
+    const count = filter?.partition?.count ?? null;
+    const index = filter?.partition?.index ?? null;
     const head = await this.#head();
     let after = (options.after ?? LOG_START).position;
     while (after < head) {
@@ -258,6 +262,9 @@ export class SqliteEventStore implements EventStore {
           prefix,
           prefix,
           prefix,
+          count,
+          count,
+          index,
           batchSize,
         ),
       )) as unknown as EventRow[];
@@ -267,14 +274,17 @@ export class SqliteEventStore implements EventStore {
     }
   }
 
+  /** In-process appends wake us at once; other processes' are found by polling. */
+  nextAppend(): { promise: Promise<void>; cancel: () => void } {
+    return this.executor.connections.nextAppend();
+  }
+
   subscribe(options: SubscribeOptions = {}): AsyncGenerator<RecordedEvent> {
-    // In-process appends wake us at once; other processes' are found by polling.
-    const connections = this.executor.connections;
     return tail(
       {
         readAll: (o) => this.readAll(o),
         readHeadPosition: () => this.readHeadPosition(),
-        nextAppend: () => connections.nextAppend(),
+        nextAppend: () => this.nextAppend(),
       },
       options,
       this.settings.pollIntervalMs,

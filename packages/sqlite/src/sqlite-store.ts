@@ -9,6 +9,7 @@ import { Connections } from './connection.js';
 import { autocommitExecutor, transactionExecutor, type Executor, type WriteScope } from './executor.js';
 import { migrate } from './schema/migrations.js';
 import { SqliteCheckpoints } from './sqlite-checkpoints.js';
+import { SqliteDeadLetters } from './sqlite-dead-letters.js';
 import { SqliteDocuments } from './sqlite-documents.js';
 import { SqliteEventStore, type EventStoreSettings } from './sqlite-events.js';
 import { SqliteSnapshots } from './sqlite-snapshots.js';
@@ -19,6 +20,7 @@ function session(executor: Executor, settings: EventStoreSettings): StoreSession
     documents: new SqliteDocuments(executor),
     checkpoints: new SqliteCheckpoints(executor),
     snapshots: new SqliteSnapshots(executor),
+    deadLetters: new SqliteDeadLetters(executor),
   };
 }
 

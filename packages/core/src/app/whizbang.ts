@@ -4,6 +4,14 @@
  */
 import { StateError } from '../errors/catalog.js';
 import { Mediator, type MediatorOptions } from '../mediator/mediator.js';
+import type { Projection } from '../projections/define-projection.js';
+import { withInlineProjections } from '../projections/inline-projections.js';
+import { ProjectionDaemon, type ProjectionDaemonOptions } from '../projections/projection-daemon.js';
+import {
+  projectionProgress,
+  waitForProjections,
+  type ShardProgress,
+} from '../projections/projection-progress.js';
 import type { Store } from '../store/ports.js';
 
 /** Something that runs in the background while the app is started. */
@@ -17,20 +25,57 @@ export interface BackgroundService {
 
 export interface WhizbangOptions extends Omit<MediatorOptions, 'store'> {
   readonly store: Store;
+  /**
+   * Read models. Inline ones are applied in every append's transaction through `app.store`;
+   * async ones are run by the projection daemon while the app is started.
+   */
+  readonly projections?: readonly Projection[];
+  /** Settings of the projection daemon, or `false` to run async projections elsewhere. */
+  readonly daemon?: Omit<ProjectionDaemonOptions, 'store' | 'projections'> | false;
   readonly services?: readonly BackgroundService[];
 }
 
 export class WhizbangApp extends Mediator implements AsyncDisposable {
+  /** The store, with the inline projections applied on append. */
   readonly store: Store;
+  /** The projection daemon of this node, when there are async projections to run. */
+  readonly daemon: ProjectionDaemon | undefined;
+  readonly projections: readonly Projection[];
   readonly #services: readonly BackgroundService[];
   #state: 'idle' | 'starting' | 'started' | 'stopping' = 'idle';
   #abort: AbortController | undefined;
   #started: BackgroundService[] = [];
 
   constructor(options: WhizbangOptions) {
-    super(options);
-    this.store = options.store;
-    this.#services = options.services ?? [];
+    const projections = options.projections ?? [];
+    const store = withInlineProjections(options.store, projections);
+    super({ ...options, store });
+    this.store = store;
+    this.projections = projections;
+    const { daemon } = options;
+    this.daemon =
+      daemon !== false && projections.some((p) => p.lifecycle === 'async')
+        ? new ProjectionDaemon({ ...daemon, store: options.store, projections })
+        : undefined;
+    this.#services = [...(this.daemon ? [this.daemon] : []), ...(options.services ?? [])];
+  }
+
+  /**
+   * Resolves when every async projection has caught up with the log as it is now.
+   * @example
+   * await app.send(PlaceOrder(order));
+   * await app.waitForProjections();
+   */
+  waitForProjections(options?: {
+    readonly timeoutMs?: number;
+    readonly signal?: AbortSignal;
+  }): Promise<void> {
+    return waitForProjections(this.store, this.projections, options);
+  }
+
+  /** Every async projection shard's checkpoint, holder and lag, across all nodes. */
+  projectionProgress(): Promise<ShardProgress[]> {
+    return projectionProgress(this.store, this.projections);
   }
 
   get state(): 'idle' | 'starting' | 'started' | 'stopping' {

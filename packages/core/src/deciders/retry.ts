@@ -2,6 +2,7 @@
  * Retrying an operation that lost an optimistic-concurrency race: reload, decide again,
  * append again. Back-off is exponential with full jitter so racing writers spread out.
  */
+import { sleep } from '../async/sleep.js';
 import { isConcurrencyError } from '../errors/catalog.js';
 
 export interface RetryPolicy {
@@ -17,13 +18,6 @@ export interface RetryPolicy {
   /** Which errors are worth retrying (default: `ConcurrencyError`). */
   readonly retryIf?: (error: unknown) => boolean;
 }
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(timer), reject(signal.reason)), { once: true });
-  });
 
 /**
  * Runs `attempt` until it succeeds, a non-retryable error is thrown, or attempts run out

@@ -135,6 +135,36 @@ export class CheckpointConflictError extends WhizbangError {
   }
 }
 
+/** A write fenced by a lease was refused: the lease changed hands (or was released) since it was taken. */
+export class LeaseLostError extends WhizbangError {
+  readonly code = 'WHIZBANG_LEASE_LOST' as const;
+  constructor(
+    readonly lease: string,
+    readonly owner: string,
+    readonly epoch: number,
+  ) {
+    super(`Lease '${lease}' is no longer held by '${owner}' at epoch ${epoch}`);
+  }
+}
+
+/** A projection's handler failed on an event (after its retries). */
+export class ProjectionFailedError extends WhizbangError {
+  readonly code = 'WHIZBANG_PROJECTION_FAILED' as const;
+  constructor(
+    readonly projection: string,
+    readonly eventId: string,
+    readonly eventType: string,
+    readonly stream: string,
+    readonly tenantId: string,
+    cause: unknown,
+  ) {
+    super(
+      `Projection '${projection}' failed on ${eventType} ${eventId} of stream '${stream}': ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
+  }
+}
+
 /** A document write's expected version did not match. */
 export class DocumentConflictError extends WhizbangError {
   readonly code = 'WHIZBANG_DOCUMENT_CONFLICT' as const;
@@ -173,3 +203,5 @@ export const isStateError = errorGuard<StateError>('WHIZBANG_STATE');
 export const isCheckpointConflictError = errorGuard<CheckpointConflictError>('WHIZBANG_CHECKPOINT_CONFLICT');
 export const isDocumentNotFoundError = errorGuard<DocumentNotFoundError>('WHIZBANG_DOCUMENT_NOT_FOUND');
 export const isDocumentConflictError = errorGuard<DocumentConflictError>('WHIZBANG_DOCUMENT_CONFLICT');
+export const isLeaseLostError = errorGuard<LeaseLostError>('WHIZBANG_LEASE_LOST');
+export const isProjectionFailedError = errorGuard<ProjectionFailedError>('WHIZBANG_PROJECTION_FAILED');

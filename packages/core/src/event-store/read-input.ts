@@ -4,6 +4,7 @@
  */
 import { ValidationError, type ValidationIssue } from '../errors/catalog.js';
 import { checkExpectedVersion, checkStreamName, encodeJson } from './append-input.js';
+import { checkPartition } from './partition.js';
 import { DEFAULT_TENANT, type ReadAllOptions, type ReadStreamOptions, type StreamOptions } from './types.js';
 
 function positiveInteger(value: unknown, name: string, issues: ValidationIssue[], min: number): void {
@@ -55,6 +56,7 @@ export function checkReadAll(options: ReadAllOptions): void {
     issues.push({ message: 'must be a LogPosition { commit: bigint, position: bigint }', path: ['after'] });
   }
   fail(issues, 'readAll');
+  checkPartition(options.filter?.partition, 'readAll');
 }
 
 /** Checks a stream operation's options; returns the metadata serialised when given. */

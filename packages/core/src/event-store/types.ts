@@ -106,6 +106,11 @@ export interface ReadAllFilter {
   readonly streamPrefix?: string;
   /** Only this tenant's events; all tenants when omitted. */
   readonly tenantId?: string;
+  /**
+   * Only streams in one of `count` partitions, split by a hash of the stream name
+   * (`streamPartition`), so several readers can share the log without overlap.
+   */
+  readonly partition?: { readonly count: number; readonly index: number };
 }
 
 export interface ReadAllOptions {
@@ -176,6 +181,14 @@ export interface EventStore {
 
   /** The position of the newest event visible to gap-safe readers (`LOG_START` when empty). */
   readHeadPosition(): Promise<LogPosition>;
+
+  /**
+   * A wake-up for readers that wait for new events: resolves at the next append this store
+   * hears of (in this process, or in others where the driver can hear them, as PostgreSQL's
+   * NOTIFY). It may resolve for other reasons too, so read again rather than trust it; ask
+   * before reading, so an append during the read is not missed. `cancel` resolves it at once.
+   */
+  nextAppend(): { readonly promise: Promise<void>; cancel(): void };
 
   getStreamInfo(stream: string, options?: { readonly tenantId?: string }): Promise<StreamInfo>;
 

@@ -5,12 +5,46 @@
  */
 import type {
   CheckpointRecord,
+  DeadLetterRecord,
   DocumentRecord,
+  LeaseRecord,
   MemoryState,
   SnapshotRecord,
   StoredEvent,
   StreamRecord,
 } from './state.js';
+
+/** Staged puts (a record) and deletes (`null`) over one committed map. */
+class StagedMap<V> {
+  readonly #staged = new Map<string, V | null>();
+  constructor(readonly committed: Map<string, V>) {}
+
+  get(key: string): V | undefined {
+    const staged = this.#staged.get(key);
+    return staged !== undefined ? (staged ?? undefined) : this.committed.get(key);
+  }
+
+  put(key: string, record: V | null): void {
+    this.#staged.set(key, record);
+  }
+
+  /** Committed and staged records, staged winning; deleted ones left out. */
+  merged(): Map<string, V> {
+    const merged = new Map(this.committed);
+    for (const [key, record] of this.#staged) {
+      if (record) merged.set(key, record);
+      else merged.delete(key);
+    }
+    return merged;
+  }
+
+  commit(): void {
+    for (const [key, record] of this.#staged) {
+      if (record) this.committed.set(key, record);
+      else this.committed.delete(key);
+    }
+  }
+}
 
 /** A stream as a draft sees it. */
 export interface StreamView {
@@ -37,10 +71,17 @@ export class Draft {
   /** Appended events in position order. */
   readonly appended: StoredEvent[] = [];
   readonly #documents = new Map<string, Map<string, DocumentRecord | null>>();
-  readonly #checkpoints = new Map<string, CheckpointRecord | null>();
-  readonly #snapshots = new Map<string, SnapshotRecord | null>();
+  readonly checkpoints: StagedMap<CheckpointRecord>;
+  readonly snapshots: StagedMap<SnapshotRecord>;
+  readonly leases: StagedMap<LeaseRecord>;
+  readonly deadLetters: StagedMap<DeadLetterRecord>;
 
-  constructor(readonly state: MemoryState) {}
+  constructor(readonly state: MemoryState) {
+    this.checkpoints = new StagedMap(state.checkpoints);
+    this.snapshots = new StagedMap(state.snapshots);
+    this.leases = new StagedMap(state.leases);
+    this.deadLetters = new StagedMap(state.deadLetters);
+  }
 
   /** The position the next appended event gets. Safe because only one draft writes at a time. */
   get nextPosition(): bigint {
@@ -103,24 +144,6 @@ export class Draft {
     staged.set(id, record);
   }
 
-  checkpoint(name: string): CheckpointRecord | undefined {
-    const staged = this.#checkpoints.get(name);
-    return staged !== undefined ? (staged ?? undefined) : this.state.checkpoints.get(name);
-  }
-
-  putCheckpoint(name: string, record: CheckpointRecord | null): void {
-    this.#checkpoints.set(name, record);
-  }
-
-  snapshot(key: string): SnapshotRecord | undefined {
-    const staged = this.#snapshots.get(key);
-    return staged !== undefined ? (staged ?? undefined) : this.state.snapshots.get(key);
-  }
-
-  putSnapshot(key: string, record: SnapshotRecord | null): void {
-    this.#snapshots.set(key, record);
-  }
-
   /** Applies every staged change to the committed state, then wakes subscribers. */
   commit(): void {
     const { state } = this;
@@ -151,14 +174,10 @@ export class Draft {
         else collection.delete(id);
       }
     }
-    for (const [name, record] of this.#checkpoints) {
-      if (record) state.checkpoints.set(name, record);
-      else state.checkpoints.delete(name);
-    }
-    for (const [key, record] of this.#snapshots) {
-      if (record) state.snapshots.set(key, record);
-      else state.snapshots.delete(key);
-    }
+    this.checkpoints.commit();
+    this.snapshots.commit();
+    this.leases.commit();
+    this.deadLetters.commit();
     if (this.appended.length > 0) state.notifyAppend();
   }
 }

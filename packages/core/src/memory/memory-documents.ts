@@ -17,11 +17,18 @@ import {
 import {
   checkCollectionDefinition,
   checkCount,
+  checkDocumentIds,
   checkFind,
   collectionName,
   type NormalizedQuery,
 } from '../store/document-query-input.js';
-import { checkDocumentKey, checkLimit, assertDocumentVersion, encodeDocument } from '../store/port-input.js';
+import {
+  assertDocumentVersion,
+  checkBulkDocuments,
+  checkDocumentKey,
+  checkLimit,
+  encodeDocument,
+} from '../store/port-input.js';
 import type { DocumentWriteOptions, StoredDocument } from '../store/ports.js';
 import type { Access } from './access.js';
 import { scopedKey } from './state.js';
@@ -100,6 +107,60 @@ export class MemoryDocuments extends DocumentStoreBase {
       query,
       found.map(({ doc }) => doc as StoredDocument<T>),
     );
+  }
+
+  async getMany<T = unknown>(
+    ref: CollectionRef<T>,
+    ids: readonly string[],
+    options: { readonly tenantId?: string } = {},
+  ): Promise<StoredDocument<T>[]> {
+    const { key } = this.#bulk(ref, ids, options, 'documents.getMany');
+    const draft = this.access.read();
+    return ids.flatMap((id) => {
+      const record = draft.document(key, id);
+      return record ? [{ id, version: record.version, data: JSON.parse(record.json) as T }] : [];
+    });
+  }
+
+  async putMany<T>(
+    ref: CollectionRef<T>,
+    documents: readonly { readonly id: string; readonly data: T }[],
+    options: { readonly tenantId?: string } = {},
+  ): Promise<void> {
+    const collection = collectionName(ref);
+    const key = scopedKey(checkDocumentKey(collection, undefined, options, 'documents.putMany'), collection);
+    const checked = checkBulkDocuments(documents, 'documents.putMany');
+    await this.access.write((draft) => {
+      for (const { id, json } of checked)
+        draft.putDocument(key, id, { version: (draft.document(key, id)?.version ?? 0) + 1, json });
+    });
+  }
+
+  async deleteMany(
+    ref: CollectionRef,
+    ids: readonly string[],
+    options: { readonly tenantId?: string } = {},
+  ): Promise<number> {
+    const { key } = this.#bulk(ref, ids, options, 'documents.deleteMany');
+    return this.access.write((draft) => {
+      let deleted = 0;
+      for (const id of new Set(ids)) {
+        if (!draft.document(key, id)) continue;
+        draft.putDocument(key, id, null);
+        deleted++;
+      }
+      return deleted;
+    });
+  }
+
+  #bulk(
+    ref: CollectionRef,
+    ids: readonly string[],
+    options: { readonly tenantId?: string },
+    subject: string,
+  ) {
+    const { collection, tenantId } = checkDocumentIds(ref, ids, options, subject);
+    return { key: scopedKey(tenantId, collection) };
   }
 
   async count(ref: CollectionRef, options: CountOptions = {}): Promise<number> {

@@ -1,6 +1,7 @@
 /** The event store port over the in-memory state. */
 import { versionMatches } from '../event-store/append-input.js';
 import { storedEventMetadata } from '../event-store/event-metadata.js';
+import { streamPartition } from '../event-store/partition.js';
 import { tail } from '../event-store/tail.js';
 import {
   LOG_START,
@@ -158,6 +159,7 @@ export class MemoryEventStore implements EventStore {
     const draft = this.access.read();
     const head = logLength(draft);
     const types = filter?.types ? new Set(filter.types) : undefined;
+    const partition = filter?.partition;
     let index = Number((options.after ?? LOG_START).position);
     while (index < head) {
       signal?.throwIfAborted();
@@ -167,12 +169,17 @@ export class MemoryEventStore implements EventStore {
         if (types && !types.has(stored.type)) continue;
         if (filter?.tenantId !== undefined && stored.tenantId !== filter.tenantId) continue;
         if (filter?.streamPrefix !== undefined && !stored.stream.startsWith(filter.streamPrefix)) continue;
+        if (partition && streamPartition(stored.stream, partition.count) !== partition.index) continue;
         page.push(toRecorded(stored, this.settings.codec));
       }
       yield* page;
       // Let other work run between pages, as a database round trip would.
       await Promise.resolve();
     }
+  }
+
+  nextAppend(): { promise: Promise<void>; cancel: () => void } {
+    return this.access.read().state.nextAppend();
   }
 
   subscribe(options: SubscribeOptions = {}): AsyncGenerator<RecordedEvent> {

@@ -15,7 +15,7 @@ export class MemorySnapshots implements SnapshotStore {
   ): Promise<Snapshot<S> | undefined> {
     assertStreamName(stream, 'snapshots.load');
     const tenantId = tenantOf(options.tenantId, 'snapshots.load');
-    const record = this.access.read().snapshot(scopedKey(tenantId, stream));
+    const record = this.access.read().snapshots.get(scopedKey(tenantId, stream));
     return (
       record && {
         stream,
@@ -33,7 +33,7 @@ export class MemorySnapshots implements SnapshotStore {
   ): Promise<void> {
     const { tenantId, stateJson } = checkSnapshot(snapshot);
     await this.access.write((draft) =>
-      draft.putSnapshot(scopedKey(tenantId, snapshot.stream), {
+      draft.snapshots.put(scopedKey(tenantId, snapshot.stream), {
         version: snapshot.version,
         schemaVersion: snapshot.schemaVersion,
         stateJson,
@@ -45,6 +45,6 @@ export class MemorySnapshots implements SnapshotStore {
   async delete(stream: string, options: { readonly tenantId?: string } = {}): Promise<void> {
     assertStreamName(stream, 'snapshots.delete');
     const key = scopedKey(tenantOf(options.tenantId, 'snapshots.delete'), stream);
-    await this.access.write((draft) => draft.putSnapshot(key, null));
+    await this.access.write((draft) => draft.snapshots.put(key, null));
   }
 }

@@ -10,6 +10,7 @@ import type { Store, StoreOptions, StoreSession } from '../store/ports.js';
 import { autocommitAccess, transactionAccess, type Access } from './access.js';
 import { Draft } from './draft.js';
 import { MemoryCheckpoints } from './memory-checkpoints.js';
+import { MemoryDeadLetters } from './memory-dead-letters.js';
 import { MemoryDocuments } from './memory-documents.js';
 import { MemoryEventStore, type EventStoreSettings } from './memory-events.js';
 import { MemorySnapshots } from './memory-snapshots.js';
@@ -23,6 +24,7 @@ function session(access: Access, settings: EventStoreSettings): StoreSession {
     documents: new MemoryDocuments(access),
     checkpoints: new MemoryCheckpoints(access),
     snapshots: new MemorySnapshots(access),
+    deadLetters: new MemoryDeadLetters(access),
   };
 }
 

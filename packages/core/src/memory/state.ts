@@ -39,6 +39,24 @@ export interface CheckpointRecord {
   readonly updatedAt: Date;
 }
 
+export interface LeaseRecord {
+  readonly owner: string;
+  readonly epoch: number;
+  readonly expiresAt: number;
+}
+
+export interface DeadLetterRecord {
+  readonly source: string;
+  readonly tenantId: string;
+  readonly messageId: string;
+  readonly messageType: string;
+  readonly position: { readonly commit: bigint; readonly position: bigint } | undefined;
+  readonly payloadJson: string;
+  readonly errorJson: string;
+  readonly attempts: number;
+  readonly createdAt: number;
+}
+
 export interface SnapshotRecord {
   readonly version: number;
   readonly schemaVersion: number;
@@ -57,6 +75,8 @@ export class MemoryState {
   readonly documents = new Map<string, Map<string, DocumentRecord>>();
   readonly checkpoints = new Map<string, CheckpointRecord>();
   readonly snapshots = new Map<string, SnapshotRecord>();
+  readonly leases = new Map<string, LeaseRecord>();
+  readonly deadLetters = new Map<string, DeadLetterRecord>();
   readonly #waiters = new Set<() => void>();
   #tail: Promise<unknown> = Promise.resolve();
   closed = false;

@@ -87,6 +87,21 @@ export abstract class DocumentStoreBase implements DocumentStore {
     options?: { readonly after?: string; readonly limit?: number; readonly tenantId?: string },
   ): Promise<StoredDocument<T>[]>;
   abstract find<T = unknown>(collection: CollectionRef<T>, options?: FindOptions): Promise<DocumentPage<T>>;
+  abstract getMany<T = unknown>(
+    collection: CollectionRef<T>,
+    ids: readonly string[],
+    options?: { readonly tenantId?: string },
+  ): Promise<StoredDocument<T>[]>;
+  abstract putMany<T>(
+    collection: CollectionRef<T>,
+    documents: readonly { readonly id: string; readonly data: T }[],
+    options?: { readonly tenantId?: string },
+  ): Promise<void>;
+  abstract deleteMany(
+    collection: CollectionRef,
+    ids: readonly string[],
+    options?: { readonly tenantId?: string },
+  ): Promise<number>;
   abstract count(collection: CollectionRef, options?: CountOptions): Promise<number>;
   abstract createIndexes(collection: CollectionDefinition): Promise<void>;
 

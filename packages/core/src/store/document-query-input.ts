@@ -15,7 +15,7 @@ import type {
   FindOptions,
   SortKey,
 } from './document-query.js';
-import { checkLimit, checkName } from './port-input.js';
+import { checkDocumentKey, checkIds, checkLimit, checkName } from './port-input.js';
 
 export type PredicateOp =
   'eq' | 'ne' | 'gt' | 'gte' | 'lt' | 'lte' | 'in' | 'notIn' | 'exists' | 'missing' | 'startsWith';
@@ -307,4 +307,17 @@ export function checkCollectionDefinition(definition: CollectionDefinition): voi
     }
   });
   if (issues.length > 0) throw new ValidationError(issues, 'documents.createIndexes');
+}
+
+/** Checks the collection, tenant and ids of `getMany`/`deleteMany`. */
+export function checkDocumentIds(
+  ref: CollectionRef,
+  ids: readonly string[],
+  options: { readonly tenantId?: string },
+  subject: string,
+): { collection: string; tenantId: string } {
+  const collection = collectionName(ref);
+  const tenantId = checkDocumentKey(collection, undefined, options, subject);
+  checkIds(ids, subject);
+  return { collection, tenantId };
 }

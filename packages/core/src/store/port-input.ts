@@ -7,7 +7,7 @@ import { encodeJson } from '../event-store/append-input.js';
 import { assertStreamName } from '../event-store/append-input.js';
 import { tenantOf } from '../event-store/read-input.js';
 import type { LogPosition } from '../event-store/types.js';
-import type { Snapshot } from './ports.js';
+import type { DeadLetterListOptions, LeaseOptions, LeaseToken, NewDeadLetter, Snapshot } from './ports.js';
 
 /** Throws unless `value` is a non-empty name of at most 250 characters. */
 export function checkName(value: unknown, name: string, subject: string): asserts value is string {
@@ -106,4 +106,141 @@ export function checkLimit(limit: unknown, subject: string): number {
     throw new ValidationError([{ message: 'must be an integer of at least 1', path: ['limit'] }], subject);
   }
   return value;
+}
+
+/** The most documents or ids one bulk call takes. */
+export const MAX_BULK = 10_000;
+
+/** Checks the ids of `getMany`/`deleteMany`. */
+export function checkIds(ids: unknown, subject: string): asserts ids is readonly string[] {
+  if (!Array.isArray(ids) || ids.length > MAX_BULK)
+    throw new ValidationError(
+      [{ message: `must be an array of at most ${MAX_BULK} ids`, path: ['ids'] }],
+      subject,
+    );
+  ids.forEach((id: unknown, i) => checkName(id, `ids[${i}]`, subject));
+}
+
+/** Checks the documents of `putMany`; returns their data as JSON, in order. */
+export function checkBulkDocuments(
+  documents: unknown,
+  subject: string,
+): { readonly id: string; readonly json: string }[] {
+  if (!Array.isArray(documents) || documents.length > MAX_BULK)
+    throw new ValidationError(
+      [{ message: `must be an array of at most ${MAX_BULK} { id, data }`, path: ['documents'] }],
+      subject,
+    );
+  const seen = new Set<string>();
+  return documents.map((document: { id?: unknown; data?: unknown } | null, i) => {
+    const id = document?.id;
+    checkName(id, `documents[${i}].id`, subject);
+    if (seen.has(id))
+      throw new ValidationError(
+        [{ message: 'appears more than once', path: [`documents[${i}].id`] }],
+        subject,
+      );
+    seen.add(id);
+    return { id, json: encodeDocument(document?.data, subject) };
+  });
+}
+
+/** Checks a lease name, owner and time to live. */
+export function checkLease(
+  name: unknown,
+  owner: unknown,
+  options: Partial<LeaseOptions> | undefined,
+  subject: string,
+): void {
+  checkName(name, 'name', subject);
+  checkName(owner, 'owner', subject);
+  if (options !== undefined) {
+    const ttl = options.ttlMs;
+    if (typeof ttl !== 'number' || !Number.isSafeInteger(ttl) || ttl < 1 || ttl > 86_400_000)
+      throw new ValidationError(
+        [{ message: 'must be an integer from 1 to 86400000', path: ['ttlMs'] }],
+        subject,
+      );
+  }
+}
+
+/** Checks a lease token. */
+export function checkLeaseToken(lease: LeaseToken | undefined, subject: string): void {
+  checkLease(lease?.name, lease?.owner, undefined, subject);
+  const epoch = lease?.epoch;
+  if (typeof epoch !== 'number' || !Number.isSafeInteger(epoch) || epoch < 1)
+    throw new ValidationError(
+      [{ message: 'must be an integer of at least 1', path: ['lease', 'epoch'] }],
+      subject,
+    );
+}
+
+/** Checks a dead letter to add; returns its tenant and its payload and error as JSON. */
+export function checkDeadLetter(letter: NewDeadLetter): {
+  tenantId: string;
+  payloadJson: string;
+  errorJson: string;
+} {
+  const subject = 'deadLetters.add';
+  checkName(letter?.source, 'source', subject);
+  checkName(letter.messageId, 'messageId', subject);
+  checkName(letter.messageType, 'messageType', subject);
+  const tenantId = tenantOf(letter.tenantId, subject);
+  if (!Number.isSafeInteger(letter.attempts) || letter.attempts < 0)
+    throw new ValidationError([{ message: 'must be an integer of at least 0', path: ['attempts'] }], subject);
+  if (letter.position !== undefined) checkCheckpoint('position', { position: letter.position }, subject);
+  if (typeof letter.error?.name !== 'string' || typeof letter.error.message !== 'string')
+    throw new ValidationError(
+      [{ message: 'must be { name, message, stack?, code? }', path: ['error'] }],
+      subject,
+    );
+  const error = {
+    name: letter.error.name,
+    message: letter.error.message,
+    ...(letter.error.stack !== undefined && { stack: letter.error.stack }),
+    ...(letter.error.code !== undefined && { code: letter.error.code }),
+  };
+  return { tenantId, payloadJson: encodeDocument(letter.payload, subject), errorJson: JSON.stringify(error) };
+}
+
+/** Checks `deadLetters.list` options; `tenantId` stays undefined for all tenants. */
+export function checkDeadLetterList(options: DeadLetterListOptions): {
+  limit: number;
+  source: string | undefined;
+  tenantId: string | undefined;
+  after: string | undefined;
+} {
+  const subject = 'deadLetters.list';
+  const limit = checkLimit(options.limit, subject);
+  const { source, after } = options;
+  if (source !== undefined) checkName(source, 'source', subject);
+  if (after !== undefined) checkName(after, 'after', subject);
+  const tenantId = options.tenantId === undefined ? undefined : tenantOf(options.tenantId, subject);
+  return { limit, source, tenantId, after };
+}
+
+/** Plain failure data from anything thrown. */
+export function failureInfo(error: unknown): {
+  name: string;
+  message: string;
+  stack?: string;
+  code?: string;
+} {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return {
+      name: error.name,
+      message: error.message,
+      ...(error.stack !== undefined && { stack: error.stack }),
+      ...(typeof code === 'string' && { code }),
+    };
+  }
+  return { name: 'Error', message: String(error) };
+}
+
+/** A list prefix, checked: omitted or empty means everything (`''`). */
+export function checkPrefix(options: { readonly prefix?: string }, subject: string): string {
+  if (options.prefix === undefined || options.prefix === '') return '';
+  checkName(options.prefix, 'prefix', subject);
+  return options.prefix;
 }

@@ -45,14 +45,110 @@ export interface Checkpoint {
   readonly updatedAt: Date;
 }
 
+/**
+ * A lease: a named right held by one owner at a time, until it expires unless renewed. The
+ * epoch goes up every time the lease changes hands, so it is a fencing token: a write made
+ * with a stale `(owner, epoch)` is refused even if the former holder does not know it lost.
+ */
+export interface Lease {
+  readonly name: string;
+  /** The holder; `''` once released. */
+  readonly owner: string;
+  readonly epoch: number;
+  /** When the lease lapses unless renewed, by the store's clock. */
+  readonly expiresAt: Date;
+}
+
+/** What proves a lease is still held: it must match the stored owner and epoch. */
+export type LeaseToken = Pick<Lease, 'name' | 'owner' | 'epoch'>;
+
+/** A lease as listed, with whether it is held now by the store's clock. */
+export interface LeaseInfo extends Lease {
+  readonly active: boolean;
+}
+
+export interface LeaseOptions {
+  /** How long the lease lasts from now unless renewed, in ms. */
+  readonly ttlMs: number;
+}
+
 export interface CheckpointStore {
   get(name: string): Promise<Checkpoint | undefined>;
+  /** Checkpoints whose names start with `prefix` (all when omitted), by name. */
+  list(options?: { readonly prefix?: string }): Promise<Checkpoint[]>;
   /**
    * Moves a checkpoint from `expected` (undefined = not stored yet) to `next`, atomically.
+   * With `lease`, it moves only while that lease is held at that epoch, in the same statement.
    * @throws CheckpointConflictError when the stored position is not `expected`.
+   * @throws LeaseLostError when `lease` no longer matches the stored owner and epoch.
    */
-  compareAndSet(name: string, expected: LogPosition | undefined, next: LogPosition): Promise<void>;
+  compareAndSet(
+    name: string,
+    expected: LogPosition | undefined,
+    next: LogPosition,
+    options?: { readonly lease?: LeaseToken },
+  ): Promise<void>;
   delete(name: string): Promise<void>;
+  /**
+   * Takes a lease that is free, released or expired (bumping its epoch), or renews one
+   * `owner` already holds (same epoch). Returns `undefined` when someone else holds it.
+   */
+  acquireLease(name: string, owner: string, options: LeaseOptions): Promise<Lease | undefined>;
+  /** Extends a lease still held as `lease`; `undefined` when it changed hands meanwhile. */
+  renewLease(lease: LeaseToken, options: LeaseOptions): Promise<Lease | undefined>;
+  /** Gives a lease up, if still held as `lease`; the next taker gets a new epoch. */
+  releaseLease(lease: LeaseToken): Promise<boolean>;
+  /** Leases whose names start with `prefix` (all when omitted), by name. */
+  listLeases(options?: { readonly prefix?: string }): Promise<LeaseInfo[]>;
+}
+
+/** Why a message could not be handled, kept as plain data. */
+export interface FailureInfo {
+  readonly name: string;
+  readonly message: string;
+  readonly stack?: string;
+  /** The error's code, when it has one (every `WhizbangError` does). */
+  readonly code?: string;
+}
+
+/** A message that failed every attempt, parked with its error until it is replayed or discarded. */
+export interface NewDeadLetter {
+  /** Who failed to handle it: a projection, reactor or consumer name. */
+  readonly source: string;
+  readonly tenantId?: string;
+  readonly messageId: string;
+  readonly messageType: string;
+  /** Where the message sits in the global log, for events. */
+  readonly position?: LogPosition;
+  /** The message itself, as JSON-serialisable data, so it can be replayed. */
+  readonly payload: unknown;
+  readonly error: FailureInfo;
+  readonly attempts: number;
+}
+
+export interface DeadLetter extends NewDeadLetter {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly createdAt: Date;
+}
+
+export interface DeadLetterListOptions {
+  readonly source?: string;
+  readonly tenantId?: string;
+  /** Only dead letters after this id (keyset paging). */
+  readonly after?: string;
+  /** Default 100. */
+  readonly limit?: number;
+}
+
+export interface DeadLetterStore {
+  /** Parks a message; returns it with its id. */
+  add(letter: NewDeadLetter): Promise<DeadLetter>;
+  get(id: string): Promise<DeadLetter | undefined>;
+  /** Dead letters in the order they were added, optionally of one source or tenant, after `after` (an id). */
+  list(options?: DeadLetterListOptions): Promise<DeadLetter[]>;
+  /** Discards a dead letter (after a replay, or for good); returns whether it existed. */
+  delete(id: string): Promise<boolean>;
 }
 
 /** A stored document with its optimistic version (1 after the first write). */
@@ -102,6 +198,28 @@ export interface DocumentStore {
   ): Promise<StoredDocument<T>[]>;
   /** Documents matching a filter, sorted and paged; see `FindOptions`. */
   find<T = unknown>(collection: CollectionRef<T>, options?: FindOptions): Promise<DocumentPage<T>>;
+  /** The documents with these ids that exist, in the order of `ids` (at most 10,000 ids). */
+  getMany<T = unknown>(
+    collection: CollectionRef<T>,
+    ids: readonly string[],
+    options?: { readonly tenantId?: string },
+  ): Promise<StoredDocument<T>[]>;
+  /**
+   * Inserts or replaces many documents in one round trip, without version checks (each
+   * version still goes up by one). For writers that already own the documents, such as a
+   * projection holding its lease. At most 10,000 documents, each id once.
+   */
+  putMany<T>(
+    collection: CollectionRef<T>,
+    documents: readonly { readonly id: string; readonly data: T }[],
+    options?: { readonly tenantId?: string },
+  ): Promise<void>;
+  /** Deletes the documents with these ids; returns how many existed (at most 10,000 ids). */
+  deleteMany(
+    collection: CollectionRef,
+    ids: readonly string[],
+    options?: { readonly tenantId?: string },
+  ): Promise<number>;
   /** How many documents match a filter. */
   count(collection: CollectionRef, options?: CountOptions): Promise<number>;
   /** Creates the indexes a collection declares, if missing; safe to call from several processes. */
@@ -114,6 +232,7 @@ export interface StoreSession {
   readonly documents: DocumentStore;
   readonly checkpoints: CheckpointStore;
   readonly snapshots: SnapshotStore;
+  readonly deadLetters: DeadLetterStore;
 }
 
 /** One store per database. */

@@ -15,7 +15,7 @@ export interface Migration {
 export const migrations: readonly Migration[] = [
   {
     version: 1,
-    name: 'event store, documents, checkpoints, snapshots',
+    name: 'event store, documents, checkpoints, leases, snapshots, dead letters',
     sql: (schema) => {
       const s = quoteIdent(schema);
       return `
@@ -65,6 +65,31 @@ export const migrations: readonly Migration[] = [
         position   bigint      NOT NULL,
         updated_at timestamptz NOT NULL DEFAULT now()
       );
+
+      -- Leases fence checkpoint writes: owner '' once released; epoch goes up with every change
+      -- of hands; expires_at is by the database's clock, the one clock every node shares.
+      CREATE TABLE ${s}.leases (
+        name       text COLLATE "C" PRIMARY KEY,
+        owner      text        NOT NULL,
+        epoch      bigint      NOT NULL,
+        expires_at timestamptz NOT NULL
+      );
+
+      -- Ids are UUIDv7 text, so id order (byte order, COLLATE "C") is the order they were added.
+      CREATE TABLE ${s}.dead_letters (
+        id           text COLLATE "C" PRIMARY KEY,
+        source       text        NOT NULL,
+        tenant_id    text        NOT NULL,
+        message_id   text        NOT NULL,
+        message_type text        NOT NULL,
+        commit_pos   bigint,
+        position     bigint,
+        payload      jsonb       NOT NULL,
+        error        jsonb       NOT NULL,
+        attempts     bigint      NOT NULL,
+        created_at   timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX dead_letters_source ON ${s}.dead_letters (source, id);
 
       CREATE TABLE ${s}.snapshots (
         tenant_id      text        NOT NULL,

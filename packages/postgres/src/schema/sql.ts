@@ -13,6 +13,15 @@ export function appendChannel(schema: string): string {
   return `whizbang_append_${schema}`;
 }
 
+/**
+ * `streamPartition`'s hash in SQL, of a text expression: the first 32 bits of the MD5 of its
+ * UTF-8 bytes (whatever the database encoding), big-endian and unsigned (bit(32) to bigint
+ * does not sign-extend). The partition is this modulo the count.
+ */
+export function streamHash(expression: string): string {
+  return `('x' || left(md5(convert_to(${expression}, 'UTF8')), 8))::bit(32)::bigint`;
+}
+
 /** Expected-version codes passed to the append function. */
 export const EXPECT_ANY = -1;
 export const EXPECT_NO_STREAM = -2;

@@ -14,7 +14,7 @@ export interface Migration {
 export const migrations: readonly Migration[] = [
   {
     version: 1,
-    name: 'event store, documents, checkpoints, snapshots',
+    name: 'event store, documents, checkpoints, leases, snapshots, dead letters',
     sql: `
       CREATE TABLE streams (
         tenant_id  TEXT    NOT NULL,
@@ -60,6 +60,14 @@ export const migrations: readonly Migration[] = [
         updated_at INTEGER NOT NULL
       ) WITHOUT ROWID;
 
+      -- owner '' = released; the epoch survives a release so the next taker gets a higher one.
+      CREATE TABLE leases (
+        name       TEXT    PRIMARY KEY,
+        owner      TEXT    NOT NULL,
+        epoch      INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+
       CREATE TABLE snapshots (
         tenant_id      TEXT    NOT NULL,
         stream_id      TEXT    NOT NULL,
@@ -69,6 +77,25 @@ export const migrations: readonly Migration[] = [
         created_at     INTEGER NOT NULL,
         PRIMARY KEY (tenant_id, stream_id)
       ) WITHOUT ROWID;
+
+      -- Ids are UUIDv7, so id order is the order added; a position is both columns or neither.
+      -- A rowid table: rows carry payloads and stacks, too large for WITHOUT ROWID to pay off.
+      CREATE TABLE dead_letters (
+        id           TEXT    PRIMARY KEY,
+        source       TEXT    NOT NULL,
+        tenant_id    TEXT    NOT NULL,
+        message_id   TEXT    NOT NULL,
+        message_type TEXT    NOT NULL,
+        commit_pos   INTEGER,
+        position     INTEGER,
+        payload      TEXT    NOT NULL,
+        error        TEXT    NOT NULL,
+        attempts     INTEGER NOT NULL,
+        created_at   INTEGER NOT NULL,
+        CHECK ((commit_pos IS NULL) = (position IS NULL))
+      );
+      CREATE INDEX dead_letters_by_source ON dead_letters (source, id);
+      CREATE INDEX dead_letters_by_tenant ON dead_letters (tenant_id, id);
     `,
   },
 ];

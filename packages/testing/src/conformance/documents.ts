@@ -66,5 +66,49 @@ export function documentCases(factory: StoreFactory): void {
       expect(isValidationError(await rejection(store.documents.put('', '2', {})))).toBe(true);
       expect(await store.documents.get('d', '2')).toBeUndefined();
     });
+
+    it('gets, puts and deletes many documents at once, per tenant', async () => {
+      const store = await open();
+      await store.documents.put('counts', 'b', { n: 1 });
+      await store.documents.putMany('counts', [
+        { id: 'a', data: { n: 10 } },
+        { id: 'b', data: { n: 20 } },
+      ]);
+      await store.documents.putMany('counts', [{ id: 'a', data: { n: 99 } }], { tenantId: 't2' });
+      await store.documents.putMany('counts', []);
+      const many = await store.documents.getMany('counts', ['b', 'missing', 'a']);
+      expect(many).toEqual([
+        { id: 'b', version: 2, data: { n: 20 } },
+        { id: 'a', version: 1, data: { n: 10 } },
+      ]);
+      expect(await store.documents.getMany('counts', ['a'], { tenantId: 't2' })).toEqual([
+        { id: 'a', version: 1, data: { n: 99 } },
+      ]);
+      expect(await store.documents.getMany('counts', [])).toEqual([]);
+      expect(await store.documents.deleteMany('counts', ['a', 'missing'])).toBe(1);
+      expect(await store.documents.deleteMany('counts', [])).toBe(0);
+      expect((await store.documents.list('counts')).map((d) => d.id)).toEqual(['b']);
+      expect(await store.documents.get('counts', 'a', { tenantId: 't2' })).toMatchObject({ data: { n: 99 } });
+    });
+
+    it('refuses bad bulk input and writes nothing', async () => {
+      const store = await open();
+      for (const attempt of [
+        store.documents.putMany('d', [
+          { id: 'a', data: {} },
+          { id: 'a', data: {} },
+        ]),
+        store.documents.putMany('d', [
+          { id: 'a', data: {} },
+          { id: 'b', data: { n: 1n } },
+        ]),
+        store.documents.putMany('d', [{ id: '', data: {} }]),
+        store.documents.getMany('d', ['']),
+        store.documents.deleteMany('d', [42 as unknown as string]),
+      ]) {
+        expect(isValidationError(await rejection(attempt))).toBe(true);
+      }
+      expect(await store.documents.list('d')).toEqual([]);
+    });
   });
 }

@@ -10,11 +10,14 @@ import { describe } from 'vitest';
 import { badInputCases } from './bad-input.js';
 import { checkpointCases } from './checkpoints.js';
 import { concurrencyCases } from './concurrency.js';
+import { deadLetterCases } from './dead-letters.js';
 import { documentQueryCases } from './document-queries.js';
 import { documentCases } from './documents.js';
 import { expectedVersionCases } from './expected-version.js';
+import { leaseCases } from './leases.js';
 import type { StoreFactory } from './harness.js';
 import { multiStreamCases } from './multi-stream.js';
+import { projectionCases } from './projections.js';
 import { readAllCases } from './read-all.js';
 import { readStreamCases } from './read-stream.js';
 import { schemaCases } from './schemas.js';
@@ -25,6 +28,12 @@ import { transactionCases } from './transactions.js';
 
 export type { StoreFactory } from './harness.js';
 export { logIntegrityConformance, type LogIntegrityOptions } from './log-integrity.js';
+export {
+  chaosCounter,
+  daemonChaosConformance,
+  runChaosNode,
+  type DaemonChaosOptions,
+} from './daemon-chaos.js';
 export {
   crashRecoveryConformance,
   runCrashWriter,
@@ -57,6 +66,13 @@ export function documentStoreConformance(name: string, factory: StoreFactory): v
 export function checkpointStoreConformance(name: string, factory: StoreFactory): void {
   describe(`${name}: checkpoint store conformance`, () => {
     checkpointCases(factory);
+    leaseCases(factory);
+  });
+}
+
+export function deadLetterStoreConformance(name: string, factory: StoreFactory): void {
+  describe(`${name}: dead letter store conformance`, () => {
+    deadLetterCases(factory);
   });
 }
 
@@ -66,13 +82,22 @@ export function snapshotStoreConformance(name: string, factory: StoreFactory): v
   });
 }
 
+/** Inline, async (the daemon, on this store's leases and checkpoints) and live projections. */
+export function projectionConformance(name: string, factory: StoreFactory): void {
+  describe(`${name}: projection conformance`, () => {
+    projectionCases(factory);
+  });
+}
+
 /** Every port of a store, and transactions across them. */
 export function storeConformance(name: string, factory: StoreFactory): void {
   eventStoreConformance(name, factory);
   documentStoreConformance(name, factory);
   checkpointStoreConformance(name, factory);
   snapshotStoreConformance(name, factory);
+  deadLetterStoreConformance(name, factory);
   describe(`${name}: transaction conformance`, () => {
     transactionCases(factory);
   });
+  projectionConformance(name, factory);
 }

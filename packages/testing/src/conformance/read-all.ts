@@ -1,7 +1,13 @@
 /** `readAll` and `subscribe`: global order, `after` strictly exclusive, paging, filters, head. */
 import { describe, expect, it } from 'vitest';
-import { compareLogPositions, LOG_START, type RecordedEvent } from '@whizbang/core';
-import { collect, event, events, storeHarness, type StoreFactory } from './harness.js';
+import {
+  compareLogPositions,
+  isValidationError,
+  LOG_START,
+  streamPartition,
+  type RecordedEvent,
+} from '@whizbang/core';
+import { collect, event, events, rejection, storeHarness, type StoreFactory } from './harness.js';
 
 export function readAllCases(factory: StoreFactory): void {
   const open = storeHarness(factory);
@@ -129,6 +135,33 @@ export function readAllCases(factory: StoreFactory): void {
         if (++count === 2) break;
       }
       expect(count).toBe(2);
+    });
+
+    it('splits the log into partitions by stream, each event in exactly one', async () => {
+      const store = await open();
+      const streams = Array.from({ length: 40 }, (_, i) => `order-${i}`);
+      for (const stream of streams) await store.events.appendToStream(stream, events(2));
+      const all = await collect(store.events.readAll());
+      const seen: string[] = [];
+      for (let index = 0; index < 3; index++) {
+        const part = await collect(
+          store.events.readAll({ batchSize: 7, filter: { partition: { count: 3, index } } }),
+        );
+        for (const e of part) expect(streamPartition(e.stream, 3)).toBe(index);
+        seen.push(...part.map((e) => e.id));
+      }
+      expect(seen.toSorted()).toEqual(all.map((e) => e.id).toSorted());
+      const whole = await collect(store.events.readAll({ filter: { partition: { count: 1, index: 0 } } }));
+      expect(whole).toHaveLength(80);
+      for (const partition of [
+        { count: 0, index: 0 },
+        { count: 2, index: 2 },
+        { count: 2, index: -1 },
+      ]) {
+        expect(
+          isValidationError(await rejection(collect(store.events.readAll({ filter: { partition } })))),
+        ).toBe(true);
+      }
     });
   });
 }

@@ -1,0 +1,38 @@
+/**
+ * Replaying a projection's dead letter after the fault is fixed: the event is applied and the
+ * dead letter deleted in one transaction, so it takes effect exactly once even if two
+ * operators replay it at the same time.
+ */
+import { StateError, ValidationError } from '../errors/catalog.js';
+import type { Store } from '../store/ports.js';
+import { applyEvents } from './apply-events.js';
+import type { Projection } from './define-projection.js';
+import { eventFromJson, type RecordedEventJson } from './event-payload.js';
+
+/**
+ * Applies a dead-lettered event to its projection again and discards the dead letter.
+ * @throws ProjectionFailedError when the handler still fails (the dead letter stays).
+ * @throws StateError when there is no such dead letter (already replayed or discarded).
+ * @example
+ * for (const letter of await store.deadLetters.list({ source: orderSummaries.name }))
+ *   await replayDeadLetter(store, orderSummaries, letter.id);
+ */
+export async function replayDeadLetter(store: Store, projection: Projection, id: string): Promise<void> {
+  const p = projection;
+  await store.transaction(async (tx) => {
+    const letter = await tx.deadLetters.get(id);
+    if (!letter) throw new StateError(`Dead letter '${id}' does not exist: replayed or discarded already`);
+    if (letter.source !== p.name)
+      throw new ValidationError(
+        [{ message: `belongs to '${letter.source}', not to projection '${p.name}'`, path: ['id'] }],
+        'replayDeadLetter',
+      );
+    // Deleting first takes the row: a concurrent replay waits here, then finds nothing to delete.
+    if (!(await tx.deadLetters.delete(id)))
+      throw new StateError(`Dead letter '${id}' was replayed by someone else meanwhile`);
+    await applyEvents(p, [eventFromJson(letter.payload as RecordedEventJson)], tx, {
+      mode: 'inline',
+      replaying: true,
+    });
+  });
+}

@@ -1,0 +1,109 @@
+/**
+ * Where every async projection stands, read from the store so any node sees the whole
+ * cluster: each shard's checkpoint, holder and lag behind the head of the log; and a wait for
+ * all of them to catch up, for tests and for read-your-writes at the edge.
+ */
+import { pause } from '../async/sleep.js';
+import { StateError } from '../errors/catalog.js';
+import { compareLogPositions } from '../event-store/log-position.js';
+import { LOG_START, type LogPosition } from '../event-store/types.js';
+import type { Store } from '../store/ports.js';
+import type { Projection } from './define-projection.js';
+import { shardsOf } from './shards.js';
+
+export interface ShardProgress {
+  readonly shard: string;
+  readonly projection: string;
+  readonly version: number;
+  readonly partition: number;
+  /** `LOG_START` before the shard's first commit. */
+  readonly checkpoint: LogPosition;
+  /** The node holding the shard's lease, if one does now. */
+  readonly owner?: string;
+  readonly epoch?: number;
+  /** Global positions between the checkpoint and the head (events of every type and stream). */
+  readonly positionsBehind: number;
+  /** Age of the oldest event the shard has still to apply; 0 when caught up. */
+  readonly secondsBehind: number;
+}
+
+const asyncShards = (projections: readonly Projection[]) =>
+  projections.filter((p) => p.lifecycle === 'async').flatMap(shardsOf);
+
+/**
+ * The progress of every shard of the given async projections.
+ * @example
+ * for (const shard of await projectionProgress(store, [orderSummaries]))
+ *   console.log(shard.shard, shard.owner, shard.secondsBehind);
+ */
+export async function projectionProgress(
+  store: Store,
+  projections: readonly Projection[],
+): Promise<ShardProgress[]> {
+  const head = await store.events.readHeadPosition();
+  const checkpoints = new Map(
+    (await store.checkpoints.list({ prefix: 'projection/' })).map((c) => [c.name, c]),
+  );
+  const leases = new Map(
+    (await store.checkpoints.listLeases({ prefix: 'projection/' })).map((l) => [l.name, l]),
+  );
+  const out: ShardProgress[] = [];
+  for (const { name, projection, partition } of asyncShards(projections)) {
+    const checkpoint = checkpoints.get(name)?.position ?? LOG_START;
+    const lease = leases.get(name);
+    let secondsBehind = 0;
+    if (compareLogPositions(checkpoint, head) < 0) {
+      const filter = {
+        types: projection.eventTypes,
+        ...(projection.partitions > 1 && { partition: { count: projection.partitions, index: partition } }),
+      };
+      for await (const next of store.events.readAll({ after: checkpoint, batchSize: 1, filter })) {
+        secondsBehind = Math.max(0, (Date.now() - next.createdAt.getTime()) / 1000);
+        break;
+      }
+    }
+    out.push({
+      shard: name,
+      projection: projection.name,
+      version: projection.version,
+      partition,
+      checkpoint,
+      ...(lease?.active && { owner: lease.owner, epoch: lease.epoch }),
+      positionsBehind: Math.max(0, Number(head.position - checkpoint.position)),
+      secondsBehind,
+    });
+  }
+  return out;
+}
+
+/**
+ * Resolves when every shard of the given async projections has caught up with the head of
+ * the log as it was at the call. Some daemon must be running them.
+ * @throws StateError naming the shards still behind after `timeoutMs` (default 30 s).
+ * @example
+ * await app.send(PlaceOrder(order));
+ * await waitForProjections(store, [orderSummaries]);
+ * expect(await store.documents.get(orderSummaries.collection, orderId)).toBeDefined();
+ */
+export async function waitForProjections(
+  store: Store,
+  projections: readonly Projection[],
+  options: { readonly timeoutMs?: number; readonly signal?: AbortSignal } = {},
+): Promise<void> {
+  const head = await store.events.readHeadPosition();
+  const shards = asyncShards(projections);
+  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+  for (let wait = 5; ; wait = Math.min(100, wait * 2)) {
+    const stored = new Map(
+      (await store.checkpoints.list({ prefix: 'projection/' })).map((c) => [c.name, c.position]),
+    );
+    const behind = shards.filter((s) => compareLogPositions(stored.get(s.name) ?? LOG_START, head) < 0);
+    if (behind.length === 0) return;
+    options.signal?.throwIfAborted();
+    if (Date.now() >= deadline)
+      throw new StateError(
+        `Projections did not catch up within ${options.timeoutMs ?? 30_000} ms: ${behind.map((s) => s.name).join(', ')} still behind`,
+      );
+    await pause(wait, options.signal);
+  }
+}
