@@ -135,6 +135,7 @@ export {
   type ProjectionIdentity,
   type ProjectionLifecycle,
   type ProjectionOptions,
+  type ProjectionRebuildPolicy,
 } from './projections/define-projection.js';
 export { withInlineProjections } from './projections/inline-projections.js';
 export {
@@ -150,6 +151,15 @@ export {
   type ShardProgress,
 } from './projections/projection-progress.js';
 export { project } from './projections/live-projection.js';
+export { readModel, type ReadModel } from './projections/read-model.js';
+export { rebuildProjection, validateGeneration } from './projections/projection-rebuild.js';
+export {
+  readRegistry as readProjectionRegistry,
+  REGISTRY_COLLECTION,
+  type RegistryEntry as ProjectionRegistryEntry,
+  type ValidationReport,
+} from './projections/projection-registry.js';
+export type { Generation } from './projections/generations.js';
 export { replayDeadLetter } from './projections/dead-letter-replay.js';
 export { eventFromJson, eventToJson, type RecordedEventJson } from './projections/event-payload.js';
 

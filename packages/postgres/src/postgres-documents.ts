@@ -17,6 +17,7 @@ import {
   checkFind,
   checkDocumentIds,
   checkLimit,
+  checkName,
   collectionName,
   compileDocumentQuery,
   documentIndexes,
@@ -215,6 +216,15 @@ export class PostgresDocuments extends DocumentStoreBase {
       `DELETE FROM ${this.#s}.documents WHERE tenant_id = $1 AND collection = $2 AND id = ANY($3::text[])`,
       [tenantId, collection, ids],
     );
+    return rowCount ?? 0;
+  }
+
+  async deleteCollection(ref: CollectionRef): Promise<number> {
+    const collection = collectionName(ref);
+    checkName(collection, 'collection', 'documents.deleteCollection');
+    const { rowCount } = await this.executor.query(`DELETE FROM ${this.#s}.documents WHERE collection = $1`, [
+      collection,
+    ]);
     return rowCount ?? 0;
   }
 

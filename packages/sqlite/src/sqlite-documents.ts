@@ -17,6 +17,7 @@ import {
   checkFind,
   checkDocumentIds,
   checkLimit,
+  checkName,
   collectionName,
   compileDocumentQuery,
   documentIndexes,
@@ -214,6 +215,15 @@ export class SqliteDocuments extends DocumentStoreBase {
     const { collection, tenantId } = checkDocumentIds(ref, ids, options, 'documents.deleteMany');
     const { changes } = await this.executor.write(({ db }) =>
       this.executor.connections.statement(db, DELETE_MANY).run(tenantId, collection, JSON.stringify(ids)),
+    );
+    return Number(changes);
+  }
+
+  async deleteCollection(ref: CollectionRef): Promise<number> {
+    const collection = collectionName(ref);
+    checkName(collection, 'collection', 'documents.deleteCollection');
+    const { changes } = await this.executor.write(({ db }) =>
+      this.executor.connections.statement(db, 'DELETE FROM documents WHERE collection = ?').run(collection),
     );
     return Number(changes);
   }

@@ -138,6 +138,11 @@ export class Draft {
     return merged;
   }
 
+  /** Every collection key (tenant and collection) with committed or staged documents. */
+  collectionKeys(): Set<string> {
+    return new Set([...this.state.documents.keys(), ...this.#documents.keys()]);
+  }
+
   putDocument(collectionKey: string, id: string, record: DocumentRecord | null): void {
     let staged = this.#documents.get(collectionKey);
     if (!staged) this.#documents.set(collectionKey, (staged = new Map()));

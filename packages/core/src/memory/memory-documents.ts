@@ -27,6 +27,7 @@ import {
   checkBulkDocuments,
   checkDocumentKey,
   checkLimit,
+  checkName,
   encodeDocument,
 } from '../store/port-input.js';
 import type { DocumentWriteOptions, StoredDocument } from '../store/ports.js';
@@ -161,6 +162,22 @@ export class MemoryDocuments extends DocumentStoreBase {
   ) {
     const { collection, tenantId } = checkDocumentIds(ref, ids, options, subject);
     return { key: scopedKey(tenantId, collection) };
+  }
+
+  async deleteCollection(ref: CollectionRef): Promise<number> {
+    const collection = collectionName(ref);
+    checkName(collection, 'collection', 'documents.deleteCollection');
+    return this.access.write((draft) => {
+      let deleted = 0;
+      for (const key of draft.collectionKeys()) {
+        if (!key.endsWith(`\u0000${collection}`)) continue;
+        for (const id of draft.documents(key).keys()) {
+          draft.putDocument(key, id, null);
+          deleted++;
+        }
+      }
+      return deleted;
+    });
   }
 
   async count(ref: CollectionRef, options: CountOptions = {}): Promise<number> {

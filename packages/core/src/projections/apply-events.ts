@@ -8,6 +8,7 @@ import { sleep } from '../async/sleep.js';
 import { ProjectionFailedError } from '../errors/catalog.js';
 import type { RecordedEvent } from '../event-store/types.js';
 import { MAX_BULK } from '../store/port-input.js';
+import type { CollectionDefinition } from '../store/document-query.js';
 import type { StoreSession } from '../store/ports.js';
 import type { Projection, ProjectionContext } from './define-projection.js';
 
@@ -31,6 +32,8 @@ export interface BatchResult {
 }
 
 export interface ApplyOptions {
+  /** Where the documents go (default: the projection's collection). */
+  readonly collection?: CollectionDefinition;
   /** Inline projections throw `ProjectionFailedError` on the first failure, after retries. */
   readonly mode: 'inline' | 'daemon';
   readonly replaying?: boolean;
@@ -58,6 +61,7 @@ async function loadSlots(
   projection: Projection,
   events: readonly RecordedEvent[],
   session: StoreSession,
+  collection: CollectionDefinition,
 ): Promise<Map<string, Slot>> {
   const wanted = new Map<string, Set<string>>();
   for (const event of events) {
@@ -70,7 +74,7 @@ async function loadSlots(
   const slots = new Map<string, Slot>();
   for (const [tenantId, ids] of wanted) {
     for (const chunk of chunks([...ids])) {
-      const found = await session.documents.getMany(projection.collection, chunk, { tenantId });
+      const found = await session.documents.getMany(collection, chunk, { tenantId });
       for (const doc of found)
         slots.set(slotKey(tenantId, doc.id), {
           tenantId,
@@ -117,7 +121,7 @@ async function runHandlers(
 }
 
 async function flush(
-  projection: Projection,
+  collection: CollectionDefinition,
   slots: Map<string, Slot>,
   session: StoreSession,
 ): Promise<number> {
@@ -131,10 +135,8 @@ async function flush(
   }
   let written = 0;
   for (const [tenantId, { puts, deletes }] of byTenant) {
-    for (const chunk of chunks(puts))
-      await session.documents.putMany(projection.collection, chunk, { tenantId });
-    for (const chunk of chunks(deletes))
-      await session.documents.deleteMany(projection.collection, chunk, { tenantId });
+    for (const chunk of chunks(puts)) await session.documents.putMany(collection, chunk, { tenantId });
+    for (const chunk of chunks(deletes)) await session.documents.deleteMany(collection, chunk, { tenantId });
     written += puts.length + deletes.length;
   }
   return written;
@@ -150,7 +152,8 @@ export async function applyEvents(
   session: StoreSession,
   options: ApplyOptions,
 ): Promise<BatchResult> {
-  const slots = await loadSlots(projection, events, session);
+  const collection = options.collection ?? projection.collection;
+  const slots = await loadSlots(projection, events, session, collection);
   const failed: FailedEvent[] = [];
   let applied = 0;
   let consumed = 0;
@@ -188,6 +191,6 @@ export async function applyEvents(
     }
     consumed++;
   }
-  const documentsWritten = await flush(projection, slots, session);
+  const documentsWritten = await flush(collection, slots, session);
   return { consumed, applied, documentsWritten, failed, ...(stoppedAt && { stoppedAt }) };
 }

@@ -55,6 +55,16 @@ export interface ProjectionErrorPolicy {
   readonly onFailure?: 'dead-letter' | 'stop';
 }
 
+/** How a new generation is checked and switched to (async projections). */
+export interface ProjectionRebuildPolicy {
+  /** Documents compared with a fresh fold of the log before switching (default 100). */
+  readonly sampleSize?: number;
+  /** Share of the sample that must match, 0–1 (default 1: all of it). */
+  readonly minAccuracy?: number;
+  /** How long the former generation's documents are kept after a switch (default 24 h). */
+  readonly keepPreviousMs?: number;
+}
+
 export interface ProjectionOptions<S, E extends Event> {
   /** Names the projection, its checkpoints and (unless `collection` says otherwise) its documents. */
   readonly name: string;
@@ -72,9 +82,13 @@ export interface ProjectionOptions<S, E extends Event> {
   readonly handlers: ProjectionHandlers<S, E>;
   /** The collection its documents go to (default: a collection named after the projection). */
   readonly collection?: string | CollectionDefinition<S>;
-  /** Async only: split the log into this many partitions by stream, each run on its own (default 1). */
+  /**
+   * Async, one document per stream only: split the log into this many partitions by stream,
+   * each run on its own, possibly on different nodes (default 1). Changing it needs a new version.
+   */
   readonly partitions?: number;
   readonly errors?: ProjectionErrorPolicy;
+  readonly rebuild?: ProjectionRebuildPolicy;
 }
 
 /** A checked projection definition. */
@@ -90,6 +104,7 @@ export interface Projection<S = unknown> {
   /** True when each document is one stream's (identity `'stream'`). */
   readonly keyedByStream: boolean;
   readonly errors: Required<ProjectionErrorPolicy>;
+  readonly rebuild: Required<ProjectionRebuildPolicy>;
   readonly initialState: () => S;
   /** The document ids an event changes (none when the projection has no handler for it). */
   identify(event: RecordedEvent): readonly string[];
@@ -146,7 +161,18 @@ export function defineProjection<S, E extends Event = Event>(
   const identity = options.identity ?? 'stream';
   if (identity !== 'stream' && typeof identity !== 'function')
     fail("must be 'stream' or a function of the event", 'identity');
+  // Partitions split the log by stream; a document fed by several streams could then be
+  // written by two partitions at once.
+  if (partitions > 1 && identity !== 'stream')
+    fail("only projections with identity 'stream' can be partitioned", 'partitions');
   const collection = collectionOf(options.collection ?? options.name);
+  const rebuild = options.rebuild ?? {};
+  const accuracy = rebuild.minAccuracy ?? 1;
+  if (typeof accuracy !== 'number' || !(accuracy >= 0 && accuracy <= 1))
+    fail('must be from 0 to 1', 'rebuild.minAccuracy');
+  const keep = rebuild.keepPreviousMs ?? 0;
+  if (typeof keep !== 'number' || !Number.isSafeInteger(keep) || keep < 0)
+    fail('must be a whole number of milliseconds', 'rebuild.keepPreviousMs');
   return Object.freeze({
     kind: 'projection' as const,
     name: options.name,
@@ -160,6 +186,11 @@ export function defineProjection<S, E extends Event = Event>(
       maxAttempts: positiveInteger(errors.maxAttempts ?? 3, 'errors.maxAttempts', 100),
       backoffMs: errors.backoffMs ?? 50,
       onFailure,
+    }),
+    rebuild: Object.freeze({
+      sampleSize: positiveInteger(rebuild.sampleSize ?? 100, 'rebuild.sampleSize', 100_000),
+      minAccuracy: rebuild.minAccuracy ?? 1,
+      keepPreviousMs: rebuild.keepPreviousMs ?? 86_400_000,
     }),
     initialState: options.initialState,
     identify(event: RecordedEvent): readonly string[] {

@@ -12,8 +12,10 @@ import { StateError } from '../errors/catalog.js';
 import { failureInfo } from '../store/port-input.js';
 import type { LeaseInfo, Store } from '../store/ports.js';
 import type { Projection } from './define-projection.js';
+import { generationPrefix, SHARD_PREFIX, shardsOf, type Generation, type Shard } from './generations.js';
+import { sameGeneration } from './projection-registry.js';
+import { planGenerations, purgeRetired, trySwitch, type Plan } from './projection-rebuild.js';
 import { ShardRunner, type ShardState } from './shard-runner.js';
-import { projectionPrefix, SHARD_PREFIX, shardsOf, type Shard } from './shards.js';
 
 /** Prefix of the leases that say which daemon nodes are alive. */
 export const NODE_PREFIX = 'daemon-node/';
@@ -41,7 +43,10 @@ export interface ShardStatus {
   readonly shard: string;
   readonly projection: string;
   readonly version: number;
+  readonly generation: number;
   readonly partition: number;
+  /** True while the shard builds a generation beside the serving one. */
+  readonly replaying: boolean;
   readonly state: ShardState;
   readonly processed: number;
   readonly deadLettered: number;
@@ -63,22 +68,29 @@ function shuffled<T>(items: readonly T[]): T[] {
 }
 
 /** Refuses to run a projection whose partition count changed without a new version. */
-async function assertPartitionsUnchanged(store: Store, projection: Projection): Promise<void> {
-  const names = new Set(shardsOf(projection).map((s) => s.name));
-  const stray = (await store.checkpoints.list({ prefix: projectionPrefix(projection) })).find(
-    (c) => !names.has(c.name),
-  );
-  if (stray)
-    throw new StateError(
-      `Projection '${projection.name}' version ${projection.version} was run with another number of partitions (checkpoint '${stray.name}'); changing partitions needs a new version, which is rebuilt from the log`,
+async function assertPartitionsUnchanged(store: Store, projection: Projection, plan: Plan): Promise<void> {
+  for (const { generation } of plan.run) {
+    const names = new Set(shardsOf(projection, generation).map((s) => s.name));
+    const stray = (await store.checkpoints.list({ prefix: generationPrefix(projection, generation) })).find(
+      (c) => !names.has(c.name),
     );
+    if (stray) failPartitions(projection, stray.name);
+  }
+}
+
+function failPartitions(projection: Projection, stray: string): never {
+  throw new StateError(
+    `Projection '${projection.name}' version ${projection.version} was run with another number of partitions (checkpoint '${stray}'); changing partitions needs a new version, which is rebuilt from the log`,
+  );
 }
 
 export class ProjectionDaemon implements BackgroundService {
   readonly name = 'projection-daemon';
   readonly nodeId: string;
   readonly #store: Store;
-  readonly #shards: readonly Shard[];
+  readonly #projections: readonly Projection[];
+  /** The shards to run, as of the last heartbeat's plan. */
+  #shards: readonly Shard[] = [];
   readonly #runners = new Map<string, ShardRunner>();
   readonly #settings;
   readonly #ttl: number;
@@ -87,11 +99,12 @@ export class ProjectionDaemon implements BackgroundService {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #beat: Promise<void> = Promise.resolve();
   #running = false;
+  #nodeEpoch = 1;
 
   constructor(options: ProjectionDaemonOptions) {
     this.#store = options.store;
     this.nodeId = options.nodeId ?? defaultNodeId();
-    this.#shards = options.projections.filter((p) => p.lifecycle === 'async').flatMap(shardsOf);
+    this.#projections = options.projections.filter((p) => p.lifecycle === 'async');
     this.#ttl = options.leaseTtlMs ?? 6_000;
     this.#heartbeatMs = options.heartbeatMs ?? Math.max(50, Math.floor(this.#ttl / 3));
     this.#onError = options.onError ?? (() => undefined);
@@ -108,22 +121,27 @@ export class ProjectionDaemon implements BackgroundService {
     return [...this.#runners.values()].map((runner) => ({
       shard: runner.shard.name,
       projection: runner.shard.projection.name,
-      version: runner.shard.projection.version,
+      version: runner.shard.generation.version,
+      generation: runner.shard.generation.generation,
       partition: runner.shard.partition,
+      replaying: runner.replaying,
       state: runner.state,
       processed: runner.processed,
       deadLettered: runner.deadLettered,
       errors: runner.errors,
-      ...(runner.lastError !== undefined && {
-        lastError: failureInfo(runner.lastError).message,
-      }),
+      ...(runner.lastError !== undefined && { lastError: failureInfo(runner.lastError).message }),
     }));
   }
 
   async start(): Promise<void> {
     if (this.#running) throw new StateError('The projection daemon is already running');
-    const projections = new Set(this.#shards.map((s) => s.projection));
-    for (const projection of projections) await assertPartitionsUnchanged(this.#store, projection);
+    for (const projection of this.#projections) {
+      await assertPartitionsUnchanged(
+        this.#store,
+        projection,
+        await planGenerations(this.#store, projection),
+      );
+    }
     this.#running = true;
     await this.#heartbeat();
     this.#schedule();
@@ -148,8 +166,6 @@ export class ProjectionDaemon implements BackgroundService {
     }
   }
 
-  #nodeEpoch = 1;
-
   #schedule(): void {
     this.#timer = setTimeout(() => {
       this.#beat = this.#heartbeat().finally(() => {
@@ -159,33 +175,74 @@ export class ProjectionDaemon implements BackgroundService {
     this.#timer.unref?.();
   }
 
-  /** Renews what this node holds, gives up what is over its share, takes what is free. */
+  /**
+   * Plans the generations to run, renews what this node holds, gives up what is over its
+   * share or no longer planned, takes what is free, and moves rebuilds along.
+   */
   async #heartbeat(): Promise<void> {
     const { checkpoints } = this.#store;
     const options = { ttlMs: this.#ttl };
     try {
       const me = await checkpoints.acquireLease(NODE_PREFIX + this.nodeId, this.nodeId, options);
       if (me) this.#nodeEpoch = me.epoch;
+      const plans = new Map<Projection, Plan>();
+      for (const projection of this.#projections)
+        plans.set(projection, await planGenerations(this.#store, projection));
+      this.#shards = [...plans].flatMap(([projection, plan]) =>
+        plan.run.flatMap(({ generation, replaying }) => shardsOf(projection, generation, replaying)),
+      );
+      const planned = new Set(this.#shards.map((s) => s.name));
       for (const [name, runner] of this.#runners) {
-        if (runner.leaseLost || !(await checkpoints.renewLease(runner.lease, options)))
+        if (!planned.has(name)) await this.#drop(name, true);
+        else if (runner.leaseLost || !(await checkpoints.renewLease(runner.lease, options)))
           await this.#drop(name, false);
       }
-      if (!this.#running || this.#shards.length === 0) return;
-      const nodes = (await checkpoints.listLeases({ prefix: NODE_PREFIX })).filter((l) => l.active).length;
-      const share = Math.ceil(this.#shards.length / Math.max(1, nodes));
-      for (const name of [...this.#runners.keys()].slice(share)) await this.#drop(name, true);
-      if (this.#runners.size >= share) return;
-      const leases = new Map<string, LeaseInfo>(
-        (await checkpoints.listLeases({ prefix: SHARD_PREFIX })).map((l) => [l.name, l]),
-      );
-      for (const shard of shuffled(this.#shards)) {
-        if (this.#runners.size >= share || !this.#running) break;
-        if (this.#runners.has(shard.name) || leases.get(shard.name)?.active) continue;
-        const lease = await checkpoints.acquireLease(shard.name, this.nodeId, options);
-        if (lease) this.#runners.set(shard.name, new ShardRunner(shard, lease, this.#settings));
-      }
+      if (!this.#running) return;
+      await this.#balance(options);
+      for (const [projection, plan] of plans) await this.#advanceRebuild(projection, plan);
     } catch (error) {
       this.#onError(error);
+    }
+  }
+
+  /** Takes free shards up to this node's share of the live nodes, or gives up the excess. */
+  async #balance(options: { ttlMs: number }): Promise<void> {
+    const { checkpoints } = this.#store;
+    if (this.#shards.length === 0) return;
+    const nodes = (await checkpoints.listLeases({ prefix: NODE_PREFIX })).filter((l) => l.active).length;
+    const share = Math.ceil(this.#shards.length / Math.max(1, nodes));
+    for (const name of [...this.#runners.keys()].slice(share)) await this.#drop(name, true);
+    if (this.#runners.size >= share) return;
+    const leases = new Map<string, LeaseInfo>(
+      (await checkpoints.listLeases({ prefix: SHARD_PREFIX })).map((l) => [l.name, l]),
+    );
+    for (const shard of shuffled(this.#shards)) {
+      if (this.#runners.size >= share || !this.#running) break;
+      if (this.#runners.has(shard.name) || leases.get(shard.name)?.active) continue;
+      const lease = await checkpoints.acquireLease(shard.name, this.nodeId, options);
+      if (lease) this.#runners.set(shard.name, new ShardRunner(shard, lease, this.#settings));
+    }
+  }
+
+  /**
+   * The holder of a generation's first shard speaks for it: it switches a caught-up building
+   * generation in, and deletes retired ones whose time is up.
+   */
+  async #advanceRebuild(projection: Projection, plan: Plan): Promise<void> {
+    const holds = (generation: Generation | undefined) =>
+      generation !== undefined && this.#runners.has(shardsOf(projection, generation)[0]!.name);
+    if (plan.entry.building?.version === projection.version && holds(plan.entry.building)) {
+      const switched = await trySwitch(this.#store, projection, plan.entry);
+      // Reads move to the new generation now; the former one's shards stop at the next heartbeat.
+      if (switched) this.#onSwitch(projection, switched.active);
+    }
+    if (holds(plan.entry.active)) await purgeRetired(this.#store, projection, plan.entry);
+  }
+
+  #onSwitch(projection: Projection, generation: Generation): void {
+    for (const runner of this.#runners.values()) {
+      if (runner.shard.projection === projection && sameGeneration(runner.shard.generation, generation))
+        runner.servesReads();
     }
   }
 

@@ -9,12 +9,16 @@ import { compareLogPositions } from '../event-store/log-position.js';
 import { LOG_START, type LogPosition } from '../event-store/types.js';
 import type { Store } from '../store/ports.js';
 import type { Projection } from './define-projection.js';
-import { shardsOf } from './shards.js';
+import { firstGeneration, SHARD_PREFIX, shardsOf, type Shard } from './generations.js';
+import { readRegistry } from './projection-registry.js';
 
 export interface ShardProgress {
   readonly shard: string;
   readonly projection: string;
   readonly version: number;
+  readonly generation: number;
+  /** True for a generation being built beside the serving one. */
+  readonly replaying: boolean;
   readonly partition: number;
   /** `LOG_START` before the shard's first commit. */
   readonly checkpoint: LogPosition;
@@ -27,8 +31,20 @@ export interface ShardProgress {
   readonly secondsBehind: number;
 }
 
-const asyncShards = (projections: readonly Projection[]) =>
-  projections.filter((p) => p.lifecycle === 'async').flatMap(shardsOf);
+/** The shards of the serving generation of each async projection and, with `building`, of the one being built. */
+async function asyncShards(
+  store: Store,
+  projections: readonly Projection[],
+  building: boolean,
+): Promise<Shard[]> {
+  const shards: Shard[] = [];
+  for (const projection of projections.filter((p) => p.lifecycle === 'async')) {
+    const entry = await readRegistry(store, projection.name);
+    shards.push(...shardsOf(projection, entry?.active ?? firstGeneration(projection)));
+    if (building && entry?.building) shards.push(...shardsOf(projection, entry.building, true));
+  }
+  return shards;
+}
 
 /**
  * The progress of every shard of the given async projections.
@@ -42,13 +58,17 @@ export async function projectionProgress(
 ): Promise<ShardProgress[]> {
   const head = await store.events.readHeadPosition();
   const checkpoints = new Map(
-    (await store.checkpoints.list({ prefix: 'projection/' })).map((c) => [c.name, c]),
+    (await store.checkpoints.list({ prefix: SHARD_PREFIX })).map((c) => [c.name, c]),
   );
   const leases = new Map(
-    (await store.checkpoints.listLeases({ prefix: 'projection/' })).map((l) => [l.name, l]),
+    (await store.checkpoints.listLeases({ prefix: SHARD_PREFIX })).map((l) => [l.name, l]),
   );
   const out: ShardProgress[] = [];
-  for (const { name, projection, partition } of asyncShards(projections)) {
+  for (const { name, projection, partition, generation, replaying } of await asyncShards(
+    store,
+    projections,
+    true,
+  )) {
     const checkpoint = checkpoints.get(name)?.position ?? LOG_START;
     const lease = leases.get(name);
     let secondsBehind = 0;
@@ -65,7 +85,9 @@ export async function projectionProgress(
     out.push({
       shard: name,
       projection: projection.name,
-      version: projection.version,
+      version: generation.version,
+      generation: generation.generation,
+      replaying,
       partition,
       checkpoint,
       ...(lease?.active && { owner: lease.owner, epoch: lease.epoch }),
@@ -91,11 +113,11 @@ export async function waitForProjections(
   options: { readonly timeoutMs?: number; readonly signal?: AbortSignal } = {},
 ): Promise<void> {
   const head = await store.events.readHeadPosition();
-  const shards = asyncShards(projections);
+  const shards = await asyncShards(store, projections, false);
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
   for (let wait = 5; ; wait = Math.min(100, wait * 2)) {
     const stored = new Map(
-      (await store.checkpoints.list({ prefix: 'projection/' })).map((c) => [c.name, c.position]),
+      (await store.checkpoints.list({ prefix: SHARD_PREFIX })).map((c) => [c.name, c.position]),
     );
     const behind = shards.filter((s) => compareLogPositions(stored.get(s.name) ?? LOG_START, head) < 0);
     if (behind.length === 0) return;

@@ -11,7 +11,7 @@ import { failureInfo } from '../store/port-input.js';
 import type { LeaseToken, Store, StoreSession } from '../store/ports.js';
 import { applyEvents, type FailedEvent } from './apply-events.js';
 import { eventToJson } from './event-payload.js';
-import type { Shard } from './shards.js';
+import type { Shard } from './generations.js';
 
 export type ShardState = 'running' | 'idle' | 'retrying' | 'stopped';
 
@@ -56,13 +56,25 @@ export class ShardRunner {
   readonly #abort = new AbortController();
   #checkpoint: LogPosition | undefined;
   #loaded = false;
+  #replaying: boolean;
 
   constructor(
     readonly shard: Shard,
     readonly lease: LeaseToken,
     readonly settings: ShardRunnerSettings,
   ) {
+    this.#replaying = shard.replaying;
     this.done = this.#run();
+  }
+
+  /** Whether handlers are told they replay: true while building beside the serving generation. */
+  get replaying(): boolean {
+    return this.#replaying;
+  }
+
+  /** The generation was switched in: its handlers are live from the next batch on. */
+  servesReads(): void {
+    this.#replaying = false;
   }
 
   get checkpoint(): LogPosition | undefined {
@@ -138,7 +150,12 @@ export class ShardRunner {
     if (batch.length === 0 && compareLogPositions(head, from ?? LOG_START) <= 0) return true;
     if (batch.length > 0) this.state = 'running';
     const outcome = await store.transaction(async (tx) => {
-      const result = await applyEvents(projection, batch, tx, { mode: 'daemon', signal });
+      const result = await applyEvents(projection, batch, tx, {
+        mode: 'daemon',
+        signal,
+        collection: this.shard.collection,
+        replaying: this.#replaying,
+      });
       await deadLetter(tx, this.shard, result.failed);
       const last = batch[result.consumed - 1]?.logPosition;
       // Caught up: every event of the projection up to the head is done, so the checkpoint may

@@ -102,6 +102,7 @@ export abstract class DocumentStoreBase implements DocumentStore {
     ids: readonly string[],
     options?: { readonly tenantId?: string },
   ): Promise<number>;
+  abstract deleteCollection(collection: CollectionRef): Promise<number>;
   abstract count(collection: CollectionRef, options?: CountOptions): Promise<number>;
   abstract createIndexes(collection: CollectionDefinition): Promise<void>;
 

@@ -220,6 +220,11 @@ export interface DocumentStore {
     ids: readonly string[],
     options?: { readonly tenantId?: string },
   ): Promise<number>;
+  /**
+   * Deletes every document of a collection, in every tenant; returns how many. For operators
+   * and the projection daemon retiring an old read model, not for application code.
+   */
+  deleteCollection(collection: CollectionRef): Promise<number>;
   /** How many documents match a filter. */
   count(collection: CollectionRef, options?: CountOptions): Promise<number>;
   /** Creates the indexes a collection declares, if missing; safe to call from several processes. */

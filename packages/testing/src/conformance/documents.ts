@@ -91,6 +91,24 @@ export function documentCases(factory: StoreFactory): void {
       expect(await store.documents.get('counts', 'a', { tenantId: 't2' })).toMatchObject({ data: { n: 99 } });
     });
 
+    it('deletes a whole collection in every tenant, and nothing else', async () => {
+      const store = await open();
+      await store.documents.putMany('old', [
+        { id: 'a', data: {} },
+        { id: 'b', data: {} },
+      ]);
+      await store.documents.put('old', 'a', {}, { tenantId: 't2' });
+      await store.documents.put('kept', 'a', {});
+      await store.transaction(async (tx) => {
+        await tx.documents.put('old', 'c', {});
+        expect(await tx.documents.deleteCollection('old')).toBe(4);
+      });
+      expect(await store.documents.list('old')).toEqual([]);
+      expect(await store.documents.list('old', { tenantId: 't2' })).toEqual([]);
+      expect((await store.documents.list('kept')).map((d) => d.id)).toEqual(['a']);
+      expect(await store.documents.deleteCollection('old')).toBe(0);
+    });
+
     it('refuses bad bulk input and writes nothing', async () => {
       const store = await open();
       for (const attempt of [

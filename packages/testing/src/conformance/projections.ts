@@ -9,6 +9,9 @@ import {
   isProjectionFailedError,
   isStateError,
   project,
+  readModel,
+  readProjectionRegistry,
+  rebuildProjection,
   ProjectionDaemon,
   projectionProgress,
   replayDeadLetter,
@@ -252,6 +255,119 @@ export function projectionCases(factory: StoreFactory): void {
       );
       const daemon = new ProjectionDaemon({ store, projections: [counter({ partitions: 2 })] });
       expect(isStateError(await rejection(daemon.start()))).toBe(true);
+    });
+
+    it('rebuilds a new version beside the serving one and switches once caught up and checked', async () => {
+      const store = await open();
+      const v1 = counter();
+      const v2 = defineProjection<Counter>({
+        ...v1,
+        version: 2,
+        rebuild: { keepPreviousMs: 0 },
+        initialState: () => ({ count: 0, last: 0 }),
+        handlers: { Ticked: (doc, e) => ({ count: doc.count + 10, last: e.streamVersion }) },
+      });
+      const ids = Array.from({ length: 12 }, (_, i) => `s-${i}`);
+      for (const id of ids) await store.events.appendToStream(id, ticks(3));
+      const written = new Map(ids.map((id) => [id, 3]));
+      await runDaemons(store, [v1], 1, async () => {
+        await waitForProjections(store, [v1], { timeoutMs: 20_000 });
+        expect((await readModel(store, v1).get('s-0'))?.data).toEqual({ count: 3, last: 3 });
+        // New code arrives while the old keeps running and appends go on.
+        await runDaemons(store, [v2], 1, async () => {
+          for (
+            let round = 0;
+            (await readProjectionRegistry(store, 'counters'))?.active.version !== 2;
+            round++
+          ) {
+            expect(round, 'the new version is switched in').toBeLessThan(400);
+            const id = ids[round % ids.length]!;
+            await store.events.appendToStream(id, ticks(1));
+            written.set(id, written.get(id)! + 1);
+            await new Promise((resolve) => setTimeout(resolve, 25));
+          }
+          for (const id of ids) {
+            await store.events.appendToStream(id, ticks(1));
+            written.set(id, written.get(id)! + 1);
+          }
+          await waitForProjections(store, [v2], { timeoutMs: 20_000 });
+        });
+      });
+      const entry = await readProjectionRegistry(store, 'counters');
+      expect(entry).toMatchObject({ active: { version: 2, generation: 1 } });
+      expect(entry?.lastValidation).toMatchObject({ accuracy: 1, mismatches: [] });
+      expect(entry!.lastValidation!.sampled).toBeGreaterThan(0);
+      // Every event exactly once in the new generation, whatever definition the reader holds.
+      const docs = await readModel(store, v1).getMany(ids);
+      expect(Object.fromEntries(docs.map((d) => [d.id, d.data.count]))).toEqual(
+        Object.fromEntries(ids.map((id) => [id, written.get(id)! * 10])),
+      );
+      expect((await readModel(store, v1).collection()).name).toBe('counters@2');
+    });
+
+    it('rebuilds the same version on request, telling handlers they replay, and deletes the old generation', async () => {
+      const store = await open();
+      const seen: boolean[] = [];
+      const projection = defineProjection<Counter>({
+        ...counter(),
+        rebuild: { keepPreviousMs: 0, sampleSize: 5 },
+        initialState: () => ({ count: 0, last: 0 }),
+        handlers: {
+          Ticked: (doc, e, ctx) => {
+            seen.push(ctx.replaying);
+            return { count: doc.count + 1, last: e.streamVersion };
+          },
+        },
+      });
+      for (let i = 0; i < 8; i++) await store.events.appendToStream(`s-${i}`, ticks(2));
+      await runDaemons(store, [projection], 1, async () => {
+        await waitForProjections(store, [projection], { timeoutMs: 20_000 });
+        expect(seen.every((replaying) => !replaying)).toBe(true);
+        expect(await rebuildProjection(store, projection)).toEqual(
+          expect.objectContaining({ version: 1, generation: 2 }),
+        );
+        const settled = async () => {
+          const entry = await readProjectionRegistry(store, 'counters');
+          return entry?.active.generation === 2 && entry.retired.length === 0;
+        };
+        for (let i = 0; !(await settled()); i++) {
+          expect(i, 'switched and purged').toBeLessThan(400);
+          await new Promise((resolve) => setTimeout(resolve, 25));
+        }
+      });
+      expect(seen.filter((replaying) => replaying)).toHaveLength(16);
+      expect(await readProjectionRegistry(store, 'counters')).toMatchObject({
+        active: { generation: 2 },
+        retired: [],
+      });
+      expect(await store.documents.list('counters')).toEqual([]);
+      expect((await readModel(store, projection).list()).map((d) => d.data.count)).toEqual(Array(8).fill(2));
+    });
+
+    it('does not switch to a generation whose sample differs from a fresh fold of the log', async () => {
+      const store = await open();
+      let calls = 0;
+      const impure = defineProjection<Counter>({
+        ...counter(),
+        version: 2,
+        initialState: () => ({ count: 0, last: 0 }),
+        // Depends on how often it ran, not only on the events: a fresh fold cannot agree.
+        handlers: { Ticked: (doc) => ({ count: doc.count + 1, last: ++calls }) },
+      });
+      for (let i = 0; i < 4; i++) await store.events.appendToStream(`s-${i}`, ticks(2));
+      await runDaemons(store, [counter()], 1, () =>
+        waitForProjections(store, [counter()], { timeoutMs: 20_000 }),
+      );
+      await runDaemons(store, [impure], 1, async () => {
+        for (let i = 0; !(await readProjectionRegistry(store, 'counters'))?.lastValidation; i++) {
+          expect(i, 'validated').toBeLessThan(400);
+          await new Promise((resolve) => setTimeout(resolve, 25));
+        }
+      });
+      const entry = await readProjectionRegistry(store, 'counters');
+      expect(entry).toMatchObject({ active: { version: 1 }, building: { version: 2 } });
+      expect(entry!.lastValidation!.accuracy).toBeLessThan(1);
+      expect(entry!.lastValidation!.mismatches.length).toBeGreaterThan(0);
     });
   });
 }
