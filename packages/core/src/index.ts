@@ -137,6 +137,14 @@ export {
   type ProjectionOptions,
   type ProjectionRebuildPolicy,
 } from './projections/define-projection.js';
+export {
+  defineReactor,
+  type Reactor,
+  type ReactorContext,
+  type ReactorHandler,
+  type ReactorHandlers,
+  type ReactorOptions,
+} from './projections/define-reactor.js';
 export { withInlineProjections } from './projections/inline-projections.js';
 export {
   NODE_PREFIX,

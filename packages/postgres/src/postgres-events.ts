@@ -294,10 +294,10 @@ export class PostgresEventStore implements EventStore {
     return tail(this, options, this.settings.pollIntervalMs);
   }
 
-  async readHeadPosition(): Promise<LogPosition> {
+  async readHeadPosition(options: { readonly committed?: boolean } = {}): Promise<LogPosition> {
     const { rows } = await this.executor.query(
       `SELECT e.transaction_id::text AS transaction_id, e.global_position FROM ${this.#s}.events e
-        WHERE e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+        ${options.committed ? '' : 'WHERE e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())'}
         ORDER BY e.transaction_id DESC, e.global_position DESC LIMIT 1`,
     );
     const row = rows[0] as { transaction_id: string; global_position: string } | undefined;

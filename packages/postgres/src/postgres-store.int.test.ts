@@ -1,6 +1,6 @@
 import { Client, Pool } from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isConcurrencyError, LOG_START, type RecordedEvent } from '@whizbang/core';
+import { compareLogPositions, isConcurrencyError, LOG_START, type RecordedEvent } from '@whizbang/core';
 import { postgresStore } from './postgres-store.js';
 import { connectionString, dropSchemas, freshSchema, postgresAvailable } from './test-support/database.js';
 
@@ -100,6 +100,11 @@ describe.runIf(available)('postgresStore', () => {
 
     const visible = (await collect(store.events.readAll())).map((e: RecordedEvent) => e.stream);
     expect(visible).toEqual(['before']);
+    // The gap-safe head stays before the running transaction; the committed head does not.
+    const before = (await collect(store.events.readAll())).at(0)!.logPosition;
+    expect(await store.events.readHeadPosition()).toEqual(before);
+    const committed = await store.events.readHeadPosition({ committed: true });
+    expect(compareLogPositions(committed, before)).toBeGreaterThan(0);
     const blocking = await store.blockingTransactions();
     expect(blocking.some((t) => t.applicationName === 'slow-writer' && t.ageMs >= 0)).toBe(true);
 
@@ -109,6 +114,7 @@ describe.runIf(available)('postgresStore', () => {
       'before',
       'after',
     ]);
+    expect(await store.events.readHeadPosition()).toEqual(committed);
     await store.close();
   });
 });

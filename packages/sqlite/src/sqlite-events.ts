@@ -295,6 +295,7 @@ export class SqliteEventStore implements EventStore {
     return this.executor.read((db) => (this.#statement(db, HEAD).get() as { head: bigint }).head);
   }
 
+  // One writer: commit order is position order, so the committed head is the gap-safe head.
   async readHeadPosition(): Promise<LogPosition> {
     const head = await this.#head();
     return head === 0n ? LOG_START : toPosition(head);

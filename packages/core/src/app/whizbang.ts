@@ -5,6 +5,7 @@
 import { StateError } from '../errors/catalog.js';
 import { Mediator, type MediatorOptions } from '../mediator/mediator.js';
 import type { Projection } from '../projections/define-projection.js';
+import type { Reactor } from '../projections/define-reactor.js';
 import { withInlineProjections } from '../projections/inline-projections.js';
 import { ProjectionDaemon, type ProjectionDaemonOptions } from '../projections/projection-daemon.js';
 import {
@@ -30,8 +31,10 @@ export interface WhizbangOptions extends Omit<MediatorOptions, 'store'> {
    * async ones are run by the projection daemon while the app is started.
    */
   readonly projections?: readonly Projection[];
-  /** Settings of the projection daemon, or `false` to run async projections elsewhere. */
-  readonly daemon?: Omit<ProjectionDaemonOptions, 'store' | 'projections'> | false;
+  /** Side-effecting event handlers, run by the projection daemon with their own checkpoints. */
+  readonly reactors?: readonly Reactor[];
+  /** Settings of the projection daemon, or `false` to run async projections and reactors elsewhere. */
+  readonly daemon?: Omit<ProjectionDaemonOptions, 'store' | 'projections' | 'reactors'> | false;
   readonly services?: readonly BackgroundService[];
 }
 
@@ -54,8 +57,14 @@ export class WhizbangApp extends Mediator implements AsyncDisposable {
     this.projections = projections;
     const { daemon } = options;
     this.daemon =
-      daemon !== false && projections.some((p) => p.lifecycle === 'async')
-        ? new ProjectionDaemon({ ...daemon, store: options.store, projections })
+      daemon !== false &&
+      (projections.some((p) => p.lifecycle === 'async') || (options.reactors ?? []).length > 0)
+        ? new ProjectionDaemon({
+            ...daemon,
+            store: options.store,
+            projections,
+            reactors: options.reactors ?? [],
+          })
         : undefined;
     this.#services = [...(this.daemon ? [this.daemon] : []), ...(options.services ?? [])];
   }
@@ -91,6 +100,12 @@ export class WhizbangApp extends Mediator implements AsyncDisposable {
     this.#state = 'starting';
     this.#abort = new AbortController();
     try {
+      // Inline read models are written from the first append: their indexes must exist first.
+      // (The daemon creates those of the generations it builds.)
+      for (const projection of this.projections) {
+        if (projection.lifecycle === 'inline' && projection.collection.indexes.length > 0)
+          await this.store.documents.createIndexes(projection.collection);
+      }
       for (const service of this.#services) {
         await service.start(this.#abort.signal);
         this.#started.push(service);

@@ -179,8 +179,12 @@ export interface EventStore {
   /** Like `readAll`, then keeps waiting for new events until `signal` aborts or the loop breaks. */
   subscribe(options?: SubscribeOptions): AsyncIterable<RecordedEvent>;
 
-  /** The position of the newest event visible to gap-safe readers (`LOG_START` when empty). */
-  readHeadPosition(): Promise<LogPosition>;
+  /**
+   * The position of the newest event visible to gap-safe readers (`LOG_START` when empty).
+   * With `committed`, the newest committed event even if an older transaction still running
+   * holds it back from those readers: what "everything appended so far" means to a waiter.
+   */
+  readHeadPosition(options?: { readonly committed?: boolean }): Promise<LogPosition>;
 
   /**
    * A wake-up for readers that wait for new events: resolves at the next append this store

@@ -195,6 +195,7 @@ export class MemoryEventStore implements EventStore {
     );
   }
 
+  // One writer: commit order is position order, so the committed head is the gap-safe head.
   async readHeadPosition(): Promise<LogPosition> {
     const length = BigInt(logLength(this.access.read()));
     return length === 0n ? LOG_START : { commit: length, position: length };

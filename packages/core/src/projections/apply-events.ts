@@ -4,12 +4,12 @@
  * write each changed document once. The caller owns the transaction, so the writes commit
  * with whatever else it does (the append, the checkpoint).
  */
-import { sleep } from '../async/sleep.js';
 import { ProjectionFailedError } from '../errors/catalog.js';
 import type { RecordedEvent } from '../event-store/types.js';
 import { MAX_BULK } from '../store/port-input.js';
 import type { CollectionDefinition } from '../store/document-query.js';
 import type { StoreSession } from '../store/ports.js';
+import { attempt, type Attempted } from './attempts.js';
 import type { Projection, ProjectionContext } from './define-projection.js';
 
 /** An event a handler kept failing on. */
@@ -93,31 +93,29 @@ async function loadSlots(
 }
 
 /** Runs the event's handler for each document it touches; all or nothing, retried by policy. */
-async function runHandlers(
+function runHandlers(
   projection: Projection,
   event: RecordedEvent,
   targets: readonly Slot[],
   session: StoreSession,
   options: ApplyOptions,
-): Promise<{ next: unknown[] } | { error: unknown; attempts: number }> {
+): Promise<Attempted<unknown[]>> {
   const handler = projection.handlerFor(event.type)!;
-  const { backoffMs } = projection.errors;
   // Inline handlers run inside the writer's transaction: fail it at once rather than sleep in it.
   const maxAttempts = options.mode === 'inline' ? 1 : projection.errors.maxAttempts;
-  for (let attempt = 1; ; attempt++) {
-    try {
+  return attempt(
+    async () => {
       const next: unknown[] = [];
       for (const slot of targets) {
         const context: ProjectionContext = { id: slot.id, replaying: options.replaying ?? false, session };
         const current = slot.state === undefined ? projection.initialState() : slot.state;
         next.push(await handler(current, event, context));
       }
-      return { next };
-    } catch (error) {
-      if (attempt >= maxAttempts) return { error, attempts: attempt };
-      await sleep(Math.min(5_000, backoffMs * 2 ** (attempt - 1)), options.signal);
-    }
-  }
+      return next;
+    },
+    { maxAttempts, backoffMs: projection.errors.backoffMs },
+    options.signal,
+  );
 }
 
 async function flush(
@@ -163,7 +161,7 @@ export async function applyEvents(
     if (ids.length > 0) {
       const targets = ids.map((id) => slots.get(slotKey(event.tenantId, id))!);
       const outcome = await runHandlers(projection, event, targets, session, options);
-      if ('error' in outcome) {
+      if (!outcome.ok) {
         const failure = { event, error: outcome.error, attempts: outcome.attempts };
         if (options.mode === 'inline')
           throw new ProjectionFailedError(
@@ -180,7 +178,7 @@ export async function applyEvents(
         }
         failed.push(failure);
       } else {
-        outcome.next.forEach((next, i) => {
+        outcome.value.forEach((next, i) => {
           if (next === undefined) return;
           const slot = targets[i]!;
           slot.state = next === null ? undefined : next;

@@ -32,8 +32,16 @@ export type ProjectionHandler<S, E extends Event> = (
   context: ProjectionContext,
 ) => S | null | undefined | Promise<S | null | undefined>;
 
+/**
+ * The event of type `T` within `E`; `E` itself when `E` is not a union of literal types
+ * (plain `Event`), so untyped handlers still see an event rather than `never`.
+ */
+export type EventOfType<E extends Event, T extends string> = [Extract<E, { type: T }>] extends [never]
+  ? E
+  : Extract<E, { type: T }>;
+
 export type ProjectionHandlers<S, E extends Event> = {
-  readonly [T in E['type']]?: ProjectionHandler<S, Extract<E, { type: T }>>;
+  readonly [T in E['type']]?: ProjectionHandler<S, EventOfType<E, T>>;
 };
 
 /** Which document(s) an event changes: one id, several, or none (`undefined`). */

@@ -4,8 +4,12 @@
  * their own checkpoints and leases. A rebuild is a new generation built beside the serving one,
  * so the old keeps serving until the new has caught up, been checked, and is switched to.
  */
+import type { LogPosition, RecordedEvent } from '../event-store/types.js';
 import { defineCollection, type CollectionDefinition } from '../store/document-query.js';
+import type { LeaseToken, Store } from '../store/ports.js';
+import type { FailedEvent } from './apply-events.js';
 import type { Projection } from './define-projection.js';
+import { projectionWork } from './projection-work.js';
 
 /** Prefix of every projection shard's checkpoint and lease. */
 export const SHARD_PREFIX = 'projection/';
@@ -15,15 +19,55 @@ export interface Generation {
   readonly generation: number;
 }
 
+/** What a shard runner hands its work: one batch, read after the checkpoint. */
+export interface BatchContext {
+  readonly store: Store;
+  /** The shard's checkpoint (and lease) name. */
+  readonly name: string;
+  readonly batch: readonly RecordedEvent[];
+  /** The stored checkpoint the batch was read after (undefined before the first commit). */
+  readonly from: LogPosition | undefined;
+  /** The head of the log, read before the batch. */
+  readonly head: LogPosition;
+  /** True when the batch holds every event of the shard up to the head. */
+  readonly caughtUp: boolean;
+  readonly lease: LeaseToken;
+  readonly signal: AbortSignal;
+  readonly replaying: boolean;
+}
+
+export interface BatchOutcome {
+  /** Events of the batch dealt with (applied, dead-lettered or ignored). */
+  readonly consumed: number;
+  readonly failed: number;
+  /** Set when the error policy stopped the shard at this event. */
+  readonly stoppedAt?: FailedEvent;
+  /** The checkpoint committed, if it moved. */
+  readonly next?: LogPosition;
+}
+
+/** How a shard's events take effect: a projection's documents, or a reactor's side effects. */
+export interface ShardWork {
+  /** Processes the batch and commits the checkpoint, fenced by the lease. */
+  process(context: BatchContext): Promise<BatchOutcome>;
+}
+
 export interface Shard {
   readonly name: string;
-  readonly projection: Projection;
-  readonly generation: Generation;
+  readonly kind: 'projection' | 'reactor';
+  /** The projection's or reactor's name. */
+  readonly source: string;
+  readonly eventTypes: readonly string[];
+  readonly partitions: number;
   readonly partition: number;
-  /** Where this generation's documents go. */
-  readonly collection: CollectionDefinition;
+  readonly generation: Generation;
   /** True while the generation is being built beside the serving one. */
   readonly replaying: boolean;
+  /** With no checkpoint yet, start at the head of the log rather than its beginning. */
+  readonly startAtHead: boolean;
+  readonly work: ShardWork;
+  /** For projection shards: the projection. */
+  readonly projection?: Projection;
 }
 
 /** The first generation of a projection's version, as used until a rebuild. */
@@ -55,13 +99,18 @@ export function generationPrefix(projection: Pick<Projection, 'name'>, generatio
 
 export function shardsOf(projection: Projection, generation: Generation, replaying = false): Shard[] {
   const prefix = generationPrefix(projection, generation);
-  const collection = generationCollection(projection, generation);
+  const work = projectionWork(projection, generationCollection(projection, generation));
   return Array.from({ length: projection.partitions }, (_, partition) => ({
     name: `${prefix}${partition}-of-${projection.partitions}`,
-    projection,
-    generation,
+    kind: 'projection' as const,
+    source: projection.name,
+    eventTypes: projection.eventTypes,
+    partitions: projection.partitions,
     partition,
-    collection,
+    generation,
     replaying,
+    startAtHead: false,
+    work,
+    projection,
   }));
 }

@@ -99,8 +99,8 @@ class ProjectingEventStore implements EventStore {
   subscribe(options?: SubscribeOptions): AsyncIterable<RecordedEvent> {
     return this.inner.subscribe(options);
   }
-  readHeadPosition(): Promise<LogPosition> {
-    return this.inner.readHeadPosition();
+  readHeadPosition(options?: { readonly committed?: boolean }): Promise<LogPosition> {
+    return this.inner.readHeadPosition(options);
   }
   nextAppend(): { readonly promise: Promise<void>; cancel(): void } {
     return this.inner.nextAppend();

@@ -12,7 +12,15 @@ import { StateError } from '../errors/catalog.js';
 import { failureInfo } from '../store/port-input.js';
 import type { LeaseInfo, Store } from '../store/ports.js';
 import type { Projection } from './define-projection.js';
-import { generationPrefix, SHARD_PREFIX, shardsOf, type Generation, type Shard } from './generations.js';
+import type { Reactor } from './define-reactor.js';
+import {
+  generationCollection,
+  generationPrefix,
+  shardsOf,
+  type Generation,
+  type Shard,
+} from './generations.js';
+import { reactorShards } from './reactor-work.js';
 import { sameGeneration } from './projection-registry.js';
 import { planGenerations, purgeRetired, trySwitch, type Plan } from './projection-rebuild.js';
 import { ShardRunner, type ShardState } from './shard-runner.js';
@@ -24,6 +32,8 @@ export interface ProjectionDaemonOptions {
   readonly store: Store;
   /** The projections to run; only async ones are taken. */
   readonly projections: readonly Projection[];
+  /** Reactors to run, on the same shards and leases. */
+  readonly reactors?: readonly Reactor[];
   /** This node's name, unique among the nodes sharing the store (default: host, pid and a random tag). */
   readonly nodeId?: string;
   /** Events read and applied per transaction (default 500). */
@@ -41,6 +51,8 @@ export interface ProjectionDaemonOptions {
 /** What this node knows about a shard it runs. */
 export interface ShardStatus {
   readonly shard: string;
+  readonly kind: 'projection' | 'reactor';
+  /** The projection's or reactor's name. */
   readonly projection: string;
   readonly version: number;
   readonly generation: number;
@@ -89,6 +101,7 @@ export class ProjectionDaemon implements BackgroundService {
   readonly nodeId: string;
   readonly #store: Store;
   readonly #projections: readonly Projection[];
+  readonly #reactorShards: readonly Shard[];
   /** The shards to run, as of the last heartbeat's plan. */
   #shards: readonly Shard[] = [];
   readonly #runners = new Map<string, ShardRunner>();
@@ -100,11 +113,13 @@ export class ProjectionDaemon implements BackgroundService {
   #beat: Promise<void> = Promise.resolve();
   #running = false;
   #nodeEpoch = 1;
+  readonly #indexed = new Set<string>();
 
   constructor(options: ProjectionDaemonOptions) {
     this.#store = options.store;
     this.nodeId = options.nodeId ?? defaultNodeId();
     this.#projections = options.projections.filter((p) => p.lifecycle === 'async');
+    this.#reactorShards = (options.reactors ?? []).flatMap(reactorShards);
     this.#ttl = options.leaseTtlMs ?? 6_000;
     this.#heartbeatMs = options.heartbeatMs ?? Math.max(50, Math.floor(this.#ttl / 3));
     this.#onError = options.onError ?? (() => undefined);
@@ -116,11 +131,12 @@ export class ProjectionDaemon implements BackgroundService {
     };
   }
 
-  /** The shards this node runs now. */
+  /** The shards (of projections and reactors) this node runs now. */
   status(): ShardStatus[] {
     return [...this.#runners.values()].map((runner) => ({
       shard: runner.shard.name,
-      projection: runner.shard.projection.name,
+      kind: runner.shard.kind,
+      projection: runner.shard.source,
       version: runner.shard.generation.version,
       generation: runner.shard.generation.generation,
       partition: runner.shard.partition,
@@ -158,10 +174,10 @@ export class ProjectionDaemon implements BackgroundService {
       .catch(() => false);
   }
 
-  /** Restarts the shards of a projection stopped by its error policy, from their checkpoints. */
-  resume(projectionName: string): void {
+  /** Restarts the shards of a projection or reactor stopped by its error policy, from their checkpoints. */
+  resume(source: string): void {
     for (const [name, runner] of this.#runners) {
-      if (runner.shard.projection.name !== projectionName || runner.state !== 'stopped') continue;
+      if (runner.shard.source !== source || runner.state !== 'stopped') continue;
       this.#runners.set(name, new ShardRunner(runner.shard, runner.lease, this.#settings));
     }
   }
@@ -188,9 +204,13 @@ export class ProjectionDaemon implements BackgroundService {
       const plans = new Map<Projection, Plan>();
       for (const projection of this.#projections)
         plans.set(projection, await planGenerations(this.#store, projection));
-      this.#shards = [...plans].flatMap(([projection, plan]) =>
-        plan.run.flatMap(({ generation, replaying }) => shardsOf(projection, generation, replaying)),
-      );
+      this.#shards = [
+        ...[...plans].flatMap(([projection, plan]) =>
+          plan.run.flatMap(({ generation, replaying }) => shardsOf(projection, generation, replaying)),
+        ),
+        ...this.#reactorShards,
+      ];
+      for (const [projection, plan] of plans) await this.#createIndexes(projection, plan);
       const planned = new Set(this.#shards.map((s) => s.name));
       for (const [name, runner] of this.#runners) {
         if (!planned.has(name)) await this.#drop(name, true);
@@ -205,6 +225,16 @@ export class ProjectionDaemon implements BackgroundService {
     }
   }
 
+  /** Creates the declared indexes of each generation's collection, once per daemon. */
+  async #createIndexes(projection: Projection, plan: Plan): Promise<void> {
+    for (const { generation } of plan.run) {
+      const collection = generationCollection(projection, generation);
+      if (collection.indexes.length === 0 || this.#indexed.has(collection.name)) continue;
+      await this.#store.documents.createIndexes(collection);
+      this.#indexed.add(collection.name);
+    }
+  }
+
   /** Takes free shards up to this node's share of the live nodes, or gives up the excess. */
   async #balance(options: { ttlMs: number }): Promise<void> {
     const { checkpoints } = this.#store;
@@ -213,9 +243,7 @@ export class ProjectionDaemon implements BackgroundService {
     const share = Math.ceil(this.#shards.length / Math.max(1, nodes));
     for (const name of [...this.#runners.keys()].slice(share)) await this.#drop(name, true);
     if (this.#runners.size >= share) return;
-    const leases = new Map<string, LeaseInfo>(
-      (await checkpoints.listLeases({ prefix: SHARD_PREFIX })).map((l) => [l.name, l]),
-    );
+    const leases = new Map<string, LeaseInfo>((await checkpoints.listLeases()).map((l) => [l.name, l]));
     for (const shard of shuffled(this.#shards)) {
       if (this.#runners.size >= share || !this.#running) break;
       if (this.#runners.has(shard.name) || leases.get(shard.name)?.active) continue;

@@ -64,7 +64,7 @@ export async function projectionProgress(
     (await store.checkpoints.listLeases({ prefix: SHARD_PREFIX })).map((l) => [l.name, l]),
   );
   const out: ShardProgress[] = [];
-  for (const { name, projection, partition, generation, replaying } of await asyncShards(
+  for (const { name, source, eventTypes, partitions, partition, generation, replaying } of await asyncShards(
     store,
     projections,
     true,
@@ -74,8 +74,8 @@ export async function projectionProgress(
     let secondsBehind = 0;
     if (compareLogPositions(checkpoint, head) < 0) {
       const filter = {
-        types: projection.eventTypes,
-        ...(projection.partitions > 1 && { partition: { count: projection.partitions, index: partition } }),
+        types: eventTypes,
+        ...(partitions > 1 && { partition: { count: partitions, index: partition } }),
       };
       for await (const next of store.events.readAll({ after: checkpoint, batchSize: 1, filter })) {
         secondsBehind = Math.max(0, (Date.now() - next.createdAt.getTime()) / 1000);
@@ -84,7 +84,7 @@ export async function projectionProgress(
     }
     out.push({
       shard: name,
-      projection: projection.name,
+      projection: source,
       version: generation.version,
       generation: generation.generation,
       replaying,
@@ -112,7 +112,9 @@ export async function waitForProjections(
   projections: readonly Projection[],
   options: { readonly timeoutMs?: number; readonly signal?: AbortSignal } = {},
 ): Promise<void> {
-  const head = await store.events.readHeadPosition();
+  // Everything appended before the call, even what a long transaction elsewhere still hides
+  // from the daemon's gap-safe reads: the wait then lasts until that transaction ends.
+  const head = await store.events.readHeadPosition({ committed: true });
   const shards = await asyncShards(store, projections, false);
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
   for (let wait = 5; ; wait = Math.min(100, wait * 2)) {

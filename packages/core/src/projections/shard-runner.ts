@@ -1,16 +1,15 @@
 /**
- * Runs one shard while its node holds the shard's lease: read a batch of the projection's
- * events after the checkpoint, apply it, and commit the documents, the dead letters and the
- * new checkpoint in one transaction, fenced by the lease. Then again, or wait for an append.
+ * Runs one shard while its node holds the shard's lease: read a batch of the shard's events
+ * after its checkpoint, hand it to the shard's work (which commits its effects and the new
+ * checkpoint, fenced by the lease), and again, or wait for an append. Errors are retried with
+ * back-off; a lost lease ends the runner.
  */
 import { pause } from '../async/sleep.js';
 import { isCheckpointConflictError, isLeaseLostError } from '../errors/catalog.js';
 import { compareLogPositions } from '../event-store/log-position.js';
 import { LOG_START, type LogPosition, type RecordedEvent } from '../event-store/types.js';
-import { failureInfo } from '../store/port-input.js';
-import type { LeaseToken, Store, StoreSession } from '../store/ports.js';
-import { applyEvents, type FailedEvent } from './apply-events.js';
-import { eventToJson } from './event-payload.js';
+import type { LeaseToken, Store } from '../store/ports.js';
+import type { FailedEvent } from './apply-events.js';
 import type { Shard } from './generations.js';
 
 export type ShardState = 'running' | 'idle' | 'retrying' | 'stopped';
@@ -21,24 +20,6 @@ export interface ShardRunnerSettings {
   readonly pollIntervalMs: number;
   /** Told about errors the runner recovers from by retrying. */
   readonly onError: (shard: Shard, error: unknown) => void;
-}
-
-const max = (a: LogPosition, b: LogPosition) => (compareLogPositions(a, b) >= 0 ? a : b);
-
-/** Parks failed events with their errors, in the batch's transaction. */
-async function deadLetter(tx: StoreSession, shard: Shard, failed: readonly FailedEvent[]): Promise<void> {
-  for (const { event, error, attempts } of failed) {
-    await tx.deadLetters.add({
-      source: shard.projection.name,
-      tenantId: event.tenantId,
-      messageId: event.id,
-      messageType: event.type,
-      position: event.logPosition,
-      payload: eventToJson(event),
-      error: failureInfo(error),
-      attempts,
-    });
-  }
 }
 
 export class ShardRunner {
@@ -130,17 +111,23 @@ export class ShardRunner {
   /** One batch; returns whether the shard has caught up with the head. */
   async #step(signal: AbortSignal): Promise<boolean> {
     const { store, batchSize } = this.settings;
-    const { projection, partition, name } = this.shard;
+    const { name, eventTypes, partitions, partition } = this.shard;
     if (!this.#loaded) {
       this.#checkpoint = (await store.checkpoints.get(name))?.position;
+      if (this.#checkpoint === undefined && this.shard.startAtHead) {
+        // A new reactor: what happened before it existed is history, not work.
+        const head = await store.events.readHeadPosition();
+        await store.checkpoints.compareAndSet(name, undefined, head, { lease: this.lease });
+        this.#checkpoint = head;
+      }
       this.#loaded = true;
     }
     const from = this.#checkpoint;
     const head = await store.events.readHeadPosition();
     const batch: RecordedEvent[] = [];
     const filter = {
-      types: projection.eventTypes,
-      ...(projection.partitions > 1 && { partition: { count: projection.partitions, index: partition } }),
+      types: eventTypes,
+      ...(partitions > 1 && { partition: { count: partitions, index: partition } }),
     };
     for await (const event of store.events.readAll({ after: from ?? LOG_START, batchSize, filter, signal })) {
       batch.push(event);
@@ -149,29 +136,23 @@ export class ShardRunner {
     const caughtUp = batch.length < batchSize;
     if (batch.length === 0 && compareLogPositions(head, from ?? LOG_START) <= 0) return true;
     if (batch.length > 0) this.state = 'running';
-    const outcome = await store.transaction(async (tx) => {
-      const result = await applyEvents(projection, batch, tx, {
-        mode: 'daemon',
-        signal,
-        collection: this.shard.collection,
-        replaying: this.#replaying,
-      });
-      await deadLetter(tx, this.shard, result.failed);
-      const last = batch[result.consumed - 1]?.logPosition;
-      // Caught up: every event of the projection up to the head is done, so the checkpoint may
-      // pass over the other projections' events as well.
-      const next = result.stoppedAt ? last : caughtUp ? max(last ?? LOG_START, head) : last;
-      if (next && compareLogPositions(next, from ?? LOG_START) > 0)
-        await tx.checkpoints.compareAndSet(name, from, next, { lease: this.lease });
-      return { result, next };
+    const outcome = await this.shard.work.process({
+      store,
+      name,
+      batch,
+      from,
+      head,
+      caughtUp,
+      lease: this.lease,
+      signal,
+      replaying: this.#replaying,
     });
-    const { result, next } = outcome;
-    if (next && compareLogPositions(next, from ?? LOG_START) > 0) this.#checkpoint = next;
-    this.processed += result.consumed;
-    this.deadLettered += result.failed.length;
-    if (result.stoppedAt) {
-      this.stoppedBy = result.stoppedAt;
-      this.lastError = result.stoppedAt.error;
+    if (outcome.next) this.#checkpoint = outcome.next;
+    this.processed += outcome.consumed;
+    this.deadLettered += outcome.failed;
+    if (outcome.stoppedAt) {
+      this.stoppedBy = outcome.stoppedAt;
+      this.lastError = outcome.stoppedAt.error;
       this.state = 'stopped';
     }
     return caughtUp;

@@ -1,0 +1,42 @@
+/**
+ * A projection shard's batch: apply it to the generation's documents and commit them, the dead
+ * letters and the checkpoint in one transaction, fenced by the lease. Exactly-once effect: the
+ * documents move with the checkpoint or not at all.
+ */
+import { compareLogPositions } from '../event-store/log-position.js';
+import { LOG_START, type LogPosition } from '../event-store/types.js';
+import type { CollectionDefinition } from '../store/document-query.js';
+import { applyEvents } from './apply-events.js';
+import { deadLetter } from './dead-letter.js';
+import type { Projection } from './define-projection.js';
+import type { BatchContext, BatchOutcome, ShardWork } from './generations.js';
+
+export const laterOf = (a: LogPosition, b: LogPosition): LogPosition =>
+  compareLogPositions(a, b) >= 0 ? a : b;
+
+export function projectionWork(projection: Projection, collection: CollectionDefinition): ShardWork {
+  return {
+    process: ({ store, name, batch, from, head, caughtUp, lease, signal, replaying }: BatchContext) =>
+      store.transaction(async (tx): Promise<BatchOutcome> => {
+        const result = await applyEvents(projection, batch, tx, {
+          mode: 'daemon',
+          signal,
+          collection,
+          replaying,
+        });
+        await deadLetter(tx, projection.name, result.failed);
+        const last = batch[result.consumed - 1]?.logPosition;
+        // Caught up: every event of the projection up to the head is done, so the checkpoint
+        // may pass over the other projections' events as well.
+        const next = result.stoppedAt ? last : caughtUp ? laterOf(last ?? LOG_START, head) : last;
+        const moves = next !== undefined && compareLogPositions(next, from ?? LOG_START) > 0;
+        if (moves) await tx.checkpoints.compareAndSet(name, from, next, { lease });
+        return {
+          consumed: result.consumed,
+          failed: result.failed.length,
+          ...(result.stoppedAt && { stoppedAt: result.stoppedAt }),
+          ...(moves && { next }),
+        };
+      }),
+  };
+}
