@@ -15,7 +15,14 @@ mkdirSync(dirname(path), { recursive: true });
 for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
 
 const store = sqliteStore({ path });
-const app = createOrdersApp({ store });
+const app = createOrdersApp({
+  store,
+  // The shipping-notices reactor's side effect: here, a line on the console.
+  notify: (notice) =>
+    console.log(
+      `   ✉ shipping notice: order …${notice.orderId.slice(-8)}, tracking ${notice.trackingNumber}`,
+    ),
+});
 try {
   await app.start();
   await runDemo({ app, where: path });

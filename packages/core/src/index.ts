@@ -136,6 +136,8 @@ export {
   type ProjectionLifecycle,
   type ProjectionOptions,
   type ProjectionRebuildPolicy,
+  type RecordedEventOf,
+  type EventOfType,
 } from './projections/define-projection.js';
 export {
   defineReactor,

@@ -3,6 +3,9 @@ import { whizbang, type Middleware, type Store, type WhizbangApp } from '@whizba
 import { cancelOrder } from './cancel-order.js';
 import { getCustomer, registerCustomer } from './customers.js';
 import { getOrder } from './get-order.js';
+import { listOrders, orderSummaries } from './order-summaries.js';
+import { getProductSales, productSales } from './product-sales.js';
+import { shippingNotices, type ShippingNotice } from './shipping-notices.js';
 import { confirmOrder, deliverOrder, shipOrder } from './order-lifecycle.js';
 import { placeOrder } from './place-order.js';
 import { addProduct, addStock, getProduct } from './products.js';
@@ -11,6 +14,8 @@ export interface OrdersAppOptions {
   readonly store: Store;
   /** Global middleware, outermost first (logging, tracing…). */
   readonly middleware?: readonly Middleware[];
+  /** Where shipping notices go (default: nowhere). */
+  readonly notify?: (notice: ShippingNotice) => void | Promise<void>;
 }
 
 export const ordersHandlers = [
@@ -25,17 +30,26 @@ export const ordersHandlers = [
   deliverOrder,
   cancelOrder,
   getOrder,
+  listOrders,
+  getProductSales,
 ] as const;
+
+/** The read models: the order list inline, sales per product in the background. */
+export const ordersProjections = [orderSummaries, productSales] as const;
 
 /**
  * @example
  * const app = createOrdersApp({ store: memoryStore() });
  * const { orderId } = await app.send(PlaceOrder({ orderId: OrderId(), customerId, items }));
  */
+// #region app
 export function createOrdersApp(options: OrdersAppOptions): WhizbangApp {
   return whizbang({
     store: options.store,
     handlers: ordersHandlers,
+    projections: ordersProjections,
+    reactors: [shippingNotices(options.notify ?? (() => undefined))],
     ...(options.middleware !== undefined && { middleware: options.middleware }),
   });
 }
+// #endregion

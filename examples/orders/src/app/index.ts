@@ -1,8 +1,11 @@
 /** The orders service's public surface: its app factory, commands, queries and views. */
-export { createOrdersApp, ordersHandlers, type OrdersAppOptions } from './create-app.js';
+export { createOrdersApp, ordersHandlers, ordersProjections, type OrdersAppOptions } from './create-app.js';
 export { PlaceOrder } from './place-order.js';
 export { CancelOrder } from './cancel-order.js';
 export { ConfirmOrder, DeliverOrder, ShipOrder } from './order-lifecycle.js';
 export { GetCustomer, RegisterCustomer, type CustomerView } from './customers.js';
 export { AddProduct, AddStock, GetProduct, type ProductView } from './products.js';
 export { GetOrder, type OrderView } from './get-order.js';
+export { ListOrders, orderSummaries, OrderSummaries, type OrderSummary } from './order-summaries.js';
+export { GetProductSales, productSales, type ProductSales } from './product-sales.js';
+export { shippingNotices, type ShippingNotice } from './shipping-notices.js';

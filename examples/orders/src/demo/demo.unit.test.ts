@@ -8,14 +8,20 @@ import { runDemo } from './run-demo.js';
 describe('the demo that npm start runs', () => {
   it('says first which store it runs on, then walks the journey with correlation ids', async () => {
     const lines: string[] = [];
-    const app = createOrdersApp({ store: memoryStore() });
+    const notices: string[] = [];
+    const app = createOrdersApp({ store: memoryStore(), notify: (n) => void notices.push(n.trackingNumber) });
+    await app.start();
     const outcome = await runDemo({ app, log: (line) => lines.push(line) });
+    await app.stop();
 
     expect(lines[0]).toMatch(/IN-MEMORY store/);
+    expect(lines).toContainEqual(expect.stringMatching(/^Ada's orders: …[0-9a-f]{8} shipped 61\.00\.$/));
+    expect(lines).toContainEqual(expect.stringMatching(/ordered in 1 order\(s\)\.$/));
+    expect(notices).toEqual(['1Z-DEMO-0001']);
     expect(outcome.refusals).toEqual(['ORDER_ALREADY_SHIPPED', 'INSUFFICIENT_STOCK']);
     expect(await app.query(GetOrder({ orderId: outcome.orderId }))).toMatchObject({ status: 'shipped' });
     expect(lines.filter((line) => /^\d\. .*\(correlation …[0-9a-f]{8}\)$/.test(line))).toHaveLength(5);
-    expect(lines.length).toBeLessThanOrEqual(16);
+    expect(lines.length).toBeLessThanOrEqual(18);
   });
 
   it('seeds idempotently: a second run adds nothing', async () => {
@@ -34,11 +40,10 @@ describe('the demo on SQLite', () => {
     const { sqliteStore } = await import('@whizbang/sqlite');
     const store = sqliteStore({ path: ':memory:' });
     const lines: string[] = [];
-    const outcome = await runDemo({
-      app: createOrdersApp({ store }),
-      where: 'test.db',
-      log: (line) => lines.push(line),
-    });
+    const app = createOrdersApp({ store });
+    await app.start();
+    const outcome = await runDemo({ app, where: 'test.db', log: (line) => lines.push(line) });
+    await app.stop();
     expect(lines[0]).toBe('Whizbang orders example, on the sqlite store at test.db.');
     expect(outcome.refusals).toEqual(['ORDER_ALREADY_SHIPPED', 'INSUFFICIENT_STOCK']);
     await store.close();

@@ -7,6 +7,8 @@ import { CancelOrder } from '../app/cancel-order.js';
 import { GetCustomer } from '../app/customers.js';
 import { ConfirmOrder, ShipOrder } from '../app/order-lifecycle.js';
 import { PlaceOrder } from '../app/place-order.js';
+import { ListOrders } from '../app/order-summaries.js';
+import { GetProductSales } from '../app/product-sales.js';
 import { GetProduct } from '../app/products.js';
 import { OrderId, orderStream } from '../domain/ids.js';
 import { formatCents } from '../domain/money.js';
@@ -102,6 +104,15 @@ export async function runDemo({ app, where, log = console.log }: DemoOptions): P
   log(
     `Refusals wrote nothing: ${kettleNow?.stock ?? 0} kettles in stock, ${formatCents(ada?.availableCents ?? 0)} of Ada's credit available.`,
   );
+
+  // The order list is inline (current at once); sales per product are built in the background.
+  const listed = await app.query(ListOrders({ customerId: demoCustomer.customerId }));
+  log(
+    `Ada's orders: ${listed.orders.map((o) => `…${short(o.orderId)} ${o.status} ${formatCents(o.totalCents)}`).join(', ')}.`,
+  );
+  await app.waitForProjections();
+  const sales = await app.query(GetProductSales({ productId: beans.productId }));
+  log(`Sales of ${beans.name}: ${sales?.unitsOrdered ?? 0} ordered in ${sales?.orders ?? 0} order(s).`);
 
   // The events carry the correlation id of the command that caused them.
   const { events } = await app.store.events.readStream(orderStream(orderId));

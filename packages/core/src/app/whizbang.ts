@@ -44,6 +44,7 @@ export class WhizbangApp extends Mediator implements AsyncDisposable {
   /** The projection daemon of this node, when there are async projections to run. */
   readonly daemon: ProjectionDaemon | undefined;
   readonly projections: readonly Projection[];
+  readonly reactors: readonly Reactor[];
   readonly #services: readonly BackgroundService[];
   #state: 'idle' | 'starting' | 'started' | 'stopping' = 'idle';
   #abort: AbortController | undefined;
@@ -55,6 +56,7 @@ export class WhizbangApp extends Mediator implements AsyncDisposable {
     super({ ...options, store });
     this.store = store;
     this.projections = projections;
+    this.reactors = options.reactors ?? [];
     const { daemon } = options;
     this.daemon =
       daemon !== false &&
@@ -70,7 +72,7 @@ export class WhizbangApp extends Mediator implements AsyncDisposable {
   }
 
   /**
-   * Resolves when every async projection has caught up with the log as it is now.
+   * Resolves when every async projection and reactor has caught up with the log as it is now.
    * @example
    * await app.send(PlaceOrder(order));
    * await app.waitForProjections();
@@ -79,12 +81,12 @@ export class WhizbangApp extends Mediator implements AsyncDisposable {
     readonly timeoutMs?: number;
     readonly signal?: AbortSignal;
   }): Promise<void> {
-    return waitForProjections(this.store, this.projections, options);
+    return waitForProjections(this.store, [...this.projections, ...this.reactors], options);
   }
 
-  /** Every async projection shard's checkpoint, holder and lag, across all nodes. */
+  /** Every async projection and reactor shard's checkpoint, holder and lag, across all nodes. */
   projectionProgress(): Promise<ShardProgress[]> {
-    return projectionProgress(this.store, this.projections);
+    return projectionProgress(this.store, [...this.projections, ...this.reactors]);
   }
 
   get state(): 'idle' | 'starting' | 'started' | 'stopping' {

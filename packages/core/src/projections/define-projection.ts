@@ -44,9 +44,12 @@ export type ProjectionHandlers<S, E extends Event> = {
   readonly [T in E['type']]?: ProjectionHandler<S, EventOfType<E, T>>;
 };
 
+/** A recorded event of each type of the union `E`, so checking `event.type` narrows `event.data`. */
+export type RecordedEventOf<E extends Event> = E extends Event ? RecordedEvent<E> : never;
+
 /** Which document(s) an event changes: one id, several, or none (`undefined`). */
 export type ProjectionIdentity<E extends Event> = (
-  event: RecordedEvent<E>,
+  event: RecordedEventOf<E>,
 ) => string | readonly string[] | undefined;
 
 /** What happens when a handler keeps failing on an event. */
@@ -204,7 +207,7 @@ export function defineProjection<S, E extends Event = Event>(
     identify(event: RecordedEvent): readonly string[] {
       if (!handlers.has(event.type)) return [];
       if (identity === 'stream') return [event.stream];
-      const ids = (identity as ProjectionIdentity<Event>)(event);
+      const ids = (identity as ProjectionIdentity<Event>)(event as RecordedEventOf<Event>);
       return ids === undefined ? [] : typeof ids === 'string' ? [ids] : [...new Set(ids)];
     },
     handlerFor: (type: string) => handlers.get(type),

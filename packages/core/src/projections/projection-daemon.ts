@@ -160,6 +160,9 @@ export class ProjectionDaemon implements BackgroundService {
     }
     this.#running = true;
     await this.#heartbeat();
+    // Started means running: every shard taken knows its checkpoint (a new reactor's is the
+    // head now), so what is appended after start() resolves is never mistaken for history.
+    await Promise.all([...this.#runners.values()].map((runner) => runner.ready));
     this.#schedule();
   }
 

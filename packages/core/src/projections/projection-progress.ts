@@ -9,8 +9,10 @@ import { compareLogPositions } from '../event-store/log-position.js';
 import { LOG_START, type LogPosition } from '../event-store/types.js';
 import type { Store } from '../store/ports.js';
 import type { Projection } from './define-projection.js';
-import { firstGeneration, SHARD_PREFIX, shardsOf, type Shard } from './generations.js';
+import { firstGeneration, shardsOf, type Shard } from './generations.js';
 import { readRegistry } from './projection-registry.js';
+import type { Reactor } from './define-reactor.js';
+import { reactorShards } from './reactor-work.js';
 
 export interface ShardProgress {
   readonly shard: string;
@@ -34,11 +36,15 @@ export interface ShardProgress {
 /** The shards of the serving generation of each async projection and, with `building`, of the one being built. */
 async function asyncShards(
   store: Store,
-  projections: readonly Projection[],
+  workers: readonly (Projection | Reactor)[],
   building: boolean,
 ): Promise<Shard[]> {
   const shards: Shard[] = [];
-  for (const projection of projections.filter((p) => p.lifecycle === 'async')) {
+  for (const reactor of workers.filter((w): w is Reactor => w.kind === 'reactor'))
+    shards.push(...reactorShards(reactor));
+  for (const projection of workers.filter(
+    (w): w is Projection => w.kind === 'projection' && w.lifecycle === 'async',
+  )) {
     const entry = await readRegistry(store, projection.name);
     shards.push(...shardsOf(projection, entry?.active ?? firstGeneration(projection)));
     if (building && entry?.building) shards.push(...shardsOf(projection, entry.building, true));
@@ -47,22 +53,18 @@ async function asyncShards(
 }
 
 /**
- * The progress of every shard of the given async projections.
+ * The progress of every shard of the given async projections and reactors.
  * @example
  * for (const shard of await projectionProgress(store, [orderSummaries]))
  *   console.log(shard.shard, shard.owner, shard.secondsBehind);
  */
 export async function projectionProgress(
   store: Store,
-  projections: readonly Projection[],
+  projections: readonly (Projection | Reactor)[],
 ): Promise<ShardProgress[]> {
   const head = await store.events.readHeadPosition();
-  const checkpoints = new Map(
-    (await store.checkpoints.list({ prefix: SHARD_PREFIX })).map((c) => [c.name, c]),
-  );
-  const leases = new Map(
-    (await store.checkpoints.listLeases({ prefix: SHARD_PREFIX })).map((l) => [l.name, l]),
-  );
+  const checkpoints = new Map((await store.checkpoints.list()).map((c) => [c.name, c]));
+  const leases = new Map((await store.checkpoints.listLeases()).map((l) => [l.name, l]));
   const out: ShardProgress[] = [];
   for (const { name, source, eventTypes, partitions, partition, generation, replaying } of await asyncShards(
     store,
@@ -99,7 +101,7 @@ export async function projectionProgress(
 }
 
 /**
- * Resolves when every shard of the given async projections has caught up with the head of
+ * Resolves when every shard of the given async projections and reactors has caught up with the head of
  * the log as it was at the call. Some daemon must be running them.
  * @throws StateError naming the shards still behind after `timeoutMs` (default 30 s).
  * @example
@@ -109,7 +111,7 @@ export async function projectionProgress(
  */
 export async function waitForProjections(
   store: Store,
-  projections: readonly Projection[],
+  projections: readonly (Projection | Reactor)[],
   options: { readonly timeoutMs?: number; readonly signal?: AbortSignal } = {},
 ): Promise<void> {
   // Everything appended before the call, even what a long transaction elsewhere still hides
@@ -118,9 +120,7 @@ export async function waitForProjections(
   const shards = await asyncShards(store, projections, false);
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
   for (let wait = 5; ; wait = Math.min(100, wait * 2)) {
-    const stored = new Map(
-      (await store.checkpoints.list({ prefix: SHARD_PREFIX })).map((c) => [c.name, c.position]),
-    );
+    const stored = new Map((await store.checkpoints.list()).map((c) => [c.name, c.position]));
     const behind = shards.filter((s) => compareLogPositions(stored.get(s.name) ?? LOG_START, head) < 0);
     if (behind.length === 0) return;
     options.signal?.throwIfAborted();

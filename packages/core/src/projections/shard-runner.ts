@@ -34,6 +34,9 @@ export class ShardRunner {
   /** Whether the runner ended because the lease was lost. */
   leaseLost = false;
   readonly done: Promise<void>;
+  /** Resolves once the runner knows where it starts (its checkpoint), or has failed to. */
+  readonly ready: Promise<void>;
+  #markReady!: () => void;
   readonly #abort = new AbortController();
   #checkpoint: LogPosition | undefined;
   #loaded = false;
@@ -45,7 +48,8 @@ export class ShardRunner {
     readonly settings: ShardRunnerSettings,
   ) {
     this.#replaying = shard.replaying;
-    this.done = this.#run();
+    this.ready = new Promise((resolve) => (this.#markReady = resolve));
+    this.done = this.#run().finally(() => this.#markReady());
   }
 
   /** Whether handlers are told they replay: true while building beside the serving generation. */
@@ -95,6 +99,7 @@ export class ShardRunner {
           continue;
         }
         if (signal.aborted) return;
+        this.#markReady(); // started, if not well: the error is in its status and it retries
         this.errors++;
         this.lastError = error;
         this.state = 'retrying';
@@ -121,6 +126,7 @@ export class ShardRunner {
         this.#checkpoint = head;
       }
       this.#loaded = true;
+      this.#markReady();
     }
     const from = this.#checkpoint;
     const head = await store.events.readHeadPosition();

@@ -1,0 +1,87 @@
+/**
+ * The order list: one summary document per order, written inline, in the same transaction
+ * as the order's events, so a client that placed an order finds it in the list at once.
+ */
+import { defineCollection, defineProjection, defineQuery, handle, readModel, type } from '@whizbang/core';
+import type { CustomerId, OrderId } from '../domain/ids.js';
+import type { Cents } from '../domain/money.js';
+import type { OrderEvent } from '../domain/order-messages.js';
+import type { OrderStatus } from '../domain/order.js';
+
+export interface OrderSummary {
+  readonly orderId: OrderId;
+  readonly customerId: CustomerId;
+  readonly status: OrderStatus;
+  readonly totalCents: Cents;
+  readonly itemCount: number;
+  /** When the order was placed (ISO 8601, from the event's record time). */
+  readonly placedAt: string;
+}
+
+/** Lists filter by customer or status and sort newest first: those are the declared fields. */
+export const OrderSummaries = defineCollection<OrderSummary>('order-summaries', {
+  fields: { customerId: 'string', status: 'string', placedAt: 'string', totalCents: 'number' },
+  indexes: [
+    ['customerId', 'placedAt'],
+    ['status', 'placedAt'],
+  ],
+});
+
+const withStatus = (status: OrderStatus) => (summary: OrderSummary) =>
+  summary.orderId ? { ...summary, status } : undefined;
+
+// #region inline
+export const orderSummaries = defineProjection<OrderSummary, OrderEvent>({
+  name: 'order-summaries',
+  lifecycle: 'inline',
+  collection: OrderSummaries,
+  identity: (event) => event.data.orderId,
+  initialState: () => ({
+    orderId: '' as OrderId,
+    customerId: '' as CustomerId,
+    status: 'pending',
+    totalCents: 0,
+    itemCount: 0,
+    placedAt: '',
+  }),
+  handlers: {
+    OrderPlaced: (_, event) => ({
+      orderId: event.data.orderId,
+      customerId: event.data.customerId,
+      status: 'pending',
+      totalCents: event.data.totalCents,
+      itemCount: event.data.items.reduce((n, item) => n + item.quantity, 0),
+      placedAt: event.createdAt.toISOString(),
+    }),
+    OrderConfirmed: withStatus('confirmed'),
+    OrderShipped: withStatus('shipped'),
+    OrderDelivered: withStatus('delivered'),
+    OrderCancelled: withStatus('cancelled'),
+  },
+});
+// #endregion
+
+export const ListOrders = defineQuery('ListOrders', {
+  data: type<{
+    customerId?: CustomerId;
+    status?: OrderStatus;
+    /** The `next` cursor of the previous page. */
+    after?: string;
+    limit?: number;
+  }>(),
+  result: type<{ orders: OrderSummary[]; next?: string }>(),
+});
+
+// #region query
+export const listOrders = handle(ListOrders, async (query, ctx) => {
+  const { customerId, status, after, limit } = query.data;
+  const page = await readModel(ctx.store, orderSummaries).find({
+    where: { ...(customerId && { customerId }), ...(status && { status }) },
+    orderBy: [{ field: 'placedAt', direction: 'desc' }],
+    limit: limit ?? 20,
+    ...(after !== undefined && { after }),
+    ...(ctx.tenantId !== undefined && { tenantId: ctx.tenantId }),
+  });
+  return { orders: page.documents.map((d) => d.data), ...(page.next !== undefined && { next: page.next }) };
+});
+// #endregion

@@ -1,0 +1,33 @@
+import { expect, it, vi } from 'vitest';
+import { memoryStore, ProjectionDaemon, readProjectionRegistry } from '@whizbang/core';
+import { eventCounts, operate, readAfterWrite, runNode } from './projections.js';
+
+it('docs/projections.md samples run', async () => {
+  await using store = memoryStore();
+  await store.events.appendToStream('order-1', [
+    { type: 'OrderPlaced', data: {} },
+    { type: 'OrderShipped', data: {} },
+  ]);
+  await runNode(store, 'node-a'); // starts and stops cleanly
+  const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+  const daemon = new ProjectionDaemon({
+    store,
+    projections: [eventCounts],
+    leaseTtlMs: 600,
+    pollIntervalMs: 20,
+  });
+  await daemon.start();
+  try {
+    expect(await readAfterWrite(store, 'order-1')).toBe(2);
+    await operate(store);
+    expect(log).toHaveBeenCalledTimes(4 + 1);
+    for (let i = 0; (await readProjectionRegistry(store, eventCounts.name))?.active.generation !== 2; i++) {
+      expect(i, 'the rebuild is switched in').toBeLessThan(200);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    expect(await readAfterWrite(store, 'order-1')).toBe(2);
+  } finally {
+    log.mockRestore();
+    await daemon.stop();
+  }
+});
