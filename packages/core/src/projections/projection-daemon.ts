@@ -60,7 +60,10 @@ export interface ShardStatus {
   /** True while the shard builds a generation beside the serving one. */
   readonly replaying: boolean;
   readonly state: ShardState;
+  /** Events consumed since this node took the shard. */
   readonly processed: number;
+  /** Events consumed per second, over the last ten seconds. */
+  readonly eventsPerSecond: number;
   readonly deadLettered: number;
   readonly errors: number;
   readonly lastError?: string;
@@ -143,6 +146,7 @@ export class ProjectionDaemon implements BackgroundService {
       replaying: runner.replaying,
       state: runner.state,
       processed: runner.processed,
+      eventsPerSecond: runner.eventsPerSecond,
       deadLettered: runner.deadLettered,
       errors: runner.errors,
       ...(runner.lastError !== undefined && { lastError: failureInfo(runner.lastError).message }),

@@ -12,6 +12,8 @@ import type { LeaseToken, Store } from '../store/ports.js';
 import type { FailedEvent } from './apply-events.js';
 import type { Shard } from './generations.js';
 
+const THROUGHPUT_WINDOW_MS = 10_000;
+
 export type ShardState = 'running' | 'idle' | 'retrying' | 'stopped';
 
 export interface ShardRunnerSettings {
@@ -41,6 +43,8 @@ export class ShardRunner {
   #checkpoint: LogPosition | undefined;
   #loaded = false;
   #replaying: boolean;
+  /** Batches of the last ten seconds: when, and how many events. */
+  readonly #recent: { at: number; events: number }[] = [];
 
   constructor(
     readonly shard: Shard,
@@ -50,6 +54,13 @@ export class ShardRunner {
     this.#replaying = shard.replaying;
     this.ready = new Promise((resolve) => (this.#markReady = resolve));
     this.done = this.#run().finally(() => this.#markReady());
+  }
+
+  /** Events consumed per second over the last ten seconds. */
+  get eventsPerSecond(): number {
+    const since = Date.now() - THROUGHPUT_WINDOW_MS;
+    while (this.#recent.length > 0 && this.#recent[0]!.at < since) this.#recent.shift();
+    return this.#recent.reduce((sum, b) => sum + b.events, 0) / (THROUGHPUT_WINDOW_MS / 1000);
   }
 
   /** Whether handlers are told they replay: true while building beside the serving generation. */
@@ -155,6 +166,8 @@ export class ShardRunner {
     });
     if (outcome.next) this.#checkpoint = outcome.next;
     this.processed += outcome.consumed;
+    this.#recent.push({ at: Date.now(), events: outcome.consumed });
+    if (this.#recent.length > 10_000) this.#recent.shift();
     this.deadLettered += outcome.failed;
     if (outcome.stoppedAt) {
       this.stoppedBy = outcome.stoppedAt;

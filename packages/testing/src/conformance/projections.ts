@@ -138,8 +138,12 @@ export function projectionCases(factory: StoreFactory): void {
       for (let i = 0; i < 10; i++)
         await store.events.appendToStream(`s-${i}`, [...ticks(i + 1), event('Other')]);
       await store.events.appendToStream('s-0', [event('Reset')]);
-      await runDaemons(store, [projection], 1, async () => {
+      await runDaemons(store, [projection], 1, async ([daemon]) => {
         await waitForProjections(store, [projection], { timeoutMs: 20_000 });
+        expect(daemon!.status()).toMatchObject([
+          { kind: 'projection', projection: 'counters', processed: 56, errors: 0 },
+        ]);
+        expect(daemon!.status()[0]!.eventsPerSecond).toBeGreaterThan(0);
         await store.events.appendToStream('s-9', ticks(5), { tenantId: 'acme' });
         await waitForProjections(store, [projection], { timeoutMs: 20_000 });
       });
