@@ -67,3 +67,15 @@ export {
   type DocumentSqlDialect,
 } from './store/document-query-sql.js';
 export { DocumentStoreBase, mergePatch, patchDocument } from './store/document-patch.js';
+export {
+  checkKeys,
+  checkRows,
+  checkSelect,
+  checkTable,
+  decodeRow,
+  rowsJson,
+  tableIndexName,
+  type CheckedRow,
+  type CheckedSelect,
+} from './store/table-input.js';
+export { renameTable } from './store/table-definition.js';

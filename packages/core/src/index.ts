@@ -99,6 +99,8 @@ export type {
   LeaseOptions,
   LeaseToken,
   NewDeadLetter,
+  SelectOptions,
+  TableStore,
   DocumentStore,
   DocumentWriteOptions,
   Snapshot,
@@ -108,6 +110,13 @@ export type {
   StoreSession,
   StoredDocument,
 } from './store/ports.js';
+
+export {
+  defineTable,
+  type ColumnType,
+  type ColumnValue,
+  type TableDefinition,
+} from './store/table-definition.js';
 
 export {
   defineCollection,
@@ -161,7 +170,7 @@ export {
   type ShardProgress,
 } from './projections/projection-progress.js';
 export { project } from './projections/live-projection.js';
-export { readModel, type ReadModel } from './projections/read-model.js';
+export { readModel, readTable, type ReadModel, type TableReadModel } from './projections/read-model.js';
 export { rebuildProjection, validateGeneration } from './projections/projection-rebuild.js';
 export {
   readRegistry as readProjectionRegistry,

@@ -1,6 +1,7 @@
 /**
  * @whizbang/postgres: the PostgreSQL store on `pg`. One-round-trip appends, a gap-safe global
  * log ordered by (transaction id, position), NOTIFY wake-ups with polling as the fallback.
+ * SQL read models are real tables in the store's schema.
  * Passes the same conformance suite as every driver.
  * @module
  */

@@ -13,6 +13,7 @@ import { PostgresDeadLetters } from './postgres-dead-letters.js';
 import { PostgresDocuments } from './postgres-documents.js';
 import { PostgresEventStore, type EventStoreSettings } from './postgres-events.js';
 import { PostgresSnapshots } from './postgres-snapshots.js';
+import { PostgresTables } from './postgres-tables.js';
 
 /** A transaction that holds gap-safe readers back: it has an xid and is still running. */
 export interface BlockingTransaction {
@@ -39,6 +40,7 @@ function session(executor: Executor, settings: EventStoreSettings): StoreSession
     checkpoints: new PostgresCheckpoints(executor),
     snapshots: new PostgresSnapshots(executor),
     deadLetters: new PostgresDeadLetters(executor),
+    tables: new PostgresTables(executor),
   };
 }
 

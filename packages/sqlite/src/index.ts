@@ -1,7 +1,7 @@
 /**
  * @whizbang/sqlite: the embedded store on `node:sqlite`. Events, documents, checkpoints,
- * leases, snapshots and dead letters in one file, WAL mode, one writer; passes the same
- * conformance suite as every driver.
+ * leases, snapshots, dead letters and SQL read-model tables in one file, WAL mode, one writer;
+ * passes the same conformance suite as every driver.
  * @module
  */
 export { sqliteStore } from './sqlite-store.js';

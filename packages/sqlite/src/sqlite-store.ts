@@ -13,6 +13,7 @@ import { SqliteDeadLetters } from './sqlite-dead-letters.js';
 import { SqliteDocuments } from './sqlite-documents.js';
 import { SqliteEventStore, type EventStoreSettings } from './sqlite-events.js';
 import { SqliteSnapshots } from './sqlite-snapshots.js';
+import { SqliteTables } from './sqlite-tables.js';
 
 function session(executor: Executor, settings: EventStoreSettings): StoreSession {
   return {
@@ -21,6 +22,7 @@ function session(executor: Executor, settings: EventStoreSettings): StoreSession
     checkpoints: new SqliteCheckpoints(executor),
     snapshots: new SqliteSnapshots(executor),
     deadLetters: new SqliteDeadLetters(executor),
+    tables: new SqliteTables(executor),
   };
 }
 

@@ -1,6 +1,8 @@
 /** Samples for docs/projections.md; projections.unit.test.ts runs them. */
 import {
   defineProjection,
+  defineTable,
+  readTable,
   ProjectionDaemon,
   projectionProgress,
   readModel,
@@ -60,4 +62,43 @@ export async function readAfterWrite(store: Store, orderStream: string) {
   const counts = readModel(store, eventCounts); // always the generation serving reads
   return (await counts.get(orderStream))?.data.count;
   // #endregion
+}
+
+// #region table
+interface CustomerTotal {
+  readonly customer_id: string;
+  readonly orders: number | null;
+  readonly total_cents: number | null;
+}
+
+/** A real table: query it with SQL, join it, hand it to a BI tool. */
+export const CustomerTotals = defineTable<CustomerTotal>('customer_totals', {
+  key: 'customer_id',
+  columns: { orders: 'integer', total_cents: 'integer' },
+  indexes: [['total_cents']],
+});
+
+export const customerTotals = defineProjection<CustomerTotal>({
+  name: 'customer-totals',
+  table: CustomerTotals, // rows, not documents
+  identity: (e) => (e.data as { customerId?: string }).customerId,
+  initialState: () => ({ customer_id: '', orders: 0, total_cents: 0 }),
+  handlers: {
+    OrderPlaced: (row, e) => ({
+      ...row, // customer_id is filled in from the identity
+      orders: (row.orders ?? 0) + 1,
+      total_cents: (row.total_cents ?? 0) + (e.data as { totalCents: number }).totalCents,
+    }),
+  },
+});
+// #endregion
+
+export async function bestCustomers(store: Store) {
+  // #region table-read
+  const totals = readTable(store, customerTotals);
+  const best = await totals.select({ orderBy: [{ column: 'total_cents', direction: 'desc' }], limit: 10 });
+  // With SQL, the serving generation's table name (it changes with a rebuild):
+  const { name } = await totals.table(); // 'customer_totals', later e.g. 'customer_totals_v2'
+  // #endregion
+  return { best, name };
 }

@@ -1,6 +1,13 @@
 import { expect, it, vi } from 'vitest';
-import { memoryStore, ProjectionDaemon, readProjectionRegistry } from '@whizbang/core';
-import { eventCounts, operate, readAfterWrite, runNode } from './projections.js';
+import { memoryStore, ProjectionDaemon, readProjectionRegistry, waitForProjections } from '@whizbang/core';
+import {
+  bestCustomers,
+  customerTotals,
+  eventCounts,
+  operate,
+  readAfterWrite,
+  runNode,
+} from './projections.js';
 
 it('docs/projections.md samples run', async () => {
   await using store = memoryStore();
@@ -28,6 +35,31 @@ it('docs/projections.md samples run', async () => {
     expect(await readAfterWrite(store, 'order-1')).toBe(2);
   } finally {
     log.mockRestore();
+    await daemon.stop();
+  }
+});
+
+it('docs/projections.md table sample runs', async () => {
+  await using store = memoryStore();
+  for (const [customerId, totalCents] of [
+    ['ann', 500],
+    ['bob', 900],
+    ['ann', 700],
+  ] as const)
+    await store.events.appendToStream(`order-${customerId}-${totalCents}`, [
+      { type: 'OrderPlaced', data: { customerId, totalCents } },
+    ]);
+  const daemon = new ProjectionDaemon({ store, projections: [customerTotals], pollIntervalMs: 20 });
+  await daemon.start();
+  try {
+    await waitForProjections(store, [customerTotals]);
+    const { best, name } = await bestCustomers(store);
+    expect(name).toBe('customer_totals');
+    expect(best).toEqual([
+      { customer_id: 'ann', orders: 2, total_cents: 1200 },
+      { customer_id: 'bob', orders: 1, total_cents: 900 },
+    ]);
+  } finally {
     await daemon.stop();
   }
 });

@@ -7,6 +7,7 @@ import { Mediator, type MediatorOptions } from '../mediator/mediator.js';
 import type { Projection } from '../projections/define-projection.js';
 import type { Reactor } from '../projections/define-reactor.js';
 import { withInlineProjections } from '../projections/inline-projections.js';
+import { prepareTarget } from '../projections/read-model-target.js';
 import { ProjectionDaemon, type ProjectionDaemonOptions } from '../projections/projection-daemon.js';
 import {
   projectionProgress,
@@ -102,12 +103,10 @@ export class WhizbangApp extends Mediator implements AsyncDisposable {
     this.#state = 'starting';
     this.#abort = new AbortController();
     try {
-      // Inline read models are written from the first append: their indexes must exist first.
-      // (The daemon creates those of the generations it builds.)
-      for (const projection of this.projections) {
-        if (projection.lifecycle === 'inline' && projection.collection.indexes.length > 0)
-          await this.store.documents.createIndexes(projection.collection);
-      }
+      // Inline read models are written from the first append: their tables and indexes must
+      // exist first. (The daemon prepares those of the generations it builds.)
+      for (const projection of this.projections)
+        if (projection.lifecycle === 'inline') await prepareTarget(this.store, projection.target);
       for (const service of this.#services) {
         await service.start(this.#abort.signal);
         this.#started.push(service);

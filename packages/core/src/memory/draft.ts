@@ -12,7 +12,9 @@ import type {
   SnapshotRecord,
   StoredEvent,
   StreamRecord,
+  TableRowRecord,
 } from './state.js';
+import type { TableDefinition } from '../store/table-definition.js';
 
 /** Staged puts (a record) and deletes (`null`) over one committed map. */
 class StagedMap<V> {
@@ -75,12 +77,16 @@ export class Draft {
   readonly snapshots: StagedMap<SnapshotRecord>;
   readonly leases: StagedMap<LeaseRecord>;
   readonly deadLetters: StagedMap<DeadLetterRecord>;
+  readonly tableDefinitions: StagedMap<TableDefinition>;
+  readonly tableRows: StagedMap<TableRowRecord>;
 
   constructor(readonly state: MemoryState) {
     this.checkpoints = new StagedMap(state.checkpoints);
     this.snapshots = new StagedMap(state.snapshots);
     this.leases = new StagedMap(state.leases);
     this.deadLetters = new StagedMap(state.deadLetters);
+    this.tableDefinitions = new StagedMap(state.tableDefinitions);
+    this.tableRows = new StagedMap(state.tableRows);
   }
 
   /** The position the next appended event gets. Safe because only one draft writes at a time. */
@@ -183,6 +189,8 @@ export class Draft {
     this.snapshots.commit();
     this.leases.commit();
     this.deadLetters.commit();
+    this.tableDefinitions.commit();
+    this.tableRows.commit();
     if (this.appended.length > 0) state.notifyAppend();
   }
 }

@@ -14,6 +14,7 @@ import { MemoryDeadLetters } from './memory-dead-letters.js';
 import { MemoryDocuments } from './memory-documents.js';
 import { MemoryEventStore, type EventStoreSettings } from './memory-events.js';
 import { MemorySnapshots } from './memory-snapshots.js';
+import { MemoryTables } from './memory-tables.js';
 import { MemoryState } from './state.js';
 
 export interface MemoryStoreOptions extends StoreOptions {}
@@ -25,6 +26,7 @@ function session(access: Access, settings: EventStoreSettings): StoreSession {
     checkpoints: new MemoryCheckpoints(access),
     snapshots: new MemorySnapshots(access),
     deadLetters: new MemoryDeadLetters(access),
+    tables: new MemoryTables(access),
   };
 }
 

@@ -57,6 +57,13 @@ export interface DeadLetterRecord {
   readonly createdAt: number;
 }
 
+/** A table row: its tenant, key and values (JSON columns as JSON text, as a database keeps them). */
+export interface TableRowRecord {
+  readonly tenantId: string;
+  readonly key: string;
+  readonly values: Readonly<Record<string, string | number | boolean | null>>;
+}
+
 export interface SnapshotRecord {
   readonly version: number;
   readonly schemaVersion: number;
@@ -65,6 +72,7 @@ export interface SnapshotRecord {
 }
 
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { TableDefinition } from '../store/table-definition.js';
 
 export class MemoryState {
   /** Marks code running inside one of this store's transactions. */
@@ -77,6 +85,10 @@ export class MemoryState {
   readonly snapshots = new Map<string, SnapshotRecord>();
   readonly leases = new Map<string, LeaseRecord>();
   readonly deadLetters = new Map<string, DeadLetterRecord>();
+  /** Migrated tables by name. */
+  readonly tableDefinitions = new Map<string, TableDefinition>();
+  /** Rows of every table, keyed by table, tenant and key. */
+  readonly tableRows = new Map<string, TableRowRecord>();
   readonly #waiters = new Set<() => void>();
   #tail: Promise<unknown> = Promise.resolve();
   closed = false;

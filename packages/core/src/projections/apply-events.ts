@@ -7,10 +7,10 @@
 import { ProjectionFailedError } from '../errors/catalog.js';
 import type { RecordedEvent } from '../event-store/types.js';
 import { MAX_BULK } from '../store/port-input.js';
-import type { CollectionDefinition } from '../store/document-query.js';
 import type { StoreSession } from '../store/ports.js';
 import { attempt, type Attempted } from './attempts.js';
 import type { Projection, ProjectionContext } from './define-projection.js';
+import { loadStates, removeStates, saveStates, type ReadModelTarget } from './read-model-target.js';
 
 /** An event a handler kept failing on. */
 export interface FailedEvent {
@@ -32,8 +32,8 @@ export interface BatchResult {
 }
 
 export interface ApplyOptions {
-  /** Where the documents go (default: the projection's collection). */
-  readonly collection?: CollectionDefinition;
+  /** Where the read model goes (default: the projection's declared collection or table). */
+  readonly target?: ReadModelTarget;
   /** Inline projections throw `ProjectionFailedError` on the first failure, after retries. */
   readonly mode: 'inline' | 'daemon';
   readonly replaying?: boolean;
@@ -61,7 +61,7 @@ async function loadSlots(
   projection: Projection,
   events: readonly RecordedEvent[],
   session: StoreSession,
-  collection: CollectionDefinition,
+  target: ReadModelTarget,
 ): Promise<Map<string, Slot>> {
   const wanted = new Map<string, Set<string>>();
   for (const event of events) {
@@ -74,7 +74,7 @@ async function loadSlots(
   const slots = new Map<string, Slot>();
   for (const [tenantId, ids] of wanted) {
     for (const chunk of chunks([...ids])) {
-      const found = await session.documents.getMany(collection, chunk, { tenantId });
+      const found = await loadStates(session, target, tenantId, chunk);
       for (const doc of found)
         slots.set(slotKey(tenantId, doc.id), {
           tenantId,
@@ -108,7 +108,7 @@ function runHandlers(
       const next: unknown[] = [];
       for (const slot of targets) {
         const context: ProjectionContext = { id: slot.id, replaying: options.replaying ?? false, session };
-        const current = slot.state === undefined ? projection.initialState() : slot.state;
+        const current = slot.state === undefined ? projection.initialFor(slot.id) : slot.state;
         next.push(await handler(current, event, context));
       }
       return next;
@@ -119,7 +119,7 @@ function runHandlers(
 }
 
 async function flush(
-  collection: CollectionDefinition,
+  target: ReadModelTarget,
   slots: Map<string, Slot>,
   session: StoreSession,
 ): Promise<number> {
@@ -133,8 +133,8 @@ async function flush(
   }
   let written = 0;
   for (const [tenantId, { puts, deletes }] of byTenant) {
-    for (const chunk of chunks(puts)) await session.documents.putMany(collection, chunk, { tenantId });
-    for (const chunk of chunks(deletes)) await session.documents.deleteMany(collection, chunk, { tenantId });
+    for (const chunk of chunks(puts)) await saveStates(session, target, tenantId, chunk);
+    for (const chunk of chunks(deletes)) await removeStates(session, target, tenantId, chunk);
     written += puts.length + deletes.length;
   }
   return written;
@@ -150,8 +150,8 @@ export async function applyEvents(
   session: StoreSession,
   options: ApplyOptions,
 ): Promise<BatchResult> {
-  const collection = options.collection ?? projection.collection;
-  const slots = await loadSlots(projection, events, session, collection);
+  const target = options.target ?? projection.target;
+  const slots = await loadSlots(projection, events, session, target);
   const failed: FailedEvent[] = [];
   let applied = 0;
   let consumed = 0;
@@ -189,6 +189,6 @@ export async function applyEvents(
     }
     consumed++;
   }
-  const documentsWritten = await flush(collection, slots, session);
+  const documentsWritten = await flush(target, slots, session);
   return { consumed, applied, documentsWritten, failed, ...(stoppedAt && { stoppedAt }) };
 }

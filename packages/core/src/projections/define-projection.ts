@@ -8,6 +8,9 @@ import { MAX_PARTITIONS } from '../event-store/partition.js';
 import type { RecordedEvent } from '../event-store/types.js';
 import type { Event } from '../messages/define.js';
 import { defineCollection, type CollectionDefinition } from '../store/document-query.js';
+import type { TableDefinition } from '../store/table-definition.js';
+import { checkTable } from '../store/table-input.js';
+import type { ReadModelTarget } from './read-model-target.js';
 import type { StoreSession } from '../store/ports.js';
 
 export type ProjectionLifecycle = 'inline' | 'async' | 'live';
@@ -93,6 +96,8 @@ export interface ProjectionOptions<S, E extends Event> {
   readonly handlers: ProjectionHandlers<S, E>;
   /** The collection its documents go to (default: a collection named after the projection). */
   readonly collection?: string | CollectionDefinition<S>;
+  /** Keep the read model as rows of this SQL table instead of documents (see `defineTable`). */
+  readonly table?: TableDefinition<S>;
   /**
    * Async, one document per stream only: split the log into this many partitions by stream,
    * each run on its own, possibly on different nodes (default 1). Changing it needs a new version.
@@ -109,6 +114,10 @@ export interface Projection<S = unknown> {
   readonly version: number;
   readonly lifecycle: ProjectionLifecycle;
   readonly collection: CollectionDefinition<S>;
+  /** The SQL table its rows go to, when it keeps its read model in one. */
+  readonly table?: TableDefinition<S>;
+  /** Where the first generation's read model lives: `collection` or `table`. */
+  readonly target: ReadModelTarget;
   /** The event types it has handlers for: the only ones it reads. */
   readonly eventTypes: readonly string[];
   readonly partitions: number;
@@ -117,6 +126,8 @@ export interface Projection<S = unknown> {
   readonly errors: Required<ProjectionErrorPolicy>;
   readonly rebuild: Required<ProjectionRebuildPolicy>;
   readonly initialState: () => S;
+  /** The state a handler starts from for `id` when none is stored (a table row gets its key). */
+  initialFor(id: string): S;
   /** The document ids an event changes (none when the projection has no handler for it). */
   identify(event: RecordedEvent): readonly string[];
   /** The handler for an event type (typed loosely, so any projection passes as a `Projection`). */
@@ -177,6 +188,10 @@ export function defineProjection<S, E extends Event = Event>(
   if (partitions > 1 && identity !== 'stream')
     fail("only projections with identity 'stream' can be partitioned", 'partitions');
   const collection = collectionOf(options.collection ?? options.name);
+  if (options.table !== undefined && options.collection !== undefined)
+    fail('give a collection or a table, not both', 'table');
+  const table = options.table === undefined ? undefined : checkTable(options.table, 'defineProjection');
+  const target: ReadModelTarget = table ? { kind: 'table', table } : { kind: 'documents', collection };
   const rebuild = options.rebuild ?? {};
   const accuracy = rebuild.minAccuracy ?? 1;
   if (typeof accuracy !== 'number' || !(accuracy >= 0 && accuracy <= 1))
@@ -190,6 +205,8 @@ export function defineProjection<S, E extends Event = Event>(
     version,
     lifecycle,
     collection,
+    ...(table && { table: table as TableDefinition<S> }),
+    target,
     eventTypes: Object.freeze([...handlers.keys()]),
     partitions,
     keyedByStream: identity === 'stream',
@@ -204,6 +221,8 @@ export function defineProjection<S, E extends Event = Event>(
       keepPreviousMs: rebuild.keepPreviousMs ?? 86_400_000,
     }),
     initialState: options.initialState,
+    initialFor: (id: string): S =>
+      table ? ({ ...(options.initialState() as object), [table.key]: id } as S) : options.initialState(),
     identify(event: RecordedEvent): readonly string[] {
       if (!handlers.has(event.type)) return [];
       if (identity === 'stream') return [event.stream];

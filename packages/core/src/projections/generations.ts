@@ -6,6 +6,8 @@
  */
 import type { LogPosition, RecordedEvent } from '../event-store/types.js';
 import { defineCollection, type CollectionDefinition } from '../store/document-query.js';
+import { renameTable } from '../store/table-definition.js';
+import type { ReadModelTarget } from './read-model-target.js';
 import type { LeaseToken, Store } from '../store/ports.js';
 import type { FailedEvent } from './apply-events.js';
 import type { Projection } from './define-projection.js';
@@ -92,6 +94,18 @@ export function generationCollection(projection: Projection, generation: Generat
   });
 }
 
+/**
+ * Where a generation's read model lives: `generationCollection` for documents; for a table,
+ * the declared name for the first generation of version 1, else `<name>_v<version>[_<n>]`.
+ */
+export function generationTarget(projection: Projection, generation: Generation): ReadModelTarget {
+  const { table } = projection;
+  if (!table) return { kind: 'documents', collection: generationCollection(projection, generation) };
+  const { version, generation: n } = generation;
+  if (version === 1 && n === 1) return { kind: 'table', table };
+  return { kind: 'table', table: renameTable(table, `${table.name}_v${version}${n > 1 ? `_${n}` : ''}`) };
+}
+
 /** The checkpoint (and lease) prefix of one generation. */
 export function generationPrefix(projection: Pick<Projection, 'name'>, generation: Generation): string {
   return `${SHARD_PREFIX}${projection.name}${suffix(generation)}/`;
@@ -99,7 +113,7 @@ export function generationPrefix(projection: Pick<Projection, 'name'>, generatio
 
 export function shardsOf(projection: Projection, generation: Generation, replaying = false): Shard[] {
   const prefix = generationPrefix(projection, generation);
-  const work = projectionWork(projection, generationCollection(projection, generation));
+  const work = projectionWork(projection, generationTarget(projection, generation));
   return Array.from({ length: projection.partitions }, (_, partition) => ({
     name: `${prefix}${partition}-of-${projection.partitions}`,
     kind: 'projection' as const,

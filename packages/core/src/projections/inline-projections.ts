@@ -134,6 +134,7 @@ function projectingSession(
     checkpoints: session.checkpoints,
     snapshots: session.snapshots,
     deadLetters: session.deadLetters,
+    tables: session.tables,
   };
 }
 

@@ -36,7 +36,7 @@ export async function project<S>(
       break;
     }
     if (!p.identify(event).includes(id)) continue;
-    const next = await p.handlerFor(event.type)!(state ?? p.initialState(), event, {
+    const next = await p.handlerFor(event.type)!(state ?? p.initialFor(id), event, {
       id,
       replaying: false,
       session,

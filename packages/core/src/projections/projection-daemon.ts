@@ -13,14 +13,9 @@ import { failureInfo } from '../store/port-input.js';
 import type { LeaseInfo, Store } from '../store/ports.js';
 import type { Projection } from './define-projection.js';
 import type { Reactor } from './define-reactor.js';
-import {
-  generationCollection,
-  generationPrefix,
-  shardsOf,
-  type Generation,
-  type Shard,
-} from './generations.js';
+import { generationTarget, generationPrefix, shardsOf, type Generation, type Shard } from './generations.js';
 import { reactorShards } from './reactor-work.js';
+import { prepareTarget, targetName } from './read-model-target.js';
 import { sameGeneration } from './projection-registry.js';
 import { planGenerations, purgeRetired, trySwitch, type Plan } from './projection-rebuild.js';
 import { ShardRunner, type ShardState } from './shard-runner.js';
@@ -116,7 +111,7 @@ export class ProjectionDaemon implements BackgroundService {
   #beat: Promise<void> = Promise.resolve();
   #running = false;
   #nodeEpoch = 1;
-  readonly #indexed = new Set<string>();
+  readonly #prepared = new Set<string>();
 
   constructor(options: ProjectionDaemonOptions) {
     this.#store = options.store;
@@ -217,7 +212,7 @@ export class ProjectionDaemon implements BackgroundService {
         ),
         ...this.#reactorShards,
       ];
-      for (const [projection, plan] of plans) await this.#createIndexes(projection, plan);
+      for (const [projection, plan] of plans) await this.#prepare(projection, plan);
       const planned = new Set(this.#shards.map((s) => s.name));
       for (const [name, runner] of this.#runners) {
         if (!planned.has(name)) await this.#drop(name, true);
@@ -232,13 +227,14 @@ export class ProjectionDaemon implements BackgroundService {
     }
   }
 
-  /** Creates the declared indexes of each generation's collection, once per daemon. */
-  async #createIndexes(projection: Projection, plan: Plan): Promise<void> {
+  /** Creates each generation's table or declared indexes before its first batch, once per daemon. */
+  async #prepare(projection: Projection, plan: Plan): Promise<void> {
     for (const { generation } of plan.run) {
-      const collection = generationCollection(projection, generation);
-      if (collection.indexes.length === 0 || this.#indexed.has(collection.name)) continue;
-      await this.#store.documents.createIndexes(collection);
-      this.#indexed.add(collection.name);
+      const target = generationTarget(projection, generation);
+      const key = `${target.kind}:${targetName(target)}`;
+      if (this.#prepared.has(key)) continue;
+      await prepareTarget(this.#store, target);
+      this.#prepared.add(key);
     }
   }
 

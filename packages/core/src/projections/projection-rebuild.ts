@@ -13,12 +13,13 @@ import type { Store } from '../store/ports.js';
 import type { Projection } from './define-projection.js';
 import {
   firstGeneration,
-  generationCollection,
+  generationTarget,
   generationPrefix,
   shardsOf,
   type Generation,
 } from './generations.js';
 import { project } from './live-projection.js';
+import { dropTarget, loadStates } from './read-model-target.js';
 import {
   sameGeneration,
   updateRegistry,
@@ -134,7 +135,7 @@ export async function validateGeneration(
   generation: Generation,
 ): Promise<ValidationReport> {
   const shards = shardsOf(projection, generation);
-  const collection = generationCollection(projection, generation);
+  const target = generationTarget(projection, generation);
   const sample = await sampleDocuments(store, projection, projection.rebuild.sampleSize);
   const mismatches: string[] = [];
   let matched = 0;
@@ -145,7 +146,7 @@ export async function validateGeneration(
     // A batch may commit between reading the document and its checkpoint: read until stable.
     for (let attempt = 0; attempt < 20; attempt++) {
       checkpoint = (await store.checkpoints.get(shard.name))?.position ?? LOG_START;
-      document = await store.documents.get(collection, id, { tenantId });
+      [document] = await loadStates(store, target, tenantId, [id]);
       const after = (await store.checkpoints.get(shard.name))?.position ?? LOG_START;
       if (compareLogPositions(checkpoint, after) === 0) break;
     }
@@ -210,7 +211,7 @@ export async function purgeRetired(
   const due = entry.retired.filter((r) => Date.parse(r.until) <= now);
   if (due.length === 0) return;
   for (const generation of due) {
-    await store.documents.deleteCollection(generationCollection(projection, generation));
+    await dropTarget(store, generationTarget(projection, generation));
     for (const checkpoint of await store.checkpoints.list({
       prefix: generationPrefix(projection, generation),
     }))

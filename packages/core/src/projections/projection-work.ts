@@ -5,23 +5,23 @@
  */
 import { compareLogPositions } from '../event-store/log-position.js';
 import { LOG_START, type LogPosition } from '../event-store/types.js';
-import type { CollectionDefinition } from '../store/document-query.js';
 import { applyEvents } from './apply-events.js';
 import { deadLetter } from './dead-letter.js';
 import type { Projection } from './define-projection.js';
 import type { BatchContext, BatchOutcome, ShardWork } from './generations.js';
+import type { ReadModelTarget } from './read-model-target.js';
 
 export const laterOf = (a: LogPosition, b: LogPosition): LogPosition =>
   compareLogPositions(a, b) >= 0 ? a : b;
 
-export function projectionWork(projection: Projection, collection: CollectionDefinition): ShardWork {
+export function projectionWork(projection: Projection, target: ReadModelTarget): ShardWork {
   return {
     process: ({ store, name, batch, from, head, caughtUp, lease, signal, replaying }: BatchContext) =>
       store.transaction(async (tx): Promise<BatchOutcome> => {
         const result = await applyEvents(projection, batch, tx, {
           mode: 'daemon',
           signal,
-          collection,
+          target,
           replaying,
         });
         await deadLetter(tx, projection.name, result.failed);

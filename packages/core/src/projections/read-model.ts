@@ -8,9 +8,11 @@ import type {
   DocumentPage,
   FindOptions,
 } from '../store/document-query.js';
-import type { StoreSession, StoredDocument } from '../store/ports.js';
+import { StateError } from '../errors/catalog.js';
+import type { SelectOptions, StoreSession, StoredDocument } from '../store/ports.js';
+import type { TableDefinition } from '../store/table-definition.js';
 import type { Projection } from './define-projection.js';
-import { generationCollection } from './generations.js';
+import { generationCollection, generationTarget } from './generations.js';
 import { activeGeneration } from './projection-registry.js';
 
 export interface ReadModel<S> {
@@ -34,6 +36,10 @@ export interface ReadModel<S> {
  * const open = await summaries.find({ where: { status: 'placed' }, orderBy: [{ field: 'placedAt', direction: 'desc' }] });
  */
 export function readModel<S>(session: StoreSession, projection: Projection<S>): ReadModel<S> {
+  if (projection.table)
+    throw new StateError(
+      `Projection '${projection.name}' keeps its rows in table '${projection.table.name}': read it with readTable`,
+    );
   const { documents } = session;
   // Looked up on every read (one key lookup), so a switch is seen by the very next query.
   // Only async projections have generations; inline ones are written where they are declared.
@@ -51,5 +57,36 @@ export function readModel<S>(session: StoreSession, projection: Projection<S>): 
     find: async (options) => documents.find(await collection(), options),
     count: async (options) => documents.count(await collection(), options),
     list: async (options) => documents.list(await collection(), options),
+  };
+}
+
+export interface TableReadModel<S> {
+  /** The table serving reads now (it changes when a rebuild switches generations). */
+  table(): Promise<TableDefinition<S>>;
+  getMany(keys: readonly string[], options?: { readonly tenantId?: string }): Promise<S[]>;
+  select(options?: SelectOptions): Promise<S[]>;
+}
+
+/**
+ * The rows of a projection kept in an SQL table, to query without SQL. With SQL, query the
+ * table named by `await readTable(store, p).table()` (its `name`) directly.
+ * @example
+ * const totals = await readTable(app.store, orderTotals).select({ where: { customer: 'c-1' } });
+ */
+export function readTable<S>(session: StoreSession, projection: Projection<S>): TableReadModel<S> {
+  if (!projection.table)
+    throw new StateError(
+      `Projection '${projection.name}' keeps documents, not a table: read it with readModel`,
+    );
+  const declared = projection.table;
+  const table = async (): Promise<TableDefinition<S>> => {
+    if (projection.lifecycle !== 'async') return declared;
+    const target = generationTarget(projection, await activeGeneration(session, projection));
+    return (target.kind === 'table' ? target.table : declared) as TableDefinition<S>;
+  };
+  return {
+    table,
+    getMany: async (keys, options) => session.tables.getMany(await table(), keys, options),
+    select: async (options) => session.tables.select(await table(), options),
   };
 }

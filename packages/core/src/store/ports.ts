@@ -3,6 +3,7 @@
  * transaction that spans them.
  */
 import type { Upcaster } from '../event-store/upcasters.js';
+import type { ColumnValue, TableDefinition } from './table-definition.js';
 import type { EventStore, LogPosition } from '../event-store/types.js';
 import type { EventDefinition } from '../messages/define.js';
 import type {
@@ -231,6 +232,50 @@ export interface DocumentStore {
   createIndexes(collection: CollectionDefinition): Promise<void>;
 }
 
+/** Options of `tables.select`. */
+export interface SelectOptions {
+  /** Equality on columns (`null` matches an unset column). */
+  readonly where?: Readonly<Record<string, ColumnValue>>;
+  readonly orderBy?: readonly { readonly column: string; readonly direction?: 'asc' | 'desc' }[];
+  /** Default 100, at most 10,000. */
+  readonly limit?: number;
+  readonly tenantId?: string;
+}
+
+/**
+ * SQL read models: rows in real tables with declared columns (see `defineTable`), scoped by
+ * tenant, keyed by a text column. Query them with SQL from your own code, or with `select`.
+ */
+export interface TableStore {
+  /**
+   * Creates the table and its indexes if missing and adds declared columns it lacks; safe to
+   * call from several processes at once. Columns are never dropped or retyped.
+   */
+  migrate(table: TableDefinition): Promise<void>;
+  /** The rows with these keys that exist, in the order of `keys` (at most 10,000). */
+  getMany<R>(
+    table: TableDefinition<R>,
+    keys: readonly string[],
+    options?: { readonly tenantId?: string },
+  ): Promise<R[]>;
+  /** Inserts or replaces rows (each carrying its key column) in one round trip; unset columns are null. */
+  upsertMany<R>(
+    table: TableDefinition<R>,
+    rows: readonly R[],
+    options?: { readonly tenantId?: string },
+  ): Promise<void>;
+  /** Deletes the rows with these keys; returns how many existed. */
+  deleteMany(
+    table: TableDefinition,
+    keys: readonly string[],
+    options?: { readonly tenantId?: string },
+  ): Promise<number>;
+  /** Rows matching equality filters, sorted (ties by key) and limited. */
+  select<R>(table: TableDefinition<R>, options?: SelectOptions): Promise<R[]>;
+  /** Drops the table and its rows in every tenant (a retired rebuild generation's). */
+  drop(table: TableDefinition): Promise<void>;
+}
+
 /** The parts of a store that take part in a transaction. */
 export interface StoreSession {
   readonly events: EventStore;
@@ -238,6 +283,7 @@ export interface StoreSession {
   readonly checkpoints: CheckpointStore;
   readonly snapshots: SnapshotStore;
   readonly deadLetters: DeadLetterStore;
+  readonly tables: TableStore;
 }
 
 /** One store per database. */

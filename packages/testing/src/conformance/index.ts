@@ -23,6 +23,7 @@ import { readStreamCases } from './read-stream.js';
 import { schemaCases } from './schemas.js';
 import { snapshotCases } from './snapshots.js';
 import { streamLifecycleCases } from './stream-lifecycle.js';
+import { tableCases } from './tables.js';
 import { tenancyCases } from './tenancy.js';
 import { transactionCases } from './transactions.js';
 
@@ -63,6 +64,12 @@ export function documentStoreConformance(name: string, factory: StoreFactory): v
   });
 }
 
+export function tableStoreConformance(name: string, factory: StoreFactory): void {
+  describe(`${name}: table store conformance`, () => {
+    tableCases(factory);
+  });
+}
+
 export function checkpointStoreConformance(name: string, factory: StoreFactory): void {
   describe(`${name}: checkpoint store conformance`, () => {
     checkpointCases(factory);
@@ -96,6 +103,7 @@ export function storeConformance(name: string, factory: StoreFactory): void {
   checkpointStoreConformance(name, factory);
   snapshotStoreConformance(name, factory);
   deadLetterStoreConformance(name, factory);
+  tableStoreConformance(name, factory);
   describe(`${name}: transaction conformance`, () => {
     transactionCases(factory);
   });

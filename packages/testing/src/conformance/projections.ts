@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import {
   defineProjection,
   defineReactor,
+  defineTable,
+  readTable,
   isProjectionFailedError,
   isStateError,
   project,
@@ -81,6 +83,12 @@ async function runDaemons<T>(
   } finally {
     await Promise.all(daemons.map((d) => d.stop()));
   }
+}
+
+/** Whether a projection serves `version` and has no retired generation left. */
+async function switchedTo(store: Store, name: string, version: number): Promise<boolean> {
+  const entry = await readProjectionRegistry(store, name);
+  return entry?.active.version === version && entry.retired.length === 0;
 }
 
 async function counts(
@@ -434,6 +442,58 @@ export function projectionCases(factory: StoreFactory): void {
       });
       await runDaemons(store, [], 1, () => waitFor(4 + 7), [whole]);
       expect(seen.filter((s) => s === 'audit')).toHaveLength(7);
+    });
+
+    it('keeps a read model in an SQL table, inline or async, and rebuilds it into a new table', async () => {
+      const base = await open();
+      type Row = { readonly id: string; readonly count: number | null; readonly last: number | null };
+      const columns = { count: 'integer', last: 'integer' } as const;
+      const tableProjection = (
+        name: string,
+        table: string,
+        lifecycle: 'inline' | 'async',
+        step = 1,
+        version = 1,
+      ) =>
+        defineProjection<Row>({
+          name,
+          version,
+          lifecycle,
+          table: defineTable<Row>(table, { columns, indexes: [['count']] }),
+          rebuild: { keepPreviousMs: 0 },
+          initialState: () => ({ id: '', count: 0, last: 0 }),
+          handlers: {
+            Ticked: (row, e) => ({ ...row, count: (row.count ?? 0) + step, last: e.streamVersion }),
+          },
+        });
+      const inline = tableProjection('tick-rows', 'tick_rows', 'inline');
+      await base.tables.migrate(inline.table!);
+      const store = withInlineProjections(base, [inline]);
+      await store.events.appendToStream('s-1', ticks(3));
+      await store.events.appendToStream('s-2', ticks(1), { tenantId: 'acme' });
+      expect(await readTable(store, inline).select()).toEqual([{ id: 's-1', count: 3, last: 3 }]);
+      expect(await readTable(store, inline).getMany(['s-2'], { tenantId: 'acme' })).toEqual([
+        { id: 's-2', count: 1, last: 1 },
+      ]);
+      expect(isStateError(await rejection(Promise.resolve().then(() => readModel(store, inline))))).toBe(
+        true,
+      );
+
+      const v1 = tableProjection('tick-totals', 'tick_totals', 'async');
+      await runDaemons(store, [v1], 1, () => waitForProjections(store, [v1], { timeoutMs: 20_000 }));
+      expect(await readTable(store, v1).select({ where: { count: 3 } })).toEqual([
+        { id: 's-1', count: 3, last: 3 },
+      ]);
+      const v2 = tableProjection('tick-totals', 'tick_totals', 'async', 10, 2);
+      await runDaemons(store, [v2], 1, async () => {
+        for (let i = 0; !(await switchedTo(store, 'tick-totals', 2)); i++) {
+          expect(i, 'switched and retired').toBeLessThan(400);
+          await new Promise((resolve) => setTimeout(resolve, 25));
+        }
+      });
+      expect((await readTable(store, v1).table()).name).toBe('tick_totals_v2');
+      expect(await readTable(store, v1).getMany(['s-1'])).toEqual([{ id: 's-1', count: 30, last: 3 }]);
+      expect(isStateError(await rejection(store.tables.select(v1.table!)))).toBe(true);
     });
   });
 }

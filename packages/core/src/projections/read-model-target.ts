@@ -1,0 +1,72 @@
+/**
+ * Where a projection's read model lives: documents in a collection, or rows in an SQL table.
+ * The projection machinery loads, saves and removes states through this, so a handler sees
+ * the same thing either way: the current state of one id.
+ */
+import type { CollectionDefinition } from '../store/document-query.js';
+import type { StoreSession } from '../store/ports.js';
+import type { TableDefinition } from '../store/table-definition.js';
+
+export type ReadModelTarget =
+  | { readonly kind: 'documents'; readonly collection: CollectionDefinition }
+  | { readonly kind: 'table'; readonly table: TableDefinition };
+
+export interface StoredState {
+  readonly id: string;
+  readonly data: unknown;
+}
+
+export function targetName(target: ReadModelTarget): string {
+  return target.kind === 'documents' ? target.collection.name : target.table.name;
+}
+
+/** The states with these ids that exist (at most 10,000 ids). */
+export async function loadStates(
+  session: StoreSession,
+  target: ReadModelTarget,
+  tenantId: string,
+  ids: readonly string[],
+): Promise<StoredState[]> {
+  if (target.kind === 'documents') return session.documents.getMany(target.collection, ids, { tenantId });
+  const { table } = target;
+  const rows = await session.tables.getMany(table, ids, { tenantId });
+  return rows.map((row) => ({ id: (row as Record<string, unknown>)[table.key] as string, data: row }));
+}
+
+/** Writes states (at most 10,000); a row's key column is set from its id. */
+export async function saveStates(
+  session: StoreSession,
+  target: ReadModelTarget,
+  tenantId: string,
+  states: readonly StoredState[],
+): Promise<void> {
+  if (target.kind === 'documents') return session.documents.putMany(target.collection, states, { tenantId });
+  const { table } = target;
+  await session.tables.upsertMany(
+    table,
+    states.map(({ id, data }) => ({ ...(data as Record<string, unknown>), [table.key]: id })),
+    { tenantId },
+  );
+}
+
+export async function removeStates(
+  session: StoreSession,
+  target: ReadModelTarget,
+  tenantId: string,
+  ids: readonly string[],
+): Promise<void> {
+  if (target.kind === 'documents') await session.documents.deleteMany(target.collection, ids, { tenantId });
+  else await session.tables.deleteMany(target.table, ids, { tenantId });
+}
+
+/** Creates what the read model needs before the first write: a table, or declared indexes. */
+export async function prepareTarget(session: StoreSession, target: ReadModelTarget): Promise<void> {
+  if (target.kind === 'table') await session.tables.migrate(target.table);
+  else if (target.collection.indexes.length > 0) await session.documents.createIndexes(target.collection);
+}
+
+/** Deletes a retired read model: its documents, or its table. */
+export async function dropTarget(session: StoreSession, target: ReadModelTarget): Promise<void> {
+  if (target.kind === 'documents') await session.documents.deleteCollection(target.collection);
+  else await session.tables.drop(target.table);
+}
