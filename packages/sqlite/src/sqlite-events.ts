@@ -247,7 +247,7 @@ export class SqliteEventStore implements EventStore {
     const prefix = filter?.streamPrefix ?? null;
     const count = filter?.partition?.count ?? null;
     const index = filter?.partition?.index ?? null;
-    const head = await this.#head();
+    const head = options.until?.position ?? (await this.#head());
     let after = (options.after ?? LOG_START).position;
     while (after < head) {
       signal?.throwIfAborted();

@@ -55,6 +55,13 @@ export function checkReadAll(options: ReadAllOptions): void {
   ) {
     issues.push({ message: 'must be a LogPosition { commit: bigint, position: bigint }', path: ['after'] });
   }
+  const until = options.until;
+  if (
+    until !== undefined &&
+    (typeof until?.commit !== 'bigint' || typeof until.position !== 'bigint' || until.position < 0n)
+  ) {
+    issues.push({ message: 'must be a LogPosition { commit: bigint, position: bigint }', path: ['until'] });
+  }
   fail(issues, 'readAll');
   checkPartition(options.filter?.partition, 'readAll');
 }

@@ -118,6 +118,11 @@ export interface ReadAllOptions {
   readonly after?: LogPosition;
   /** Events fetched per round trip (default 500). */
   readonly batchSize?: number;
+  /**
+   * Read no further than this position: a head the caller read a moment ago with
+   * `readHeadPosition()`, which saves reading it again. Never a position beyond it.
+   */
+  readonly until?: LogPosition;
   readonly filter?: ReadAllFilter;
   readonly signal?: AbortSignal;
 }

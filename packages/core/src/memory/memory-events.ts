@@ -157,7 +157,7 @@ export class MemoryEventStore implements EventStore {
     const { filter, signal } = options;
     const batchSize = options.batchSize ?? 500;
     const draft = this.access.read();
-    const head = logLength(draft);
+    const head = Math.min(logLength(draft), Number(options.until?.position ?? Number.MAX_SAFE_INTEGER));
     const types = filter?.types ? new Set(filter.types) : undefined;
     const partition = filter?.partition;
     let index = Number((options.after ?? LOG_START).position);

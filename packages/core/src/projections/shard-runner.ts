@@ -43,6 +43,7 @@ export class ShardRunner {
   #checkpoint: LogPosition | undefined;
   #loaded = false;
   #replaying: boolean;
+  #prefetched: { from: LogPosition; head: LogPosition; batch: Promise<RecordedEvent[]> } | undefined;
   /** Batches of the last ten seconds: when, and how many events. */
   readonly #recent: { at: number; events: number }[] = [];
 
@@ -127,7 +128,7 @@ export class ShardRunner {
   /** One batch; returns whether the shard has caught up with the head. */
   async #step(signal: AbortSignal): Promise<boolean> {
     const { store, batchSize } = this.settings;
-    const { name, eventTypes, partitions, partition } = this.shard;
+    const { name } = this.shard;
     if (!this.#loaded) {
       this.#checkpoint = (await store.checkpoints.get(name))?.position;
       if (this.#checkpoint === undefined && this.shard.startAtHead) {
@@ -140,19 +141,22 @@ export class ShardRunner {
       this.#markReady();
     }
     const from = this.#checkpoint;
-    const head = await store.events.readHeadPosition();
-    const batch: RecordedEvent[] = [];
-    const filter = {
-      types: eventTypes,
-      ...(partitions > 1 && { partition: { count: partitions, index: partition } }),
-    };
-    for await (const event of store.events.readAll({ after: from ?? LOG_START, batchSize, filter, signal })) {
-      batch.push(event);
-      if (batch.length >= batchSize) break;
-    }
+    // A page read while the previous batch committed, if it starts where that batch ended.
+    const prefetched = this.#prefetched;
+    this.#prefetched = undefined;
+    const usable = prefetched && samePosition(prefetched.from, from);
+    const head = usable ? prefetched.head : await store.events.readHeadPosition();
+    const batch = usable ? await prefetched.batch : await this.#read(from, head, signal);
     const caughtUp = batch.length < batchSize;
     if (batch.length === 0 && compareLogPositions(head, from ?? LOG_START) <= 0) return true;
     if (batch.length > 0) this.state = 'running';
+    if (!caughtUp) {
+      // Read the next page while this one commits: the round trips overlap.
+      const next = batch.at(-1)!.logPosition;
+      const read = this.#read(next, head, signal);
+      read.catch(() => undefined); // awaited (and its error seen) by the next step, if used
+      this.#prefetched = { from: next, head, batch: read };
+    }
     const outcome = await this.shard.work.process({
       store,
       name,
@@ -176,4 +180,28 @@ export class ShardRunner {
     }
     return caughtUp;
   }
+
+  /** Up to a batch of the shard's events after `from`, no further than `head`. */
+  async #read(
+    from: LogPosition | undefined,
+    head: LogPosition,
+    signal: AbortSignal,
+  ): Promise<RecordedEvent[]> {
+    const { store, batchSize } = this.settings;
+    const { eventTypes, partitions, partition } = this.shard;
+    const filter = {
+      types: eventTypes,
+      ...(partitions > 1 && { partition: { count: partitions, index: partition } }),
+    };
+    const batch: RecordedEvent[] = [];
+    const after = from ?? LOG_START;
+    for await (const event of store.events.readAll({ after, until: head, batchSize, filter, signal })) {
+      batch.push(event);
+      if (batch.length >= batchSize) break;
+    }
+    return batch;
+  }
 }
+
+const samePosition = (a: LogPosition | undefined, b: LogPosition | undefined): boolean =>
+  a !== undefined && b !== undefined && compareLogPositions(a, b) === 0;

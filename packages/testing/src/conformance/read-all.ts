@@ -137,6 +137,22 @@ export function readAllCases(factory: StoreFactory): void {
       expect(count).toBe(2);
     });
 
+    it('stops at `until`, a head read before', async () => {
+      const store = await open();
+      await store.events.appendToStream('s', events(5));
+      const head = await store.events.readHeadPosition();
+      await store.events.appendToStream('s', events(2));
+      const all = await collect(store.events.readAll());
+      expect(await collect(store.events.readAll({ until: head }))).toEqual(all.slice(0, 5));
+      expect(
+        await collect(
+          store.events.readAll({ after: all[1]!.logPosition, until: all[3]!.logPosition, batchSize: 1 }),
+        ),
+      ).toEqual(all.slice(2, 4));
+      const bad = { commit: 1n, position: 'x' } as unknown as typeof head;
+      expect(isValidationError(await rejection(collect(store.events.readAll({ until: bad }))))).toBe(true);
+    });
+
     it('splits the log into partitions by stream, each event in exactly one', async () => {
       const store = await open();
       const streams = Array.from({ length: 40 }, (_, i) => `order-${i}`);
