@@ -90,6 +90,28 @@ const position = (commit: string | bigint, global: string | bigint): LogPosition
   position: BigInt(global),
 });
 
+/**
+ * One page of the global log after a position, up to a head, filtered. Exported for the test
+ * that checks its plan walks the log-order index.
+ */
+export function logPageStatement(schema: string): string {
+  return `SELECT ${LOG_COLUMNS} FROM ${schema}.events e
+          WHERE (e.transaction_id, e.global_position) > ($1::text::xid8, $2::bigint)
+            -- The head and the filters sit in one CASE, which the planner rates at one row in
+            -- two. Seen plainly, without fresh statistics (a bulk load, a new table) or with a
+            -- partition hash it has none for, it guesses that a few rows match (a two-sided range
+            -- alone is rated at 0.5 %), expects the LIMIT never to fill, and scans and sorts the
+            -- rest of the log for every page: 22 ms instead of 0.2 ms a page, measured.
+            AND CASE WHEN (e.transaction_id, e.global_position) <= ($3::text::xid8, $4::bigint)
+                       AND ($5::text[] IS NULL OR e.type = ANY($5::text[]))
+                       AND ($6::text IS NULL OR e.tenant_id = $6::text)
+                       AND ($7::text IS NULL OR left(e.stream_id, length($7::text)) = $7::text)
+                       AND ($9::bigint IS NULL OR ${streamHash('e.stream_id')} % $9::bigint = $10::bigint)
+                     THEN true END
+          ORDER BY e.transaction_id, e.global_position
+          LIMIT $8`;
+}
+
 export class PostgresEventStore implements EventStore {
   constructor(
     readonly executor: Executor,
@@ -253,31 +275,18 @@ export class PostgresEventStore implements EventStore {
     // so it is complete: the page query needs no snapshot check of its own.
     while (after.commit < head.commit || (after.commit === head.commit && after.position < head.position)) {
       signal?.throwIfAborted();
-      const { rows } = await this.executor.query(
-        `SELECT ${LOG_COLUMNS} FROM ${this.#s}.events e
-          WHERE (e.transaction_id, e.global_position) > ($1::text::xid8, $2::bigint)
-            AND (e.transaction_id, e.global_position) <= ($3::text::xid8, $4::bigint)
-            AND ($5::text[] IS NULL OR e.type = ANY($5::text[]))
-            AND ($6::text IS NULL OR e.tenant_id = $6::text)
-            AND ($7::text IS NULL OR left(e.stream_id, length($7::text)) = $7::text)
-            -- CASE hides the hash test from the planner, which would otherwise guess it keeps a
-            -- few hundred rows, expect the LIMIT never to fill, and scan and sort the whole log.
-            AND ($9::bigint IS NULL OR CASE WHEN ${streamHash('e.stream_id')} % $9::bigint = $10::bigint THEN true END)
-          ORDER BY e.transaction_id, e.global_position
-          LIMIT $8`,
-        [
-          String(after.commit),
-          String(after.position),
-          String(head.commit),
-          String(head.position),
-          filter?.types ?? null,
-          filter?.tenantId ?? null,
-          filter?.streamPrefix ?? null,
-          batchSize,
-          partition?.count ?? null,
-          partition?.index ?? null,
-        ],
-      );
+      const { rows } = await this.executor.query(logPageStatement(this.#s), [
+        String(after.commit),
+        String(after.position),
+        String(head.commit),
+        String(head.position),
+        filter?.types ?? null,
+        filter?.tenantId ?? null,
+        filter?.streamPrefix ?? null,
+        batchSize,
+        partition?.count ?? null,
+        partition?.index ?? null,
+      ]);
       if (rows.length === 0) return;
       for (const row of rows as EventRow[]) yield this.#toRecorded(row);
       const last = rows[rows.length - 1] as EventRow;
