@@ -189,7 +189,8 @@ export class SqliteEventStore implements EventStore {
       type: row.type,
       data,
       metadata: recordedMetadata(
-        JSON.parse(row.metadata) as Record<string, unknown>,
+        // Most events carry no context: skip parsing their empty metadata.
+        row.metadata === '{}' ? {} : (JSON.parse(row.metadata) as Record<string, unknown>),
         row.event_id,
         row.tenant_id,
         schemaVersion,

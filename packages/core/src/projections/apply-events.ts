@@ -8,8 +8,9 @@ import { ProjectionFailedError } from '../errors/catalog.js';
 import type { RecordedEvent } from '../event-store/types.js';
 import { MAX_BULK } from '../store/port-input.js';
 import type { StoreSession } from '../store/ports.js';
+import { sleep } from '../async/sleep.js';
 import { attempt, type Attempted } from './attempts.js';
-import type { Projection, ProjectionContext } from './define-projection.js';
+import type { Projection } from './define-projection.js';
 import { loadStates, removeStates, saveStates, type ReadModelTarget } from './read-model-target.js';
 
 /** An event a handler kept failing on. */
@@ -45,7 +46,8 @@ interface Slot {
   readonly id: string;
   /** Undefined while the document does not exist. */
   state: unknown;
-  readonly stored: boolean;
+  /** Whether the store has it (so removing it means deleting). */
+  stored: boolean;
   dirty: boolean;
 }
 
@@ -57,65 +59,85 @@ function chunks<T>(items: readonly T[]): T[][] {
   return out;
 }
 
+/** The slots each event touches (none when the projection ignores it), all loaded in one round trip per tenant. */
 async function loadSlots(
   projection: Projection,
   events: readonly RecordedEvent[],
   session: StoreSession,
   target: ReadModelTarget,
-): Promise<Map<string, Slot>> {
-  const wanted = new Map<string, Set<string>>();
-  for (const event of events) {
-    for (const id of projection.identify(event)) {
-      let ids = wanted.get(event.tenantId);
-      if (!ids) wanted.set(event.tenantId, (ids = new Set()));
-      ids.add(id);
-    }
-  }
+): Promise<{ slots: Map<string, Slot>; touched: (readonly Slot[] | undefined)[] }> {
   const slots = new Map<string, Slot>();
-  for (const [tenantId, ids] of wanted) {
-    for (const chunk of chunks([...ids])) {
-      const found = await loadStates(session, target, tenantId, chunk);
-      for (const doc of found)
-        slots.set(slotKey(tenantId, doc.id), {
-          tenantId,
-          id: doc.id,
-          state: doc.data,
-          stored: true,
-          dirty: false,
-        });
-    }
-    for (const id of ids) {
-      const key = slotKey(tenantId, id);
-      if (!slots.has(key)) slots.set(key, { tenantId, id, state: undefined, stored: false, dirty: false });
+  const missing = new Map<string, string[]>();
+  const touched = events.map((event) => {
+    const ids = projection.identify(event);
+    if (ids.length === 0) return undefined;
+    return ids.map((id) => {
+      const key = slotKey(event.tenantId, id);
+      let slot = slots.get(key);
+      if (!slot) {
+        slot = { tenantId: event.tenantId, id, state: undefined, stored: false, dirty: false };
+        slots.set(key, slot);
+        let unloaded = missing.get(event.tenantId);
+        if (!unloaded) missing.set(event.tenantId, (unloaded = []));
+        unloaded.push(id);
+      }
+      return slot;
+    });
+  });
+  for (const [tenantId, ids] of missing) {
+    for (const chunk of chunks(ids)) {
+      for (const found of await loadStates(session, target, tenantId, chunk)) {
+        const slot = slots.get(slotKey(tenantId, found.id))!;
+        slot.state = found.data;
+        slot.stored = true;
+      }
     }
   }
-  return slots;
+  return { slots, touched };
+}
+
+/** What the handler makes of each document the event touches. */
+async function nextStates(
+  projection: Projection,
+  event: RecordedEvent,
+  targets: readonly Slot[],
+  session: StoreSession,
+  replaying: boolean,
+): Promise<unknown[]> {
+  const handler = projection.handlerFor(event.type)!;
+  const next: unknown[] = [];
+  for (const slot of targets) {
+    const current = slot.state === undefined ? projection.initialFor(slot.id) : slot.state;
+    next.push(await handler(current, event, { id: slot.id, replaying, session }));
+  }
+  return next;
 }
 
 /** Runs the event's handler for each document it touches; all or nothing, retried by policy. */
-function runHandlers(
+async function runHandlers(
   projection: Projection,
   event: RecordedEvent,
   targets: readonly Slot[],
   session: StoreSession,
   options: ApplyOptions,
 ): Promise<Attempted<unknown[]>> {
-  const handler = projection.handlerFor(event.type)!;
-  // Inline handlers run inside the writer's transaction: fail it at once rather than sleep in it.
-  const maxAttempts = options.mode === 'inline' ? 1 : projection.errors.maxAttempts;
-  return attempt(
-    async () => {
-      const next: unknown[] = [];
-      for (const slot of targets) {
-        const context: ProjectionContext = { id: slot.id, replaying: options.replaying ?? false, session };
-        const current = slot.state === undefined ? projection.initialFor(slot.id) : slot.state;
-        next.push(await handler(current, event, context));
-      }
-      return next;
-    },
-    { maxAttempts, backoffMs: projection.errors.backoffMs },
-    options.signal,
-  );
+  const replaying = options.replaying ?? false;
+  try {
+    // The usual case, first time right, allocates no retry machinery.
+    return { ok: true, value: await nextStates(projection, event, targets, session, replaying) };
+  } catch (error) {
+    // Inline handlers run inside the writer's transaction: fail it at once rather than sleep in it.
+    const maxAttempts = options.mode === 'inline' ? 1 : projection.errors.maxAttempts;
+    if (maxAttempts === 1) return { ok: false, error, attempts: 1 };
+    const { backoffMs } = projection.errors;
+    await sleep(Math.min(5_000, backoffMs), options.signal);
+    const retried = await attempt(
+      () => nextStates(projection, event, targets, session, replaying),
+      { maxAttempts: maxAttempts - 1, backoffMs: backoffMs * 2 },
+      options.signal,
+    );
+    return retried.ok ? retried : { ...retried, attempts: retried.attempts + 1 };
+  }
 }
 
 async function flush(
@@ -151,15 +173,14 @@ export async function applyEvents(
   options: ApplyOptions,
 ): Promise<BatchResult> {
   const target = options.target ?? projection.target;
-  const slots = await loadSlots(projection, events, session, target);
+  const { slots, touched } = await loadSlots(projection, events, session, target);
   const failed: FailedEvent[] = [];
   let applied = 0;
   let consumed = 0;
   let stoppedAt: FailedEvent | undefined;
-  for (const event of events) {
-    const ids = projection.identify(event);
-    if (ids.length > 0) {
-      const targets = ids.map((id) => slots.get(slotKey(event.tenantId, id))!);
+  for (const [index, event] of events.entries()) {
+    const targets = touched[index];
+    if (targets) {
       const outcome = await runHandlers(projection, event, targets, session, options);
       if (!outcome.ok) {
         const failure = { event, error: outcome.error, attempts: outcome.attempts };
