@@ -111,6 +111,7 @@ export class ProjectionDaemon implements BackgroundService {
   #beat: Promise<void> = Promise.resolve();
   #running = false;
   #nodeEpoch = 1;
+  #rebuilding: Promise<void> | undefined;
   readonly #prepared = new Set<string>();
 
   constructor(options: ProjectionDaemonOptions) {
@@ -170,6 +171,7 @@ export class ProjectionDaemon implements BackgroundService {
     this.#running = false;
     clearTimeout(this.#timer);
     await this.#beat;
+    await this.#rebuilding;
     await Promise.all([...this.#runners.keys()].map((name) => this.#drop(name, true)));
     await this.#store.checkpoints
       .releaseLease({ name: NODE_PREFIX + this.nodeId, owner: this.nodeId, epoch: this.#nodeEpoch })
@@ -203,6 +205,11 @@ export class ProjectionDaemon implements BackgroundService {
     try {
       const me = await checkpoints.acquireLease(NODE_PREFIX + this.nodeId, this.nodeId, options);
       if (me) this.#nodeEpoch = me.epoch;
+      // Renewals first: nothing slower in this beat may let a held lease lapse.
+      for (const [name, runner] of this.#runners) {
+        if (runner.leaseLost || !(await checkpoints.renewLease(runner.lease, options)))
+          await this.#drop(name, false);
+      }
       const plans = new Map<Projection, Plan>();
       for (const projection of this.#projections)
         plans.set(projection, await planGenerations(this.#store, projection));
@@ -214,14 +221,15 @@ export class ProjectionDaemon implements BackgroundService {
       ];
       for (const [projection, plan] of plans) await this.#prepare(projection, plan);
       const planned = new Set(this.#shards.map((s) => s.name));
-      for (const [name, runner] of this.#runners) {
-        if (!planned.has(name)) await this.#drop(name, true);
-        else if (runner.leaseLost || !(await checkpoints.renewLease(runner.lease, options)))
-          await this.#drop(name, false);
-      }
+      for (const name of this.#runners.keys()) if (!planned.has(name)) await this.#drop(name, true);
       if (!this.#running) return;
       await this.#balance(options);
-      for (const [projection, plan] of plans) await this.#advanceRebuild(projection, plan);
+      // A switch validates a sample against the log, which can take a while: off the beat.
+      this.#rebuilding ??= (async () => {
+        for (const [projection, plan] of plans) await this.#advanceRebuild(projection, plan);
+      })()
+        .catch((error: unknown) => this.#onError(error))
+        .finally(() => (this.#rebuilding = undefined));
     } catch (error) {
       this.#onError(error);
     }
