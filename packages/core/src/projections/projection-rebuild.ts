@@ -27,6 +27,9 @@ import {
   type ValidationReport,
 } from './projection-registry.js';
 
+/** How long a generation that failed its check waits before it is checked again. */
+const RECHECK_AFTER_MS = 60_000;
+
 /** The generations of a projection a node with this code should run now. */
 export interface Plan {
   readonly entry: RegistryEntry;
@@ -175,6 +178,15 @@ export async function trySwitch(
 ): Promise<RegistryEntry | undefined> {
   const building = entry.building;
   if (!building) return undefined;
+  // A failed check reads the whole log; try again only after a while, not every heartbeat.
+  const last = entry.lastValidation;
+  if (
+    last &&
+    sameGeneration(last.generation, building) &&
+    last.accuracy < projection.rebuild.minAccuracy &&
+    Date.now() - Date.parse(last.at) < RECHECK_AFTER_MS
+  )
+    return undefined;
   const head = await store.events.readHeadPosition();
   const checkpoints = new Map(
     (await store.checkpoints.list({ prefix: generationPrefix(projection, building) })).map((c) => [
