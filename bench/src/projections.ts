@@ -35,7 +35,7 @@ import { RawPgProjector } from './baselines/raw-projector-pg.js';
 import { RawSqliteProjector } from './baselines/raw-projector-sqlite.js';
 import { CommitClock } from './harness/commit-clock.js';
 import { describeMachine } from './harness/machine.js';
-import { measure, median, row, table, writeResults, type ResultRow } from './harness/measure.js';
+import { measure, median, reportResults, row, type ResultRow } from './harness/measure.js';
 import { wallClock } from './harness/paced-writer.js';
 import { daemonLag, rawLag, type LagResult, type LagSettings } from './projections/lag.js';
 import { checkTotals, deposits, summaries, totalsOf } from './projections/summaries.js';
@@ -67,7 +67,8 @@ async function seed(store: Store): Promise<number> {
   let chunk: StreamAppend[] = [];
   for (const append of deposits(EVENTS, STREAMS, PER_APPEND)) {
     chunk.push(append);
-    if (chunk.length === 100) {
+    // One append per stream at most in a chunk: appendToStreams refuses a stream twice.
+    if (chunk.length === Math.min(100, STREAMS)) {
       await store.events.appendToStreams(chunk);
       chunk = [];
     }
@@ -305,21 +306,4 @@ await postgresBench();
 await sqliteBench();
 console.log(describeMachine());
 for (const note of notes) console.log(`- ${note}`);
-console.log(
-  table(
-    ['workload', 'unit', 'ours', 'raw', 'emmett', 'vs raw', 'vs emmett'],
-    rows.map((r) => [
-      r.workload,
-      r.unit,
-      String(r.ours),
-      r.baselines['raw'] === undefined ? '—' : String(r.baselines['raw']),
-      r.baselines['emmett'] === undefined ? '—' : String(r.baselines['emmett']),
-      r.ratios['raw'] === undefined ? '—' : `${r.ratios['raw'].toFixed(2)}×`,
-      r.ratios['emmett'] === undefined ? '—' : `${r.ratios['emmett'].toFixed(2)}×`,
-    ]),
-    [false, false, true, true, true, true, true],
-  ),
-);
-console.log(
-  `\nratio above 1 = Whizbang better (rates: ours/baseline; times: baseline/ours). Wrote ${writeResults('projections', rows)}`,
-);
+reportResults('projections', rows);

@@ -11,7 +11,7 @@ import { aggregateStream, type Store } from '@whizbang/core';
 import { postgresStore } from '@whizbang/postgres';
 import { sqliteStore } from '@whizbang/sqlite';
 import { describeMachine } from './harness/machine.js';
-import { measure, row, table, writeResults, type Case, type ResultRow } from './harness/measure.js';
+import { measure, reportResults, row, type Case, type ResultRow } from './harness/measure.js';
 
 const SCALE = Number(process.env['BENCH_SCALE'] ?? 1) || 1;
 const n = (base: number) => Math.max(1, Math.round(base * SCALE));
@@ -453,21 +453,4 @@ async function sqliteBench(): Promise<void> {
 await postgresBench();
 await sqliteBench();
 console.log(describeMachine());
-console.log(
-  table(
-    ['workload', 'unit', 'ours', 'raw', 'emmett', 'vs raw', 'vs emmett'],
-    rows.map((r) => [
-      r.workload,
-      r.unit,
-      String(r.ours),
-      r.baselines['raw'] === undefined ? '—' : String(r.baselines['raw']),
-      r.baselines['emmett'] === undefined ? '—' : String(r.baselines['emmett']),
-      r.ratios['raw'] === undefined ? '—' : `${r.ratios['raw'].toFixed(2)}×`,
-      r.ratios['emmett'] === undefined ? '—' : `${r.ratios['emmett'].toFixed(2)}×`,
-    ]),
-    [false, false, true, true, true, true, true],
-  ),
-);
-console.log(
-  `\nratio above 1 = Whizbang better (rates: ours/baseline; times: baseline/ours). Wrote ${writeResults('store', rows)}`,
-);
+reportResults('store', rows);

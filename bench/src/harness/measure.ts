@@ -154,6 +154,33 @@ export function resultTable(rows: readonly ResultRow[]): string {
   return table(header, cells);
 }
 
+/**
+ * Prints the side-by-side table of result rows with a unit column (ours, raw, emmett, their
+ * ratios) and writes them to bench/results/<name>.json.
+ */
+export function reportResults(name: string, rows: readonly ResultRow[]): void {
+  const cell = (value: number | undefined) => (value === undefined ? '—' : String(value));
+  const ratio = (value: number | undefined) => (value === undefined ? '—' : `${value.toFixed(2)}×`);
+  console.log(
+    table(
+      ['workload', 'unit', 'ours', 'raw', 'emmett', 'vs raw', 'vs emmett'],
+      rows.map((r) => [
+        r.workload,
+        r.unit,
+        String(r.ours),
+        cell(r.baselines['raw']),
+        cell(r.baselines['emmett']),
+        ratio(r.ratios['raw']),
+        ratio(r.ratios['emmett']),
+      ]),
+      [false, false, true, true, true, true, true],
+    ),
+  );
+  console.log(
+    `\nratio above 1 = Whizbang better (rates: ours/baseline; times: baseline/ours). Wrote ${writeResults(name, rows)}`,
+  );
+}
+
 export function formatNumber(value: number): string {
   return value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(1);
 }
