@@ -50,24 +50,10 @@ describe('sqlite: tables', () => {
     expect(isStateError(await failure(second.tables.select(other)))).toBe(true);
   });
 
-  it('round-trips JSON strings and numbers, sorts text by code point, and refuses a stale table', async () => {
+  it('refuses a table migrated with fewer columns than declared', async () => {
     await using store = sqliteStore({ path: file() });
     await store.tables.migrate(Totals);
-    const rows = [
-      { id: 'b', customer: 'é', total: Number.MAX_SAFE_INTEGER, lines: '123' },
-      { id: 'a', customer: 'z', total: -1, lines: 'plain text' },
-      { id: 'c', customer: '\u{1F600}', total: 0, lines: { nested: [1, 'two', null] } },
-      { id: 'd', customer: 'Z', total: null, lines: [] },
-    ];
-    await store.tables.upsertMany(Totals, rows);
-    expect(await store.tables.getMany(Totals, ['a', 'b', 'c', 'd'])).toEqual([
-      rows[1],
-      rows[0],
-      rows[2],
-      rows[3],
-    ]);
-    const order = await store.tables.select(Totals, { orderBy: [{ column: 'customer' }] });
-    expect(order.map((row) => row.customer)).toEqual(['Z', 'z', 'é', '\u{1F600}']);
+    await store.tables.upsertMany(Totals, [{ id: 'a', customer: 'x', total: 1, lines: null }]);
     const v2 = defineTable('order_totals', { columns: { ...Totals.columns, extra: 'text' } });
     expect(isStateError(await failure(store.tables.getMany(v2, ['a'])))).toBe(true);
   });

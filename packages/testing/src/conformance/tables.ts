@@ -88,6 +88,26 @@ export function tableCases(factory: StoreFactory): void {
       expect(ids(await store.tables.select(Totals, { tenantId: 't2' }))).toEqual([]);
     });
 
+    it('round-trips JSON strings and large numbers, and sorts text by code point', async () => {
+      const store = await open();
+      await store.tables.migrate(Totals);
+      const rows = [
+        row('b', 'é', Number.MAX_SAFE_INTEGER, { lines: '123' }),
+        row('a', 'z', -1, { lines: 'plain text' }),
+        row('c', '\u{1F600}', 0, { lines: { nested: [1, 'two', null] } }),
+        row('d', 'Z', null, { lines: [] }),
+      ];
+      await store.tables.upsertMany(Totals, rows);
+      expect(await store.tables.getMany(Totals, ['a', 'b', 'c', 'd'])).toEqual([
+        rows[1],
+        rows[0],
+        rows[2],
+        rows[3],
+      ]);
+      const order = await store.tables.select(Totals, { orderBy: [{ column: 'customer' }] });
+      expect(order.map((r) => r.customer)).toEqual(['Z', 'z', 'é', '\u{1F600}']);
+    });
+
     it('adds declared columns to an existing table and keeps its rows', async () => {
       const store = await open();
       const v1 = defineTable<{ id: string; n: number | null }>('counters', { columns: { n: 'integer' } });
