@@ -96,48 +96,82 @@ async function loadSlots(
   return { slots, touched };
 }
 
-/** What the handler makes of each document the event touches. */
-async function nextStates(
+const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
+
+/**
+ * What the handler makes of each document the event touches. Synchronous handlers (most of
+ * them) are run without a promise per event; the first promise a handler returns switches
+ * to awaiting.
+ */
+function nextStates(
   projection: Projection,
   event: RecordedEvent,
   targets: readonly Slot[],
   session: StoreSession,
   replaying: boolean,
-): Promise<unknown[]> {
+): unknown[] | Promise<unknown[]> {
   const handler = projection.handlerFor(event.type)!;
   const next: unknown[] = [];
-  for (const slot of targets) {
+  for (const [i, slot] of targets.entries()) {
     const current = slot.state === undefined ? projection.initialFor(slot.id) : slot.state;
-    next.push(await handler(current, event, { id: slot.id, replaying, session }));
+    const result = handler(current, event, { id: slot.id, replaying, session });
+    if (isThenable(result)) return awaitRest(result, i);
+    next.push(result);
   }
   return next;
+
+  async function awaitRest(pending: PromiseLike<unknown>, from: number): Promise<unknown[]> {
+    next.push(await pending);
+    for (const slot of targets.slice(from + 1)) {
+      const current = slot.state === undefined ? projection.initialFor(slot.id) : slot.state;
+      next.push(await handler(current, event, { id: slot.id, replaying, session }));
+    }
+    return next;
+  }
 }
 
 /** Runs the event's handler for each document it touches; all or nothing, retried by policy. */
-async function runHandlers(
+function runHandlers(
   projection: Projection,
   event: RecordedEvent,
   targets: readonly Slot[],
   session: StoreSession,
   options: ApplyOptions,
-): Promise<Attempted<unknown[]>> {
-  const replaying = options.replaying ?? false;
+): Attempted<unknown[]> | Promise<Attempted<unknown[]>> {
+  // The usual case, first time right, allocates no retry machinery and no promise.
   try {
-    // The usual case, first time right, allocates no retry machinery.
-    return { ok: true, value: await nextStates(projection, event, targets, session, replaying) };
-  } catch (error) {
-    // Inline handlers run inside the writer's transaction: fail it at once rather than sleep in it.
-    const maxAttempts = options.mode === 'inline' ? 1 : projection.errors.maxAttempts;
-    if (maxAttempts === 1) return { ok: false, error, attempts: 1 };
-    const { backoffMs } = projection.errors;
-    await sleep(Math.min(5_000, backoffMs), options.signal);
-    const retried = await attempt(
-      () => nextStates(projection, event, targets, session, replaying),
-      { maxAttempts: maxAttempts - 1, backoffMs: backoffMs * 2 },
-      options.signal,
+    const value = nextStates(projection, event, targets, session, options.replaying ?? false);
+    if (!isThenable(value)) return { ok: true, value };
+    return value.then(
+      (v) => ({ ok: true, value: v }),
+      (error: unknown) => retryHandlers(projection, event, targets, session, options, error),
     );
-    return retried.ok ? retried : { ...retried, attempts: retried.attempts + 1 };
+  } catch (error) {
+    return retryHandlers(projection, event, targets, session, options, error);
   }
+}
+
+/** After a first failure: the remaining attempts, with back-off, by the projection's policy. */
+async function retryHandlers(
+  projection: Projection,
+  event: RecordedEvent,
+  targets: readonly Slot[],
+  session: StoreSession,
+  options: ApplyOptions,
+  error: unknown,
+): Promise<Attempted<unknown[]>> {
+  // Inline handlers run inside the writer's transaction: fail it at once rather than sleep in it.
+  const maxAttempts = options.mode === 'inline' ? 1 : projection.errors.maxAttempts;
+  if (maxAttempts === 1) return { ok: false, error, attempts: 1 };
+  const { backoffMs } = projection.errors;
+  await sleep(Math.min(5_000, backoffMs), options.signal);
+  const retried = await attempt(
+    () => nextStates(projection, event, targets, session, options.replaying ?? false),
+    { maxAttempts: maxAttempts - 1, backoffMs: backoffMs * 2 },
+    options.signal,
+  );
+  return retried.ok ? retried : { ...retried, attempts: retried.attempts + 1 };
 }
 
 async function flush(
@@ -181,7 +215,8 @@ export async function applyEvents(
   for (const [index, event] of events.entries()) {
     const targets = touched[index];
     if (targets) {
-      const outcome = await runHandlers(projection, event, targets, session, options);
+      const pending = runHandlers(projection, event, targets, session, options);
+      const outcome = isThenable(pending) ? await pending : pending;
       if (!outcome.ok) {
         const failure = { event, error: outcome.error, attempts: outcome.attempts };
         if (options.mode === 'inline')
