@@ -17,7 +17,9 @@ import { expectedVersionCases } from './expected-version.js';
 import { leaseCases } from './leases.js';
 import type { StoreFactory } from './harness.js';
 import { multiStreamCases } from './multi-stream.js';
+import { projectionRebuildCases } from './projection-rebuilds.js';
 import { projectionCases } from './projections.js';
+import { reactorCases } from './reactors.js';
 import { readAllCases } from './read-all.js';
 import { readStreamCases } from './read-stream.js';
 import { schemaCases } from './schemas.js';
@@ -93,6 +95,8 @@ export function snapshotStoreConformance(name: string, factory: StoreFactory): v
 export function projectionConformance(name: string, factory: StoreFactory): void {
   describe(`${name}: projection conformance`, () => {
     projectionCases(factory);
+    projectionRebuildCases(factory);
+    reactorCases(factory);
   });
 }
 
