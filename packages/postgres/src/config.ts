@@ -9,11 +9,24 @@ export interface PgResult {
   readonly rowCount: number | null;
 }
 
+/** A statement with a name is parsed and planned once per connection and then reused. */
+export interface PgQueryConfig {
+  readonly name?: string;
+  readonly text: string;
+  readonly values?: readonly unknown[];
+}
+
 export interface PgQueryable {
   query(text: string, values?: readonly unknown[]): Promise<PgResult>;
 }
 
-export interface PgClient extends PgQueryable {
+/** A `pg` client or pool: it also runs named (prepared) statements. */
+export interface PgSession extends PgQueryable {
+  query(text: string, values?: readonly unknown[]): Promise<PgResult>;
+  query(config: PgQueryConfig): Promise<PgResult>;
+}
+
+export interface PgClient extends PgSession {
   release(error?: Error | boolean): void;
   on(
     event: 'notification',
@@ -22,7 +35,7 @@ export interface PgClient extends PgQueryable {
   on(event: 'error', listener: (error: Error) => void): unknown;
 }
 
-export interface PgPool extends PgQueryable {
+export interface PgPool extends PgSession {
   connect(): Promise<PgClient>;
   end(): Promise<void>;
 }
@@ -40,4 +53,11 @@ export interface PostgresStoreOptions extends StoreOptions {
   readonly migrate?: boolean;
   /** How often `subscribe` polls when no notification arrives, in ms (default 500). */
   readonly pollIntervalMs?: number;
+  /**
+   * Run the hot fixed-shape statements (document and checkpoint reads and writes by key) as
+   * named prepared statements, planned once per connection (default true). Set it to false
+   * behind a pooler that cannot carry prepared statements across server connections, such as
+   * PgBouncer before 1.21 in transaction mode.
+   */
+  readonly preparedStatements?: boolean;
 }

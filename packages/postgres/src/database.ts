@@ -4,9 +4,15 @@
  */
 import { Pool } from 'pg';
 import { StateError } from '@whizbang/core';
-import type { PgClient, PgPool, PgQueryable, PgResult, PostgresStoreOptions } from './config.js';
+import type { PgClient, PgPool, PgQueryConfig, PgSession, PgResult, PostgresStoreOptions } from './config.js';
+import { statementName } from './prepared-statements.js';
 import { migrate } from './schema/migrations.js';
 import { appendChannel, quoteIdent } from './schema/sql.js';
+
+export interface QueryOptions {
+  /** Run as a named prepared statement (see `Database.prepared`). */
+  readonly prepared?: boolean;
+}
 
 /** The most NOTIFYs one store sends for appends, per interval; see `announceAppend`. */
 const NOTIFY_INTERVAL_MS = 10;
@@ -18,6 +24,7 @@ export class Database {
   readonly s: string;
   readonly #owned: boolean;
   readonly #migrate: boolean;
+  readonly #prepare: boolean;
   #ready: Promise<void> | undefined;
   #closed = false;
   #listener: Promise<PgClient> | undefined;
@@ -27,6 +34,7 @@ export class Database {
     this.schema = options.schema ?? 'whizbang';
     this.s = quoteIdent(this.schema);
     this.#migrate = options.migrate !== false;
+    this.#prepare = options.preparedStatements !== false;
     if (options.pool) {
       this.pool = options.pool;
       this.#owned = false;
@@ -61,9 +69,19 @@ export class Database {
     await this.withClient((client) => migrate(client, this.schema));
   }
 
-  async query(text: string, values?: readonly unknown[]): Promise<PgResult> {
+  async query(text: string, values?: readonly unknown[], options?: QueryOptions): Promise<PgResult> {
     await this.ready();
-    return this.pool.query(text, values);
+    return options?.prepared ? this.pool.query(this.prepared(text, values)) : this.pool.query(text, values);
+  }
+
+  /**
+   * A statement to run prepared: parsed and planned once per connection rather than at every
+   * call. Only for statements whose best plan does not depend on their values (lookups and
+   * writes by key): a prepared statement may settle on one generic plan for all values. Saves
+   * ~0.2-0.9 ms of planning per statement; a projection batch runs four of them.
+   */
+  prepared(text: string, values?: readonly unknown[]): PgQueryConfig {
+    return this.#prepare ? { name: statementName(text), text, ...(values && { values }) } : { text, ...(values && { values }) };
   }
 
   async withClient<T>(fn: (client: PgClient) => Promise<T>): Promise<T> {
@@ -80,7 +98,7 @@ export class Database {
   }
 
   /** Runs `fn` in one transaction on one client. */
-  async transaction<T>(fn: (client: PgQueryable) => Promise<T>): Promise<T> {
+  async transaction<T>(fn: (client: PgSession) => Promise<T>): Promise<T> {
     await this.ready();
     return this.withClient(async (client) => {
       await client.query('BEGIN');

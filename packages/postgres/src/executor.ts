@@ -3,12 +3,12 @@
  * write takes its own transaction); inside one, every statement on the transaction's client.
  */
 import { StateError } from '@whizbang/core';
-import type { PgQueryable, PgResult } from './config.js';
-import type { Database } from './database.js';
+import type { PgQueryable, PgResult, PgSession } from './config.js';
+import type { Database, QueryOptions } from './database.js';
 
 export interface Executor {
   readonly db: Database;
-  query(text: string, values?: readonly unknown[]): Promise<PgResult>;
+  query(text: string, values?: readonly unknown[], options?: QueryOptions): Promise<PgResult>;
   /** Runs `fn` atomically: its own transaction, or the surrounding one. */
   atomically<T>(fn: (q: PgQueryable) => Promise<T>): Promise<T>;
   /** Called after an append succeeded: announced now, or when the surrounding transaction commits. */
@@ -18,7 +18,7 @@ export interface Executor {
 export function poolExecutor(db: Database): Executor {
   return {
     db,
-    query: (text, values) => db.query(text, values),
+    query: (text, values, options) => db.query(text, values, options),
     atomically: (fn) => db.transaction(fn),
     appended: () => db.announceAppend(),
   };
@@ -26,7 +26,7 @@ export function poolExecutor(db: Database): Executor {
 
 export function transactionExecutor(
   db: Database,
-  client: PgQueryable,
+  client: PgSession,
   scope: { readonly active: boolean; appended: boolean },
 ): Executor {
   const isActive = () => scope.active;
@@ -37,9 +37,9 @@ export function transactionExecutor(
   };
   return {
     db,
-    async query(text, values) {
+    async query(text, values, options) {
       check();
-      return client.query(text, values);
+      return options?.prepared ? client.query(db.prepared(text, values)) : client.query(text, values);
     },
     async atomically(fn) {
       check();
@@ -50,3 +50,6 @@ export function transactionExecutor(
     },
   };
 }
+
+/** For `query`: run as a named prepared statement (lookups and writes by key). */
+export const PREPARED: QueryOptions = { prepared: true };

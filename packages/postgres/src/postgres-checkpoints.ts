@@ -17,7 +17,7 @@ import {
   type LogPosition,
 } from '@whizbang/core';
 import { checkCheckpoint, checkLease, checkLeaseToken, checkPrefix } from '@whizbang/core/driver';
-import type { Executor } from './executor.js';
+import { PREPARED, type Executor } from './executor.js';
 
 interface CheckpointRow {
   name: string;
@@ -63,6 +63,7 @@ export class PostgresCheckpoints implements CheckpointStore {
     const { rows } = await this.executor.query(
       `SELECT name, commit_pos, position, updated_at FROM ${this.#s}.checkpoints WHERE name = $1`,
       [name],
+      PREPARED,
     );
     const row = rows[0] as CheckpointRow | undefined;
     return row && toCheckpoint(row);
@@ -99,7 +100,7 @@ export class PostgresCheckpoints implements CheckpointStore {
             WHERE name = $1 AND commit_pos = $4 AND position = $5 AND ${held} RETURNING 1`;
     let moved: boolean;
     if (lease === undefined) {
-      moved = (await this.executor.query(write, params)).rowCount === 1;
+      moved = (await this.executor.query(write, params, PREPARED)).rowCount === 1;
     } else {
       // FOR SHARE waits for a takeover in flight and then rechecks the owner and epoch; once
       // granted, it keeps the lease from changing hands until this transaction ends.
@@ -111,6 +112,7 @@ export class PostgresCheckpoints implements CheckpointStore {
          ), moved AS (${write})
          SELECT EXISTS (SELECT 1 FROM fence) AS held, EXISTS (SELECT 1 FROM moved) AS moved`,
         params,
+        PREPARED,
       );
       const row = rows[0] as { held: boolean; moved: boolean };
       if (!row.held) throw new LeaseLostError(lease.name, lease.owner, lease.epoch);
@@ -140,6 +142,7 @@ export class PostgresCheckpoints implements CheckpointStore {
        WHERE l.owner = excluded.owner OR l.owner = '' OR l.expires_at <= clock_timestamp()
        RETURNING ${LEASE_COLUMNS}`,
       [name, owner, options.ttlMs],
+      PREPARED,
     );
     const row = rows[0] as LeaseRow | undefined;
     return row && toLease(row);
@@ -153,6 +156,7 @@ export class PostgresCheckpoints implements CheckpointStore {
         WHERE name = $1 AND owner = $2 AND epoch = $3
         RETURNING ${LEASE_COLUMNS}`,
       [lease.name, lease.owner, lease.epoch, options.ttlMs],
+      PREPARED,
     );
     const row = rows[0] as LeaseRow | undefined;
     return row && toLease(row);

@@ -40,7 +40,7 @@ import {
   versionMatches,
 } from '@whizbang/core/driver';
 import type { PgQueryable } from './config.js';
-import type { Executor } from './executor.js';
+import { PREPARED, type Executor } from './executor.js';
 import {
   ARCHIVED,
   CONFLICT,
@@ -310,6 +310,8 @@ export class PostgresEventStore implements EventStore {
       `SELECT e.transaction_id::text AS transaction_id, e.global_position FROM ${this.#s}.events e
         ${options.committed ? '' : 'WHERE e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())'}
         ORDER BY e.transaction_id DESC, e.global_position DESC LIMIT 1`,
+      [],
+      PREPARED,
     );
     const row = rows[0] as { transaction_id: string; global_position: string } | undefined;
     return row ? position(row.transaction_id, row.global_position) : LOG_START;
