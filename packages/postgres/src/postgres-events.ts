@@ -72,9 +72,14 @@ interface EventRow {
   created_ms: number;
 }
 
-/** The columns every read needs; pg parses each column of each row, so none is read twice. */
+/**
+ * The columns every read needs; pg parses each column of each row, so none is read twice. The
+ * recorded time goes out as float8 milliseconds: `date_part` computes in float8, where
+ * `extract` (numeric since PostgreSQL 14) cost more than the rest of a 500-event page (measured:
+ * 0.36 → 0.16 ms of server time per page).
+ */
 const EVENT_FIELDS =
-  'e.global_position, e.transaction_id::text AS transaction_id, e.stream_version, e.event_id, e.type, e.schema_version, e.data, e.metadata, (extract(epoch FROM e.created_at) * 1000)::float8 AS created_ms';
+  "e.global_position, e.transaction_id::text AS transaction_id, e.stream_version, e.event_id, e.type, e.schema_version, e.data, e.metadata, date_part('epoch', e.created_at) * 1000 AS created_ms";
 /** readAll also needs each event's stream; readStream knows it. */
 const LOG_COLUMNS = `e.tenant_id, e.stream_id, ${EVENT_FIELDS}`;
 
