@@ -79,3 +79,12 @@ export {
   type CheckedSelect,
 } from './store/table-input.js';
 export { renameTable } from './store/table-definition.js';
+export {
+  checkChannelName,
+  checkConsumeOptions,
+  checkPublish,
+  checkSubscription,
+  checkTakeLimit,
+  checkTopology,
+} from './transport/transport-input.js';
+export { handleDelivery, settleOnce, type Settlers, type TrackedDelivery } from './transport/settle-once.js';

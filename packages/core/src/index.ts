@@ -184,5 +184,18 @@ export { eventFromJson, eventToJson, type RecordedEventJson } from './projection
 
 export { memoryStore, type MemoryStoreOptions } from './memory/memory-store.js';
 
+export type {
+  ConsumeOptions,
+  Consumption,
+  DeadLetteredMessage,
+  Delivery,
+  Subscription,
+  Topology,
+  Transport,
+  TransportCapabilities,
+  TransportMessage,
+} from './transport/transport.js';
+export { MemoryBroker, MemoryTransport, memoryTransport } from './transport/memory-transport.js';
+
 export * from './errors/catalog.js';
 export { isWhizbangError, WhizbangError } from './errors/whizbang-error.js';

@@ -1,6 +1,7 @@
 /**
- * @whizbang/testing/conformance: the suites every store driver must pass, unchanged. A driver
- * runs them in one line; a case it cannot honour is a bug in the driver, never a skip.
+ * @whizbang/testing/conformance: the suites every store driver and every transport must pass,
+ * unchanged. A driver runs them in one line; a case it cannot honour is a bug in the driver,
+ * never a skip.
  * @example
  * import { storeConformance } from '@whizbang/testing/conformance';
  * storeConformance('sqlite', (options) => sqliteStore({ path: ':memory:', ...options }));
@@ -30,6 +31,7 @@ import { tenancyCases } from './tenancy.js';
 import { transactionCases } from './transactions.js';
 
 export type { StoreFactory } from './harness.js';
+export { transportConformance, type TransportConformanceOptions } from './transport.js';
 export { logIntegrityConformance, type LogIntegrityOptions } from './log-integrity.js';
 export {
   chaosCounter,
