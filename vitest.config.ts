@@ -8,6 +8,9 @@ const alias = {
   '@whizbang/core': source('./packages/core/src/index.ts'),
   '@whizbang/sqlite': source('./packages/sqlite/src/index.ts'),
   '@whizbang/postgres': source('./packages/postgres/src/index.ts'),
+  '@whizbang/rabbitmq': source('./packages/rabbitmq/src/index.ts'),
+  '@whizbang/nats': source('./packages/nats/src/index.ts'),
+  '@whizbang/redis': source('./packages/redis/src/index.ts'),
   '@whizbang/testing/conformance': source('./packages/testing/src/conformance/index.ts'),
   '@whizbang/testing': source('./packages/testing/src/index.ts'),
 };

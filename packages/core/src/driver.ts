@@ -88,3 +88,12 @@ export {
   checkTopology,
 } from './transport/transport-input.js';
 export { handleDelivery, settleOnce, type Settlers, type TrackedDelivery } from './transport/settle-once.js';
+export {
+  checkClaim,
+  checkInboxKey,
+  checkOutboxMessages,
+  checkOwnedIds,
+  checkPrune,
+  checkRelease,
+  type CheckedOutboxMessage,
+} from './store/messaging-input.js';

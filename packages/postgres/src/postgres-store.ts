@@ -11,6 +11,8 @@ import { poolExecutor, transactionExecutor, type Executor } from './executor.js'
 import { PostgresCheckpoints } from './postgres-checkpoints.js';
 import { PostgresDeadLetters } from './postgres-dead-letters.js';
 import { PostgresDocuments } from './postgres-documents.js';
+import { PostgresInbox } from './postgres-inbox.js';
+import { PostgresOutbox } from './postgres-outbox.js';
 import { PostgresEventStore, type EventStoreSettings } from './postgres-events.js';
 import { PostgresSnapshots } from './postgres-snapshots.js';
 import { PostgresTables } from './postgres-tables.js';
@@ -40,6 +42,8 @@ function session(executor: Executor, settings: EventStoreSettings): StoreSession
     checkpoints: new PostgresCheckpoints(executor),
     snapshots: new PostgresSnapshots(executor),
     deadLetters: new PostgresDeadLetters(executor),
+    outbox: new PostgresOutbox(executor),
+    inbox: new PostgresInbox(executor),
     tables: new PostgresTables(executor),
   };
 }

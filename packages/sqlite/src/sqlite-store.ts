@@ -10,6 +10,8 @@ import { autocommitExecutor, transactionExecutor, type Executor, type WriteScope
 import { migrate } from './schema/migrations.js';
 import { SqliteCheckpoints } from './sqlite-checkpoints.js';
 import { SqliteDeadLetters } from './sqlite-dead-letters.js';
+import { SqliteInbox } from './sqlite-inbox.js';
+import { SqliteOutbox } from './sqlite-outbox.js';
 import { SqliteDocuments } from './sqlite-documents.js';
 import { SqliteEventStore, type EventStoreSettings } from './sqlite-events.js';
 import { SqliteSnapshots } from './sqlite-snapshots.js';
@@ -22,6 +24,8 @@ function session(executor: Executor, settings: EventStoreSettings): StoreSession
     checkpoints: new SqliteCheckpoints(executor),
     snapshots: new SqliteSnapshots(executor),
     deadLetters: new SqliteDeadLetters(executor),
+    outbox: new SqliteOutbox(executor),
+    inbox: new SqliteInbox(executor),
     tables: new SqliteTables(executor),
   };
 }

@@ -9,6 +9,7 @@ import type {
   DocumentRecord,
   LeaseRecord,
   MemoryState,
+  OutboxRecord,
   SnapshotRecord,
   StoredEvent,
   StreamRecord,
@@ -77,6 +78,8 @@ export class Draft {
   readonly snapshots: StagedMap<SnapshotRecord>;
   readonly leases: StagedMap<LeaseRecord>;
   readonly deadLetters: StagedMap<DeadLetterRecord>;
+  readonly outbox: StagedMap<OutboxRecord>;
+  readonly inbox: StagedMap<number>;
   readonly tableDefinitions: StagedMap<TableDefinition>;
   readonly tableRows: StagedMap<TableRowRecord>;
 
@@ -85,6 +88,8 @@ export class Draft {
     this.snapshots = new StagedMap(state.snapshots);
     this.leases = new StagedMap(state.leases);
     this.deadLetters = new StagedMap(state.deadLetters);
+    this.outbox = new StagedMap(state.outbox);
+    this.inbox = new StagedMap(state.inbox);
     this.tableDefinitions = new StagedMap(state.tableDefinitions);
     this.tableRows = new StagedMap(state.tableRows);
   }
@@ -189,6 +194,8 @@ export class Draft {
     this.snapshots.commit();
     this.leases.commit();
     this.deadLetters.commit();
+    this.outbox.commit();
+    this.inbox.commit();
     this.tableDefinitions.commit();
     this.tableRows.commit();
     if (this.appended.length > 0) state.notifyAppend();

@@ -13,6 +13,8 @@ import { MemoryCheckpoints } from './memory-checkpoints.js';
 import { MemoryDeadLetters } from './memory-dead-letters.js';
 import { MemoryDocuments } from './memory-documents.js';
 import { MemoryEventStore, type EventStoreSettings } from './memory-events.js';
+import { MemoryInbox } from './memory-inbox.js';
+import { MemoryOutbox } from './memory-outbox.js';
 import { MemorySnapshots } from './memory-snapshots.js';
 import { MemoryTables } from './memory-tables.js';
 import { MemoryState } from './state.js';
@@ -27,6 +29,8 @@ function session(access: Access, settings: EventStoreSettings): StoreSession {
     snapshots: new MemorySnapshots(access),
     deadLetters: new MemoryDeadLetters(access),
     tables: new MemoryTables(access),
+    outbox: new MemoryOutbox(access),
+    inbox: new MemoryInbox(access),
   };
 }
 

@@ -57,6 +57,24 @@ export interface DeadLetterRecord {
   readonly createdAt: number;
 }
 
+export interface OutboxRecord {
+  /** Insertion order, the tie-break between messages due at the same time. */
+  readonly seq: number;
+  readonly id: string;
+  readonly destination: string;
+  readonly type: string;
+  readonly body: string;
+  readonly headersJson: string;
+  readonly key: string | undefined;
+  readonly tenantId: string;
+  readonly deliverAt: number;
+  readonly createdAt: number;
+  readonly attempts: number;
+  readonly lastError: string | undefined;
+  readonly claimedBy: string | undefined;
+  readonly claimedUntil: number;
+}
+
 /** A table row: its tenant, key and values (JSON columns as JSON text, as a database keeps them). */
 export interface TableRowRecord {
   readonly tenantId: string;
@@ -85,6 +103,10 @@ export class MemoryState {
   readonly snapshots = new Map<string, SnapshotRecord>();
   readonly leases = new Map<string, LeaseRecord>();
   readonly deadLetters = new Map<string, DeadLetterRecord>();
+  readonly outbox = new Map<string, OutboxRecord>();
+  /** When each (group, message id) was recorded as handled. */
+  readonly inbox = new Map<string, number>();
+  outboxSeq = 0;
   /** Migrated tables by name. */
   readonly tableDefinitions = new Map<string, TableDefinition>();
   /** Rows of every table, keyed by table, tenant and key. */

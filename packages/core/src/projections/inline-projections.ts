@@ -135,6 +135,8 @@ function projectingSession(
     snapshots: session.snapshots,
     deadLetters: session.deadLetters,
     tables: session.tables,
+    outbox: session.outbox,
+    inbox: session.inbox,
   };
 }
 

@@ -152,6 +152,87 @@ export interface DeadLetterStore {
   delete(id: string): Promise<boolean>;
 }
 
+/** A message for the outbox: written in a transaction, delivered by the relay after it commits. */
+export interface NewOutboxMessage {
+  /** The message id (unique): the relay publishes under it and inboxes de-duplicate on it. */
+  readonly id: string;
+  /** The transport destination it is published to. */
+  readonly destination: string;
+  readonly type: string;
+  /** The payload as text (a JSON envelope for Whizbang messages). */
+  readonly body: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** The ordering key, passed on to the transport. */
+  readonly key?: string;
+  /** Not before this time: a scheduled or delayed message (default: at once). */
+  readonly deliverAt?: Date;
+  readonly tenantId?: string;
+}
+
+/** A message waiting in the outbox. */
+export interface OutboxMessage {
+  readonly id: string;
+  readonly destination: string;
+  readonly type: string;
+  readonly body: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly key?: string;
+  readonly tenantId: string;
+  readonly deliverAt: Date;
+  readonly createdAt: Date;
+  /** Failed deliveries so far. */
+  readonly attempts: number;
+  /** Why the last delivery failed. */
+  readonly lastError?: string;
+}
+
+export interface OutboxClaimOptions {
+  /** At most this many messages (default 100). */
+  readonly limit?: number;
+  /** How long the claim holds (ms): a relay that dies holding it frees its messages after this. */
+  readonly leaseMs: number;
+}
+
+/**
+ * The outbox: messages written in the same transaction as the events that caused them, then
+ * delivered by relays. A relay claims due messages (others skip them while the claim holds),
+ * publishes them and completes them; one that fails releases them for a later attempt, and one
+ * that dies leaves them to be claimed again when its claim runs out. Adding a message whose id
+ * is already waiting changes nothing, so a retried transaction never sends twice.
+ */
+export interface OutboxStore {
+  add(messages: readonly NewOutboxMessage[]): Promise<void>;
+  /** Claims due, unclaimed messages for `owner`, oldest due first. */
+  claim(owner: string, options: OutboxClaimOptions): Promise<OutboxMessage[]>;
+  /** Delivered: removes the messages `owner` still holds; returns how many. */
+  complete(owner: string, ids: readonly string[]): Promise<number>;
+  /** Not delivered: frees the messages `owner` still holds, due again at `retryAt`, counting the attempt. */
+  release(
+    owner: string,
+    ids: readonly string[],
+    options: { readonly retryAt: Date; readonly error: string },
+  ): Promise<number>;
+  /** Removes a waiting message (a scheduled one that is no longer wanted); returns whether it was waiting. */
+  cancel(id: string): Promise<boolean>;
+  /** Waiting messages, by id, after `after` (keyset paging). */
+  list(options?: { readonly limit?: number; readonly after?: string }): Promise<OutboxMessage[]>;
+  /** When the next unclaimed message falls due (undefined when none waits): a relay sleeps until then. */
+  nextDue(): Promise<Date | undefined>;
+}
+
+/**
+ * The inbox: which messages each consumer group has handled. A consumer records the message in
+ * the same transaction as its effects; a redelivered message then finds itself recorded and is
+ * acknowledged without running again: at-least-once delivery, exactly-once effect.
+ */
+export interface InboxStore {
+  /** Records that `group` handled `messageId`; false if it already had. */
+  record(group: string, messageId: string): Promise<boolean>;
+  has(group: string, messageId: string): Promise<boolean>;
+  /** Forgets what was recorded before `before` (retention); returns how many. */
+  prune(options: { readonly before: Date }): Promise<number>;
+}
+
 /** A stored document with its optimistic version (1 after the first write). */
 export interface StoredDocument<T = unknown> {
   readonly id: string;
@@ -284,6 +365,8 @@ export interface StoreSession {
   readonly snapshots: SnapshotStore;
   readonly deadLetters: DeadLetterStore;
   readonly tables: TableStore;
+  readonly outbox: OutboxStore;
+  readonly inbox: InboxStore;
 }
 
 /** One store per database. */

@@ -160,6 +160,42 @@ export const migrations: readonly Migration[] = [
     `;
     },
   },
+  {
+    version: 2,
+    name: 'outbox and inbox',
+    sql: (schema) => {
+      const s = quoteIdent(schema);
+      return `
+      -- Claims use the database clock, so relays on machines with skewed clocks agree on
+      -- when a claim runs out. seq orders messages due at the same time.
+      CREATE TABLE ${s}.outbox (
+        seq           bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id            text        NOT NULL UNIQUE,
+        destination   text        NOT NULL,
+        type          text        NOT NULL,
+        body          text        NOT NULL,
+        headers       jsonb       NOT NULL,
+        msg_key       text,
+        tenant_id     text        NOT NULL,
+        deliver_at    timestamptz NOT NULL,
+        created_at    timestamptz NOT NULL DEFAULT now(),
+        attempts      integer     NOT NULL DEFAULT 0,
+        last_error    text,
+        claimed_by    text,
+        claimed_until timestamptz NOT NULL DEFAULT '-infinity'
+      );
+      CREATE INDEX outbox_due ON ${s}.outbox (deliver_at, seq);
+
+      CREATE TABLE ${s}.inbox (
+        group_name text        NOT NULL,
+        message_id text        NOT NULL,
+        handled_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (group_name, message_id)
+      );
+      CREATE INDEX inbox_by_time ON ${s}.inbox (handled_at);
+    `;
+    },
+  },
 ];
 
 /** Applies every migration newer than the schema's version, under an advisory lock. */

@@ -98,6 +98,38 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX dead_letters_by_tenant ON dead_letters (tenant_id, id);
     `,
   },
+  {
+    version: 2,
+    name: 'outbox and inbox',
+    sql: `
+      -- seq orders messages due at the same time; claimed_until = 0 means unclaimed.
+      CREATE TABLE outbox (
+        seq           INTEGER PRIMARY KEY,
+        id            TEXT    NOT NULL UNIQUE,
+        destination   TEXT    NOT NULL,
+        type          TEXT    NOT NULL,
+        body          TEXT    NOT NULL,
+        headers       TEXT    NOT NULL,
+        msg_key       TEXT,
+        tenant_id     TEXT    NOT NULL,
+        deliver_at    INTEGER NOT NULL,
+        created_at    INTEGER NOT NULL,
+        attempts      INTEGER NOT NULL DEFAULT 0,
+        last_error    TEXT,
+        claimed_by    TEXT,
+        claimed_until INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE INDEX outbox_due ON outbox (deliver_at, seq);
+
+      CREATE TABLE inbox (
+        group_name TEXT    NOT NULL,
+        message_id TEXT    NOT NULL,
+        handled_at INTEGER NOT NULL,
+        PRIMARY KEY (group_name, message_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX inbox_by_time ON inbox (handled_at);
+    `,
+  },
 ];
 
 /** Applies every migration newer than the database's version; returns the versions applied. */

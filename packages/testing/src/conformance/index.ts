@@ -17,6 +17,7 @@ import { documentCases } from './documents.js';
 import { expectedVersionCases } from './expected-version.js';
 import { leaseCases } from './leases.js';
 import type { StoreFactory } from './harness.js';
+import { messagingCases } from './messaging.js';
 import { multiStreamCases } from './multi-stream.js';
 import { projectionRebuildCases } from './projection-rebuilds.js';
 import { projectionCases } from './projections.js';
@@ -93,6 +94,13 @@ export function snapshotStoreConformance(name: string, factory: StoreFactory): v
   });
 }
 
+/** The outbox and the inbox. */
+export function messagingStoreConformance(name: string, factory: StoreFactory): void {
+  describe(`${name}: outbox and inbox conformance`, () => {
+    messagingCases(factory);
+  });
+}
+
 /** Inline, async (the daemon, on this store's leases and checkpoints) and live projections. */
 export function projectionConformance(name: string, factory: StoreFactory): void {
   describe(`${name}: projection conformance`, () => {
@@ -110,6 +118,7 @@ export function storeConformance(name: string, factory: StoreFactory): void {
   snapshotStoreConformance(name, factory);
   deadLetterStoreConformance(name, factory);
   tableStoreConformance(name, factory);
+  messagingStoreConformance(name, factory);
   describe(`${name}: transaction conformance`, () => {
     transactionCases(factory);
   });

@@ -1,0 +1,2 @@
+/** @whizbang/nats: placeholder until the transport lands. */
+export {};

@@ -1,0 +1,2 @@
+/** @whizbang/rabbitmq: placeholder until the transport lands. */
+export {};

@@ -1,0 +1,2 @@
+/** @whizbang/redis: placeholder until the transport lands. */
+export {};

@@ -1,0 +1,39 @@
+/** The inbox on SQLite: one row per (group, message id) handled. */
+import type { InboxStore } from '@whizbang/core';
+import { checkInboxKey, checkPrune } from '@whizbang/core/driver';
+import type { Executor } from './executor.js';
+
+export class SqliteInbox implements InboxStore {
+  constructor(readonly executor: Executor) {}
+
+  async record(group: string, messageId: string): Promise<boolean> {
+    checkInboxKey(group, messageId, 'inbox.record');
+    const { changes } = await this.executor.write(({ db }) =>
+      this.executor.connections
+        .statement(
+          db,
+          'INSERT INTO inbox (group_name, message_id, handled_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+        )
+        .run(group, messageId, Date.now()),
+    );
+    return Number(changes) === 1;
+  }
+
+  async has(group: string, messageId: string): Promise<boolean> {
+    checkInboxKey(group, messageId, 'inbox.has');
+    const row = await this.executor.read((db) =>
+      this.executor.connections
+        .statement(db, 'SELECT 1 AS found FROM inbox WHERE group_name = ? AND message_id = ?')
+        .get(group, messageId),
+    );
+    return row !== undefined;
+  }
+
+  async prune(options: { readonly before: Date }): Promise<number> {
+    const before = checkPrune(options);
+    const { changes } = await this.executor.write(({ db }) =>
+      this.executor.connections.statement(db, 'DELETE FROM inbox WHERE handled_at < ?').run(before),
+    );
+    return Number(changes);
+  }
+}
