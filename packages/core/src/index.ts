@@ -4,7 +4,13 @@
  * store. It has no runtime dependency.
  * @module
  */
-export { whizbang, WhizbangApp, type BackgroundService, type WhizbangOptions } from './app/whizbang.js';
+export {
+  whizbang,
+  WhizbangApp,
+  type BackgroundService,
+  type ScheduleOptions,
+  type WhizbangOptions,
+} from './app/whizbang.js';
 
 export {
   defineCommand,
@@ -34,7 +40,7 @@ export { validateWith } from './messages/validate.js';
 export type { DispatchOptions, ExecutionContext } from './context/execution-context.js';
 export { currentContext, runWithContext } from './context/ambient-context.js';
 
-export { Mediator, type MediatorOptions } from './mediator/mediator.js';
+export { Mediator, type Forwarder, type MediatorOptions } from './mediator/mediator.js';
 export type { HandlerContext } from './mediator/handler-context.js';
 export {
   handle,
@@ -201,6 +207,17 @@ export type {
   TransportMessage,
 } from './transport/transport.js';
 export { MemoryBroker, MemoryTransport, memoryTransport } from './transport/memory-transport.js';
+export {
+  commandsOf,
+  eventsOf,
+  MessagingPlan,
+  type MessagingOptions,
+  type RelayOptions,
+  type RetryPolicy,
+} from './messaging/messaging-options.js';
+export { OutboxRelay, type OutboxRelayStatus } from './messaging/outbox-relay.js';
+export { MessageConsumer, messageSource, type ParkedMessage, type Receiver } from './messaging/message-consumer.js';
+export { decodeEnvelope, encodeEnvelope, type DecodedMessage } from './messaging/envelope-codec.js';
 
 export * from './errors/catalog.js';
 export { isWhizbangError, WhizbangError } from './errors/whizbang-error.js';

@@ -2,7 +2,7 @@
  * The application object: the mediator bound to a store, plus the background services
  * (projection daemon, outbox relay, consumers, scheduler) that `start()` and `stop()` manage.
  */
-import { StateError } from '../errors/catalog.js';
+import { StateError, ValidationError } from '../errors/catalog.js';
 import { Mediator, type MediatorOptions } from '../mediator/mediator.js';
 import type { Projection } from '../projections/define-projection.js';
 import type { Reactor } from '../projections/define-reactor.js';
@@ -15,6 +15,14 @@ import {
   type ShardProgress,
 } from '../projections/projection-progress.js';
 import type { Store } from '../store/ports.js';
+import type { Command } from '../messages/define.js';
+import type { DispatchOptions } from '../context/execution-context.js';
+import { uuidv7 } from '../ids/uuidv7.js';
+import { MessageConsumer } from '../messaging/message-consumer.js';
+import { replayMessage } from '../messaging/message-replay.js';
+import { commandsOf, MessagingPlan, type MessagingOptions } from '../messaging/messaging-options.js';
+import { outboxForwarder, outboxMessage, withOutboxSignal } from '../messaging/outbox-forwarding.js';
+import { OutboxRelay } from '../messaging/outbox-relay.js';
 
 /** Something that runs in the background while the app is started. */
 export interface BackgroundService {
@@ -37,7 +45,20 @@ export interface WhizbangOptions extends Omit<MediatorOptions, 'store'> {
   /** Settings of the projection daemon, or `false` to run async projections and reactors elsewhere. */
   readonly daemon?: Omit<ProjectionDaemonOptions, 'store' | 'projections' | 'reactors'> | false;
   readonly services?: readonly BackgroundService[];
+  /**
+   * Messaging between services: the transport, this service's name and the routes. Messages
+   * leave through the outbox (with the transaction that produced them) and arrive through the
+   * inbox (with the transaction of their effects).
+   */
+  readonly messaging?: MessagingOptions;
 }
+
+/** When a scheduled command is to be delivered. */
+export type ScheduleOptions = DispatchOptions &
+  ({ readonly at: Date; readonly delayMs?: never } | { readonly delayMs: number; readonly at?: never }) & {
+    /** The message id, to cancel it later by (default: a new UUIDv7). */
+    readonly id?: string;
+  };
 
 export class WhizbangApp extends Mediator implements AsyncDisposable {
   /** The store, with the inline projections applied on append. */
@@ -46,6 +67,12 @@ export class WhizbangApp extends Mediator implements AsyncDisposable {
   readonly daemon: ProjectionDaemon | undefined;
   readonly projections: readonly Projection[];
   readonly reactors: readonly Reactor[];
+  /** The messaging of this service, when configured. */
+  readonly messaging: MessagingPlan | undefined;
+  /** This node's outbox relay, when messaging is configured. */
+  readonly relay: OutboxRelay | undefined;
+  /** This node's consumers of the service's queues, when messaging is configured. */
+  readonly consumer: MessageConsumer | undefined;
   readonly #services: readonly BackgroundService[];
   #state: 'idle' | 'starting' | 'started' | 'stopping' = 'idle';
   #abort: AbortController | undefined;
@@ -53,9 +80,16 @@ export class WhizbangApp extends Mediator implements AsyncDisposable {
 
   constructor(options: WhizbangOptions) {
     const projections = options.projections ?? [];
-    const store = withInlineProjections(options.store, projections);
-    super({ ...options, store });
+    const messaging = options.messaging && new MessagingPlan(options.messaging);
+    let relay: OutboxRelay | undefined;
+    let store = withInlineProjections(options.store, projections);
+    if (messaging) store = withOutboxSignal(store, () => relay?.wake());
+    super({ ...options, store, ...(messaging && { forwarder: outboxForwarder(messaging) }) });
     this.store = store;
+    this.messaging = messaging;
+    relay = messaging?.runRelay ? new OutboxRelay(store, messaging.transport, messaging.relay) : undefined;
+    this.relay = relay;
+    this.consumer = messaging?.runConsumers ? new MessageConsumer(store, this, messaging) : undefined;
     this.projections = projections;
     this.reactors = options.reactors ?? [];
     const { daemon } = options;
@@ -69,7 +103,73 @@ export class WhizbangApp extends Mediator implements AsyncDisposable {
             reactors: options.reactors ?? [],
           })
         : undefined;
-    this.#services = [...(this.daemon ? [this.daemon] : []), ...(options.services ?? [])];
+    const topology: BackgroundService | undefined = messaging && {
+      name: 'messaging-topology',
+      start: () => messaging.transport.declare(messaging.topology),
+      stop: async () => undefined,
+    };
+    this.#services = [
+      ...(topology ? [topology] : []),
+      ...(this.daemon ? [this.daemon] : []),
+      ...(this.consumer ? [this.consumer] : []),
+      ...(this.relay ? [this.relay] : []),
+      ...(options.services ?? []),
+    ];
+  }
+
+  /**
+   * Sends a command later, durably: it waits in the outbox until it falls due, then goes to its
+   * owner (this service, or the one it is routed to). Returns its id, for `cancelScheduled`.
+   * Needs `messaging`.
+   * @example
+   * const id = await app.schedule(ExpireCart({ cartId }), { delayMs: 30 * 60_000 });
+   * await app.cancelScheduled(id); // the customer checked out in time
+   */
+  async schedule(command: Command, options: ScheduleOptions): Promise<string> {
+    const messaging = this.#requireMessaging('schedule');
+    const deliverAt = options.at ?? new Date(Date.now() + (options.delayMs ?? 0));
+    if (!Number.isFinite(deliverAt.getTime()))
+      throw new ValidationError([{ message: 'must be a valid Date or delay', path: ['at'] }], 'schedule');
+    const id = options.id ?? command.id ?? uuidv7();
+    const destination = messaging.destinationOf('command', command.type) ?? commandsOf(messaging.service);
+    const envelope = {
+      id,
+      type: command.type,
+      data: command.data,
+      metadata: {
+        correlationId: options.correlationId ?? id,
+        causationId: options.causationId,
+        tenantId: options.tenantId,
+        principal: options.principal,
+        traceparent: options.traceparent,
+        tracestate: options.tracestate,
+        timestamp: Date.now(),
+        headers: command.headers,
+      },
+    };
+    await this.store.outbox.add([outboxMessage('command', envelope, destination, deliverAt)]);
+    return id;
+  }
+
+  /** Cancels a scheduled message that has not been delivered yet; returns whether it was waiting. */
+  cancelScheduled(id: string): Promise<boolean> {
+    this.#requireMessaging('cancelScheduled');
+    return this.store.outbox.cancel(id);
+  }
+
+  /**
+   * Runs a dead-lettered message's handlers again (after a fix) and discards the dead letter,
+   * in one transaction.
+   * @throws StateError when there is no such dead letter.
+   */
+  replayMessage(deadLetterId: string): Promise<void> {
+    return replayMessage(this.store, this, deadLetterId);
+  }
+
+  #requireMessaging(operation: string): MessagingPlan {
+    if (!this.messaging)
+      throw new StateError(`${operation} needs messaging: pass whizbang({ messaging: { transport, service } })`);
+    return this.messaging;
   }
 
   /**

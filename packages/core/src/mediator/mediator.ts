@@ -22,6 +22,17 @@ import { DispatchContext, type Dispatcher, type HandlerContext } from './handler
 import type { HandlerRegistration } from './handlers.js';
 import { compose, type Middleware, type Terminal } from './middleware.js';
 
+/**
+ * Where messages leave this process: a command routed to another service goes there instead
+ * of to a local handler; a published event may go out as well as to the local handlers.
+ */
+export interface Forwarder {
+  /** The destination of a message of this kind and type, or undefined to keep it in process. */
+  destinationOf(kind: MessageKind, type: string): string | undefined;
+  /** Hands the envelope to the outbox of `store`, so it leaves with that session's commit. */
+  forward(kind: MessageKind, envelope: Envelope, destination: string, store: StoreSession): Promise<void>;
+}
+
 export interface MediatorOptions {
   readonly store: StoreSession;
   readonly handlers?: readonly HandlerRegistration[];
@@ -29,6 +40,8 @@ export interface MediatorOptions {
   readonly middleware?: readonly Middleware[];
   /** Also expose the context through AsyncLocalStorage (`currentContext()`); off by default, it costs ~300 ns per message. */
   readonly ambientContext?: boolean;
+  /** Routes messages to other services (set by `whizbang({ messaging })`). */
+  readonly forwarder?: Forwarder;
 }
 
 interface Route {
@@ -62,9 +75,11 @@ export class Mediator implements Dispatcher {
   readonly #global: readonly Middleware[];
   readonly #store: StoreSession;
   readonly #ambient: boolean;
+  readonly #forwarder: Forwarder | undefined;
 
   constructor(options: MediatorOptions) {
     this.#store = options.store;
+    this.#forwarder = options.forwarder;
     this.#global = options.middleware ?? [];
     this.#ambient = options.ambientContext ?? false;
     for (const registration of options.handlers ?? []) this.register(registration);
@@ -168,10 +183,20 @@ export class Mediator implements Dispatcher {
         new TypeError(`${kind} must be a message object with a type, as built by its definition`),
       );
     }
+    const destination = this.#forwarder?.destinationOf(kind, message.type);
+    if (destination !== undefined && kind === 'command') {
+      // Handled by another service: it validates on receipt; here the command only has to leave.
+      const envelope = this.#envelope(kind, message, message.data, undefined, correlationId, causationId, from);
+      return this.#forwarder!.forward(kind, envelope, destination, store).then(() => undefined);
+    }
     let target: Route | EventRoute | undefined;
     if (kind === 'event') {
       target = this.#events.get(message.type);
-      if (target === undefined) return Promise.resolve(); // nobody listens in process
+      if (target === undefined) {
+        if (destination === undefined) return Promise.resolve(); // nobody listens, here or elsewhere
+        const envelope = this.#envelope(kind, message, message.data, undefined, correlationId, causationId, from);
+        return this.#forwarder!.forward(kind, envelope, destination, store);
+      }
     } else {
       target = (kind === 'command' ? this.#commands : this.#queries).get(message.type);
       if (target === undefined) return Promise.reject(new HandlerNotFoundError(message.type, kind));
@@ -219,6 +244,27 @@ export class Mediator implements Dispatcher {
     store: StoreSession,
     signal: AbortSignal | undefined,
   ): Promise<unknown> {
+    const envelope = this.#envelope(kind, message, data, target.definition, correlationId, causationId, from);
+    if (kind === 'event') {
+      const destination = this.#forwarder?.destinationOf(kind, envelope.type);
+      if (destination !== undefined)
+        return this.#forwarder!.forward(kind, envelope, destination, store).then(() =>
+          this.#publishTo(target as EventRoute, envelope, store, signal),
+        );
+      return this.#publishTo(target as EventRoute, envelope, store, signal);
+    }
+    return (target as Route).invoke(new DispatchContext(kind, envelope, store, signal, this));
+  }
+
+  #envelope(
+    kind: MessageKind,
+    message: Message,
+    data: unknown,
+    definition: MessageDefinition | undefined,
+    correlationId: string | undefined,
+    causationId: string | undefined,
+    from: DispatchOptions | MessageMetadata,
+  ): Envelope {
     // One clock read serves the id and the timestamp (a read costs ~50 ns on a VM).
     const timestamp = Date.now();
     const id = message.id ?? uuidv7At(timestamp);
@@ -231,12 +277,40 @@ export class Mediator implements Dispatcher {
       tracestate: from.tracestate,
       timestamp,
       schemaVersion:
-        kind === 'event' ? (target.definition as { schemaVersion?: number }).schemaVersion : undefined,
+        kind === 'event' ? (definition as { schemaVersion?: number } | undefined)?.schemaVersion : undefined,
       headers: message.headers,
     };
-    const envelope: Envelope = { id, type: message.type, data, metadata };
-    if (kind === 'event') return this.#publishTo(target as EventRoute, envelope, store, signal);
-    return (target as Route).invoke(new DispatchContext(kind, envelope, store, signal, this));
+    return { id, type: message.type, data, metadata };
+  }
+
+  /**
+   * Hands a message that arrived from another process to its local handlers, with the
+   * envelope it came with (its id, correlation and tenant), through `store` (the consumer's
+   * transaction, so the handlers' effects commit with the inbox record). Never forwarded again.
+   * @throws HandlerNotFoundError for a command or query nobody here handles.
+   */
+  receive(kind: MessageKind, envelope: Envelope, store: StoreSession, signal?: AbortSignal): Promise<unknown> {
+    const target =
+      kind === 'event'
+        ? this.#events.get(envelope.type)
+        : (kind === 'command' ? this.#commands : this.#queries).get(envelope.type);
+    if (target === undefined) {
+      if (kind === 'event') return Promise.resolve();
+      return Promise.reject(new HandlerNotFoundError(envelope.type, kind));
+    }
+    const run = (data: unknown) => {
+      const received = data === envelope.data ? envelope : { ...envelope, data };
+      if (kind === 'event') return this.#publishTo(target as EventRoute, received, store, signal);
+      return (target as Route).invoke(new DispatchContext(kind, received, store, signal, this));
+    };
+    const schema = target.definition.schema;
+    if (schema === undefined) return run(envelope.data);
+    try {
+      const parsed = validateWith(schema, envelope.data, envelope.type);
+      return parsed instanceof Promise ? parsed.then(run) : run(parsed);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   async #publishTo(

@@ -1,0 +1,247 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { whizbang, type WhizbangApp, type WhizbangOptions } from '../app/whizbang.js';
+import { isStateError } from '../errors/catalog.js';
+import { memoryStore } from '../memory/memory-store.js';
+import { handle } from '../mediator/handlers.js';
+import { defineCommand, defineEvent, type } from '../messages/define.js';
+import type { Store } from '../store/ports.js';
+import { MemoryBroker, memoryTransport } from '../transport/memory-transport.js';
+import type { Transport } from '../transport/transport.js';
+import { encodeEnvelope } from './envelope-codec.js';
+import type { MessagingOptions } from './messaging-options.js';
+
+const ChargeCard = defineCommand('ChargeCard', { data: type<{ orderId: string; amount: number }>() });
+const CardCharged = defineEvent('CardCharged', { data: type<{ orderId: string }>() });
+const PlaceOrder = defineCommand('PlaceOrder', { data: type<{ orderId: string; amount: number }>() });
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+const started: WhizbangApp[] = [];
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((app) => app.stop()));
+});
+
+async function service(
+  options: Omit<WhizbangOptions, 'messaging'> & { readonly messaging: MessagingOptions },
+): Promise<WhizbangApp> {
+  const app = whizbang({
+    ...options,
+    messaging: { relay: { pollIntervalMs: 50 }, retry: { initialDelayMs: 5, maxDelayMs: 20 }, ...options.messaging },
+  });
+  await app.start();
+  started.push(app);
+  return app;
+}
+
+/** Billing: charges cards (appending to the order's payment stream), publishes CardCharged. */
+function billing(store: Store, transport: Transport, fail?: (orderId: string) => boolean) {
+  return service({
+    store,
+    messaging: { transport, service: 'billing', publishedEvents: ['CardCharged'] },
+    handlers: [
+      handle(ChargeCard, async (command, ctx) => {
+        if (fail?.(command.data.orderId)) throw new Error(`card declined for ${command.data.orderId}`);
+        await ctx.store.events.appendToStream(
+          `payment-${command.data.orderId}`,
+          [{ type: 'Charged', data: { amount: command.data.amount } }],
+          { ...(ctx.tenantId !== undefined && { tenantId: ctx.tenantId }), metadata: { correlationId: ctx.correlationId } },
+        );
+        await ctx.publish(CardCharged({ orderId: command.data.orderId }));
+      }),
+    ],
+  });
+}
+
+describe('messaging between services', () => {
+  it('routes a command to its owning service and the owner\'s event back, each effect once', async () => {
+    const broker = new MemoryBroker();
+    const ordersStore = memoryStore();
+    const billingStore = memoryStore();
+    const confirmed: string[] = [];
+    await billing(billingStore, memoryTransport({ broker }));
+    const orders = await service({
+      store: ordersStore,
+      messaging: {
+        transport: memoryTransport({ broker }),
+        service: 'orders',
+        commandRoutes: { ChargeCard: 'billing' },
+        subscribeTo: ['billing'],
+      },
+      handlers: [
+        handle(PlaceOrder, async (command, ctx) => {
+          await ctx.store.events.appendToStream(`order-${command.data.orderId}`, [
+            { type: 'OrderPlaced', data: command.data },
+          ]);
+          await ctx.send(ChargeCard(command.data));
+        }),
+        handle(CardCharged, async (event) => void confirmed.push(event.data.orderId)),
+      ],
+    });
+    await orders.send(PlaceOrder({ orderId: 'o-1', amount: 30 }), { tenantId: 'acme', correlationId: 'journey-1' });
+    await until(() => confirmed.includes('o-1'), 'the CardCharged event to come back');
+    const payment = await billingStore.events.readStream('payment-o-1', { tenantId: 'acme' });
+    expect(payment.events.map((e) => e.data)).toEqual([{ amount: 30 }]);
+    // The journey keeps its correlation and tenant across both hops.
+    expect(payment.events[0]!.metadata.correlationId).toBe('journey-1');
+    expect(await ordersStore.outbox.list()).toEqual([]);
+    expect(await billingStore.outbox.list()).toEqual([]);
+  });
+
+  it('writes outgoing messages with the transaction that produced them, or not at all', async () => {
+    const store = memoryStore();
+    const app = whizbang({
+      store,
+      messaging: { transport: memoryTransport(), service: 'orders', commandRoutes: { ChargeCard: 'billing' } },
+      handlers: [
+        handle(PlaceOrder, async (command, ctx) => {
+          await ctx.send(ChargeCard(command.data));
+          if (command.data.amount < 0) throw new Error('negative amount');
+        }),
+      ],
+    });
+    // Not started: nothing relays, so the outbox shows what was committed.
+    await app.store.transaction(async (tx) => {
+      await app.receive('command', envelopeOf(PlaceOrder({ orderId: 'o-1', amount: 5 })), tx);
+    });
+    await expect(
+      app.store.transaction((tx) => app.receive('command', envelopeOf(PlaceOrder({ orderId: 'o-2', amount: -1 })), tx)),
+    ).rejects.toThrow('negative amount');
+    const waiting = await store.outbox.list();
+    expect(waiting.map((m) => [m.destination, m.type, JSON.parse(m.body)])).toEqual([
+      ['billing.commands', 'ChargeCard', { orderId: 'o-1', amount: 5 }],
+    ]);
+  });
+
+  it('runs a redelivered message once, whatever the broker does', async () => {
+    const broker = new MemoryBroker();
+    const store = memoryStore();
+    let runs = 0;
+    const transport = memoryTransport({ broker });
+    await service({
+      store,
+      messaging: { transport, service: 'billing' },
+      handlers: [handle(ChargeCard, async () => void runs++)],
+    });
+    const message = encodeEnvelope('command', envelopeOf(ChargeCard({ orderId: 'o-1', amount: 1 })));
+    await transport.publish('billing.commands', [message]);
+    await transport.publish('billing.commands', [message]);
+    await until(async () => (await store.inbox.has('billing', message.id)) && runs > 0, 'the message to be handled');
+    await sleep(100);
+    expect(runs).toBe(1);
+  });
+
+  it('retries a failing handler, then parks the message without blocking the ones behind it; a replay applies it once', async () => {
+    const broker = new MemoryBroker();
+    const store = memoryStore();
+    let broken = true;
+    let attempts = 0;
+    const app = await billing(store, memoryTransport({ broker }), (orderId) => {
+      if (orderId !== 'poison') return false;
+      attempts++;
+      return broken;
+    });
+    const sender = memoryTransport({ broker });
+    await sender.publish('billing.commands', [
+      encodeEnvelope('command', envelopeOf(ChargeCard({ orderId: 'poison', amount: 1 }))),
+      encodeEnvelope('command', envelopeOf(ChargeCard({ orderId: 'o-2', amount: 2 }))),
+    ]);
+    await until(async () => (await store.deadLetters.list({ source: 'messages/billing' })).length === 1, 'the dead letter');
+    expect(attempts).toBe(5);
+    expect((await store.events.readStream('payment-o-2')).events).toHaveLength(1);
+    const [letter] = await store.deadLetters.list({ source: 'messages/billing' });
+    expect(letter).toMatchObject({ messageType: 'ChargeCard', attempts: 5, error: { message: 'card declined for poison' } });
+
+    broken = false;
+    await app.replayMessage(letter!.id);
+    expect((await store.events.readStream('payment-poison')).events).toHaveLength(1);
+    await expect(app.replayMessage(letter!.id)).rejects.toSatisfy(isStateError);
+    expect((await store.events.readStream('payment-poison')).events).toHaveLength(1);
+  });
+
+  it('parks what is not a Whizbang message in the transport\'s dead-letter queue', async () => {
+    const broker = new MemoryBroker();
+    const transport = memoryTransport({ broker });
+    await service({ store: memoryStore(), messaging: { transport, service: 'billing' } });
+    await transport.publish('billing.commands', [{ id: 'foreign-1', type: 'Whatever', body: '{}', headers: {} }]);
+    const subscription = { destination: 'billing.commands', group: 'billing' };
+    let parked: Awaited<ReturnType<Transport['takeDeadLetters']>> = [];
+    await until(async () => (parked = await transport.takeDeadLetters(subscription)).length === 1, 'the dead letter');
+    expect(parked[0]!.message.id).toBe('foreign-1');
+    expect(parked[0]!.reason).toMatch(/not sent by Whizbang/);
+  });
+
+  it('delivers a scheduled command when due, and not at all once cancelled', async () => {
+    const store = memoryStore();
+    const charged: string[] = [];
+    const app = await service({
+      store,
+      messaging: { transport: memoryTransport(), service: 'billing' },
+      handlers: [handle(ChargeCard, async (command) => void charged.push(command.data.orderId))],
+    });
+    const early = Date.now();
+    await app.schedule(ChargeCard({ orderId: 'later', amount: 1 }), { delayMs: 200 });
+    const cancelled = await app.schedule(ChargeCard({ orderId: 'never', amount: 1 }), { delayMs: 150 });
+    expect(await app.cancelScheduled(cancelled)).toBe(true);
+    await until(() => charged.includes('later'), 'the scheduled command');
+    expect(Date.now() - early).toBeGreaterThanOrEqual(190);
+    await sleep(200);
+    expect(charged).toEqual(['later']);
+  });
+
+  it('keeps messages through a broker that refuses them for a while, then delivers each once', async () => {
+    const broker = new MemoryBroker();
+    const store = memoryStore();
+    const charged: string[] = [];
+    await service({
+      store: memoryStore(),
+      messaging: { transport: memoryTransport({ broker }), service: 'billing' },
+      handlers: [handle(ChargeCard, async (command) => void charged.push(command.data.orderId))],
+    });
+    const real = memoryTransport({ broker });
+    let down = true;
+    const flaky: Transport = {
+      name: 'flaky',
+      capabilities: real.capabilities,
+      declare: (topology) => real.declare(topology),
+      publish: (destination, messages) =>
+        down ? Promise.reject(new Error('connection refused')) : real.publish(destination, messages),
+      consume: (subscription, handler, options) => real.consume(subscription, handler, options),
+      takeDeadLetters: (subscription, options) => real.takeDeadLetters(subscription, options),
+      close: () => real.close(),
+    };
+    const orders = await service({
+      store,
+      messaging: { transport: flaky, service: 'orders', commandRoutes: { ChargeCard: 'billing' } },
+    });
+    for (let i = 0; i < 20; i++) await orders.send(ChargeCard({ orderId: `o-${i}`, amount: i }));
+    await until(() => orders.relay!.failures >= 2, 'the relay to fail');
+    expect((await store.outbox.list()).length).toBe(20);
+    down = false;
+    await until(() => charged.length === 20, 'every command after the broker came back', 10_000);
+    expect(new Set(charged).size).toBe(20);
+    expect(await store.outbox.list()).toEqual([]);
+  });
+
+  it('refuses scheduling without messaging, and bad routes up front', () => {
+    const app = whizbang({ store: memoryStore() });
+    return Promise.all([
+      expect(app.schedule(ChargeCard({ orderId: 'x', amount: 1 }), { delayMs: 1 })).rejects.toSatisfy(isStateError),
+      expect(() =>
+        whizbang({ store: memoryStore(), messaging: { transport: memoryTransport(), service: 'has space' } }),
+      ).toThrow(/service/),
+    ]);
+  });
+});
+
+function envelopeOf(message: { type: string; data: unknown }) {
+  const id = `m-${Math.random().toString(36).slice(2)}`;
+  return { id, type: message.type, data: message.data, metadata: { correlationId: id, timestamp: Date.now() } };
+}

@@ -1,0 +1,79 @@
+/**
+ * Messages leaving through the outbox: the mediator's forwarder writes them with the session
+ * it runs in (so they commit with the handler's events), and the store is wrapped so the
+ * relay hears of every commit that wrote to the outbox and need not wait for its next poll.
+ */
+import type { MessageKind } from '../messages/define.js';
+import type { Envelope } from '../messages/envelope.js';
+import type { Forwarder } from '../mediator/mediator.js';
+import type { NewOutboxMessage, OutboxStore, Store, StoreSession } from '../store/ports.js';
+import { encodeEnvelope } from './envelope-codec.js';
+import type { MessagingPlan } from './messaging-options.js';
+
+/** The outbox row of an envelope bound for `destination`, due at `deliverAt` (default: at once). */
+export function outboxMessage(
+  kind: MessageKind,
+  envelope: Envelope,
+  destination: string,
+  deliverAt?: Date,
+): NewOutboxMessage {
+  const message = encodeEnvelope(kind, envelope);
+  return {
+    id: message.id,
+    destination,
+    type: message.type,
+    body: message.body,
+    headers: message.headers,
+    ...(envelope.metadata.tenantId !== undefined && { tenantId: envelope.metadata.tenantId }),
+    ...(deliverAt !== undefined && { deliverAt }),
+  };
+}
+
+export function outboxForwarder(plan: MessagingPlan): Forwarder {
+  return {
+    destinationOf: (kind, type) => plan.destinationOf(kind, type),
+    forward: (kind, envelope, destination, store) => store.outbox.add([outboxMessage(kind, envelope, destination)]),
+  };
+}
+
+/** An outbox that tells `written` after each add (for writes that commit on their own). */
+function signallingOutbox(outbox: OutboxStore, written: () => void): OutboxStore {
+  return new Proxy(outbox, {
+    get(target, property) {
+      if (property === 'add')
+        return (messages: readonly NewOutboxMessage[]) => target.add(messages).then(written);
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+/**
+ * The store with an outbox that calls `committed` once messages written to it are committed:
+ * right after an add outside a transaction, after the commit of a transaction that added.
+ */
+export function withOutboxSignal(store: Store, committed: () => void): Store {
+  const session = (base: StoreSession, written: () => void): StoreSession => ({
+    events: base.events,
+    documents: base.documents,
+    checkpoints: base.checkpoints,
+    snapshots: base.snapshots,
+    deadLetters: base.deadLetters,
+    tables: base.tables,
+    outbox: signallingOutbox(base.outbox, written),
+    inbox: base.inbox,
+  });
+  return {
+    ...session(store, committed),
+    driver: store.driver,
+    async transaction(work) {
+      let wrote = false;
+      const result = await store.transaction((tx) => work(session(tx, () => (wrote = true))));
+      if (wrote) committed();
+      return result;
+    },
+    migrate: () => store.migrate(),
+    close: () => store.close(),
+    [Symbol.asyncDispose]: () => store.close(),
+  };
+}
