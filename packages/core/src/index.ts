@@ -212,8 +212,8 @@ export {
   eventsOf,
   MessagingPlan,
   type MessagingOptions,
+  type MessageRetryPolicy,
   type RelayOptions,
-  type RetryPolicy,
 } from './messaging/messaging-options.js';
 export { OutboxRelay, type OutboxRelayStatus } from './messaging/outbox-relay.js';
 export { MessageConsumer, messageSource, type ParkedMessage, type Receiver } from './messaging/message-consumer.js';

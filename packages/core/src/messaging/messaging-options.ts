@@ -9,7 +9,7 @@ import type { MessageKind } from '../messages/define.js';
 import { checkChannelName } from '../transport/transport-input.js';
 import type { Subscription, Topology, Transport } from '../transport/transport.js';
 
-export interface RetryPolicy {
+export interface MessageRetryPolicy {
   /** Attempts per message, the first included, before it is dead-lettered (default 5). */
   readonly maxAttempts?: number;
   /** Delay before the second attempt (default 100 ms); doubled each time, with jitter. */
@@ -38,7 +38,7 @@ export interface MessagingOptions {
   /** Services whose published events this service's event handlers receive. */
   readonly subscribeTo?: readonly string[];
   /** How often a failing handler is retried before its message is dead-lettered. */
-  readonly retry?: RetryPolicy;
+  readonly retry?: MessageRetryPolicy;
   readonly relay?: RelayOptions;
   /** Deliveries each consumer handles at once (default 16). */
   readonly prefetch?: number;
@@ -55,7 +55,7 @@ export const eventsOf = (service: string) => `${service}.events`;
 export class MessagingPlan {
   readonly service: string;
   readonly transport: Transport;
-  readonly retry: Required<RetryPolicy>;
+  readonly retry: Required<MessageRetryPolicy>;
   readonly relay: Required<RelayOptions>;
   readonly prefetch: number;
   readonly runRelay: boolean;
