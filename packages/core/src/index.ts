@@ -216,7 +216,12 @@ export {
   type RelayOptions,
 } from './messaging/messaging-options.js';
 export { OutboxRelay, type OutboxRelayStatus } from './messaging/outbox-relay.js';
-export { MessageConsumer, messageSource, type ParkedMessage, type Receiver } from './messaging/message-consumer.js';
+export {
+  MessageConsumer,
+  messageSource,
+  type ParkedMessage,
+  type Receiver,
+} from './messaging/message-consumer.js';
 export { decodeEnvelope, encodeEnvelope, type DecodedMessage } from './messaging/envelope-codec.js';
 
 export * from './errors/catalog.js';

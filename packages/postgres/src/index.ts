@@ -6,5 +6,13 @@
  * @module
  */
 export { postgresStore, type BlockingTransaction, type PostgresStore } from './postgres-store.js';
-export type { PgClient, PgPool, PgQueryable, PgQueryConfig, PgResult, PgSession, PostgresStoreOptions } from './config.js';
+export type {
+  PgClient,
+  PgPool,
+  PgQueryable,
+  PgQueryConfig,
+  PgResult,
+  PgSession,
+  PostgresStoreOptions,
+} from './config.js';
 export { migrations, type Migration } from './schema/migrations.js';

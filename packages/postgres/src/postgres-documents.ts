@@ -82,7 +82,8 @@ export class PostgresDocuments extends DocumentStoreBase {
     const tenantId = checkDocumentKey(collection, id, options, 'documents.get');
     const { rows } = await this.executor.query(
       `SELECT id, version, data FROM ${this.#s}.documents WHERE tenant_id = $1 AND collection = $2 AND id = $3`,
-      [tenantId, collection, id], PREPARED,
+      [tenantId, collection, id],
+      PREPARED,
     );
     const row = rows[0] as { id: string; version: string; data: T } | undefined;
     return row && { id: row.id, version: Number(row.version), data: row.data };
@@ -105,18 +106,21 @@ export class PostgresDocuments extends DocumentStoreBase {
             `INSERT INTO ${this.#s}.documents (tenant_id, collection, id, version, data) VALUES ($1, $2, $3, 1, $4::jsonb)
              ON CONFLICT (tenant_id, collection, id) DO UPDATE SET version = documents.version + 1, data = excluded.data, updated_at = now()
              RETURNING version`,
-            [tenantId, collection, id, json], PREPARED,
+            [tenantId, collection, id, json],
+            PREPARED,
           )
         : expected === 'none'
           ? await this.executor.query(
               `INSERT INTO ${this.#s}.documents (tenant_id, collection, id, version, data) VALUES ($1, $2, $3, 1, $4::jsonb)
                ON CONFLICT DO NOTHING RETURNING version`,
-              [tenantId, collection, id, json], PREPARED,
+              [tenantId, collection, id, json],
+              PREPARED,
             )
           : await this.executor.query(
               `UPDATE ${this.#s}.documents SET version = version + 1, data = $4::jsonb, updated_at = now()
                 WHERE tenant_id = $1 AND collection = $2 AND id = $3 AND version = $5 RETURNING version`,
-              [tenantId, collection, id, json, expected], PREPARED,
+              [tenantId, collection, id, json, expected],
+              PREPARED,
             );
     if (rows.length === 1) return Number((rows[0] as { version: string }).version);
     throw new DocumentConflictError(collection, id, expected!, await this.#version(tenantId, collection, id));
@@ -133,7 +137,8 @@ export class PostgresDocuments extends DocumentStoreBase {
     }
     const { rowCount } = await this.executor.query(
       `DELETE FROM ${this.#s}.documents WHERE tenant_id = $1 AND collection = $2 AND id = $3 AND ($4::bigint IS NULL OR version = $4::bigint)`,
-      [tenantId, collection, id, expected ?? null], PREPARED,
+      [tenantId, collection, id, expected ?? null],
+      PREPARED,
     );
     if (rowCount === 1) return true;
     if (expected === undefined) return false;
@@ -173,7 +178,8 @@ export class PostgresDocuments extends DocumentStoreBase {
     const { rows } = await this.executor.query(
       `SELECT id, version, data FROM ${this.#s}.documents
         WHERE tenant_id = $1 AND collection = $2 AND id = ANY($3::text[])`,
-      [tenantId, collection, ids], PREPARED,
+      [tenantId, collection, ids],
+      PREPARED,
     );
     const found = new Map(
       (rows as { id: string; version: string; data: T }[]).map((row) => [
@@ -204,7 +210,8 @@ export class PostgresDocuments extends DocumentStoreBase {
       `INSERT INTO ${this.#s}.documents (tenant_id, collection, id, version, data)
        SELECT $1::text, $2::text, d.value->>'id', 1, d.value->'data' FROM jsonb_array_elements($3::jsonb) AS d
        ON CONFLICT (tenant_id, collection, id) DO UPDATE SET version = documents.version + 1, data = excluded.data, updated_at = now()`,
-      [tenantId, collection, json], PREPARED,
+      [tenantId, collection, json],
+      PREPARED,
     );
   }
 
@@ -217,7 +224,8 @@ export class PostgresDocuments extends DocumentStoreBase {
     if (ids.length === 0) return 0;
     const { rowCount } = await this.executor.query(
       `DELETE FROM ${this.#s}.documents WHERE tenant_id = $1 AND collection = $2 AND id = ANY($3::text[])`,
-      [tenantId, collection, ids], PREPARED,
+      [tenantId, collection, ids],
+      PREPARED,
     );
     return rowCount ?? 0;
   }
@@ -276,7 +284,8 @@ export class PostgresDocuments extends DocumentStoreBase {
   async #version(tenantId: string, collection: string, id: string): Promise<number> {
     const { rows } = await this.executor.query(
       `SELECT version FROM ${this.#s}.documents WHERE tenant_id = $1 AND collection = $2 AND id = $3`,
-      [tenantId, collection, id], PREPARED,
+      [tenantId, collection, id],
+      PREPARED,
     );
     return rows.length === 1 ? Number((rows[0] as { version: string }).version) : 0;
   }

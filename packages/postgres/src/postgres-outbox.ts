@@ -132,7 +132,11 @@ export class PostgresOutbox implements OutboxStore {
 
   async cancel(id: string): Promise<boolean> {
     checkName(id, 'id', 'outbox.cancel');
-    const { rowCount } = await this.executor.query(`DELETE FROM ${this.#s}.outbox WHERE id = $1`, [id], PREPARED);
+    const { rowCount } = await this.executor.query(
+      `DELETE FROM ${this.#s}.outbox WHERE id = $1`,
+      [id],
+      PREPARED,
+    );
     return rowCount === 1;
   }
 

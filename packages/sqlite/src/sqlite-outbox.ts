@@ -61,7 +61,17 @@ export class SqliteOutbox implements OutboxStore {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
       );
       for (const m of checked)
-        insert.run(m.id, m.destination, m.type, m.body, m.headersJson, m.key ?? null, m.tenantId, m.deliverAt ?? now, now);
+        insert.run(
+          m.id,
+          m.destination,
+          m.type,
+          m.body,
+          m.headersJson,
+          m.key ?? null,
+          m.tenantId,
+          m.deliverAt ?? now,
+          now,
+        );
     });
   }
 

@@ -168,7 +168,9 @@ export class WhizbangApp extends Mediator implements AsyncDisposable {
 
   #requireMessaging(operation: string): MessagingPlan {
     if (!this.messaging)
-      throw new StateError(`${operation} needs messaging: pass whizbang({ messaging: { transport, service } })`);
+      throw new StateError(
+        `${operation} needs messaging: pass whizbang({ messaging: { transport, service } })`,
+      );
     return this.messaging;
   }
 

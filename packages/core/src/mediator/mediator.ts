@@ -186,7 +186,15 @@ export class Mediator implements Dispatcher {
     const destination = this.#forwarder?.destinationOf(kind, message.type);
     if (destination !== undefined && kind === 'command') {
       // Handled by another service: it validates on receipt; here the command only has to leave.
-      const envelope = this.#envelope(kind, message, message.data, undefined, correlationId, causationId, from);
+      const envelope = this.#envelope(
+        kind,
+        message,
+        message.data,
+        undefined,
+        correlationId,
+        causationId,
+        from,
+      );
       return this.#forwarder!.forward(kind, envelope, destination, store).then(() => undefined);
     }
     let target: Route | EventRoute | undefined;
@@ -194,7 +202,15 @@ export class Mediator implements Dispatcher {
       target = this.#events.get(message.type);
       if (target === undefined) {
         if (destination === undefined) return Promise.resolve(); // nobody listens, here or elsewhere
-        const envelope = this.#envelope(kind, message, message.data, undefined, correlationId, causationId, from);
+        const envelope = this.#envelope(
+          kind,
+          message,
+          message.data,
+          undefined,
+          correlationId,
+          causationId,
+          from,
+        );
         return this.#forwarder!.forward(kind, envelope, destination, store);
       }
     } else {
@@ -289,7 +305,12 @@ export class Mediator implements Dispatcher {
    * transaction, so the handlers' effects commit with the inbox record). Never forwarded again.
    * @throws HandlerNotFoundError for a command or query nobody here handles.
    */
-  receive(kind: MessageKind, envelope: Envelope, store: StoreSession, signal?: AbortSignal): Promise<unknown> {
+  receive(
+    kind: MessageKind,
+    envelope: Envelope,
+    store: StoreSession,
+    signal?: AbortSignal,
+  ): Promise<unknown> {
     const target =
       kind === 'event'
         ? this.#events.get(envelope.type)

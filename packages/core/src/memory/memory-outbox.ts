@@ -4,12 +4,7 @@
  * take the same message.
  */
 import { compareCodePoints } from '../store/document-query-eval.js';
-import {
-  checkClaim,
-  checkOutboxMessages,
-  checkOwnedIds,
-  checkRelease,
-} from '../store/messaging-input.js';
+import { checkClaim, checkOutboxMessages, checkOwnedIds, checkRelease } from '../store/messaging-input.js';
 import { checkLimit, checkName } from '../store/port-input.js';
 import type { NewOutboxMessage, OutboxClaimOptions, OutboxMessage, OutboxStore } from '../store/ports.js';
 import type { Access } from './access.js';
@@ -128,7 +123,11 @@ export class MemoryOutbox implements OutboxStore {
   }
 
   /** Applies `change` to each message `owner` still holds; returns how many. */
-  #owned(owner: string, ids: readonly string[], change: (draft: Draft, record: OutboxRecord) => void): Promise<number> {
+  #owned(
+    owner: string,
+    ids: readonly string[],
+    change: (draft: Draft, record: OutboxRecord) => void,
+  ): Promise<number> {
     return this.access.write((draft) => {
       const now = Date.now();
       let changed = 0;

@@ -16,7 +16,11 @@ const PlaceOrder = defineCommand('PlaceOrder', { data: type<{ orderId: string; a
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function until(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 5_000): Promise<void> {
+async function until(
+  check: () => Promise<boolean> | boolean,
+  what: string,
+  timeoutMs = 5_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -34,7 +38,11 @@ async function service(
 ): Promise<WhizbangApp> {
   const app = whizbang({
     ...options,
-    messaging: { relay: { pollIntervalMs: 50 }, retry: { initialDelayMs: 5, maxDelayMs: 20 }, ...options.messaging },
+    messaging: {
+      relay: { pollIntervalMs: 50 },
+      retry: { initialDelayMs: 5, maxDelayMs: 20 },
+      ...options.messaging,
+    },
   });
   await app.start();
   started.push(app);
@@ -52,7 +60,10 @@ function billing(store: Store, transport: Transport, fail?: (orderId: string) =>
         await ctx.store.events.appendToStream(
           `payment-${command.data.orderId}`,
           [{ type: 'Charged', data: { amount: command.data.amount } }],
-          { ...(ctx.tenantId !== undefined && { tenantId: ctx.tenantId }), metadata: { correlationId: ctx.correlationId } },
+          {
+            ...(ctx.tenantId !== undefined && { tenantId: ctx.tenantId }),
+            metadata: { correlationId: ctx.correlationId },
+          },
         );
         await ctx.publish(CardCharged({ orderId: command.data.orderId }));
       }),
@@ -61,7 +72,7 @@ function billing(store: Store, transport: Transport, fail?: (orderId: string) =>
 }
 
 describe('messaging between services', () => {
-  it('routes a command to its owning service and the owner\'s event back, each effect once', async () => {
+  it("routes a command to its owning service and the owner's event back, each effect once", async () => {
     const broker = new MemoryBroker();
     const ordersStore = memoryStore();
     const billingStore = memoryStore();
@@ -85,7 +96,10 @@ describe('messaging between services', () => {
         handle(CardCharged, async (event) => void confirmed.push(event.data.orderId)),
       ],
     });
-    await orders.send(PlaceOrder({ orderId: 'o-1', amount: 30 }), { tenantId: 'acme', correlationId: 'journey-1' });
+    await orders.send(PlaceOrder({ orderId: 'o-1', amount: 30 }), {
+      tenantId: 'acme',
+      correlationId: 'journey-1',
+    });
     await until(() => confirmed.includes('o-1'), 'the CardCharged event to come back');
     const payment = await billingStore.events.readStream('payment-o-1', { tenantId: 'acme' });
     expect(payment.events.map((e) => e.data)).toEqual([{ amount: 30 }]);
@@ -99,7 +113,11 @@ describe('messaging between services', () => {
     const store = memoryStore();
     const app = whizbang({
       store,
-      messaging: { transport: memoryTransport(), service: 'orders', commandRoutes: { ChargeCard: 'billing' } },
+      messaging: {
+        transport: memoryTransport(),
+        service: 'orders',
+        commandRoutes: { ChargeCard: 'billing' },
+      },
       handlers: [
         handle(PlaceOrder, async (command, ctx) => {
           await ctx.send(ChargeCard(command.data));
@@ -112,7 +130,9 @@ describe('messaging between services', () => {
       await app.receive('command', envelopeOf(PlaceOrder({ orderId: 'o-1', amount: 5 })), tx);
     });
     await expect(
-      app.store.transaction((tx) => app.receive('command', envelopeOf(PlaceOrder({ orderId: 'o-2', amount: -1 })), tx)),
+      app.store.transaction((tx) =>
+        app.receive('command', envelopeOf(PlaceOrder({ orderId: 'o-2', amount: -1 })), tx),
+      ),
     ).rejects.toThrow('negative amount');
     const waiting = await store.outbox.list();
     expect(waiting.map((m) => [m.destination, m.type, JSON.parse(m.body)])).toEqual([
@@ -133,7 +153,10 @@ describe('messaging between services', () => {
     const message = encodeEnvelope('command', envelopeOf(ChargeCard({ orderId: 'o-1', amount: 1 })));
     await transport.publish('billing.commands', [message]);
     await transport.publish('billing.commands', [message]);
-    await until(async () => (await store.inbox.has('billing', message.id)) && runs > 0, 'the message to be handled');
+    await until(
+      async () => (await store.inbox.has('billing', message.id)) && runs > 0,
+      'the message to be handled',
+    );
     await sleep(100);
     expect(runs).toBe(1);
   });
@@ -153,11 +176,18 @@ describe('messaging between services', () => {
       encodeEnvelope('command', envelopeOf(ChargeCard({ orderId: 'poison', amount: 1 }))),
       encodeEnvelope('command', envelopeOf(ChargeCard({ orderId: 'o-2', amount: 2 }))),
     ]);
-    await until(async () => (await store.deadLetters.list({ source: 'messages/billing' })).length === 1, 'the dead letter');
+    await until(
+      async () => (await store.deadLetters.list({ source: 'messages/billing' })).length === 1,
+      'the dead letter',
+    );
     expect(attempts).toBe(5);
     expect((await store.events.readStream('payment-o-2')).events).toHaveLength(1);
     const [letter] = await store.deadLetters.list({ source: 'messages/billing' });
-    expect(letter).toMatchObject({ messageType: 'ChargeCard', attempts: 5, error: { message: 'card declined for poison' } });
+    expect(letter).toMatchObject({
+      messageType: 'ChargeCard',
+      attempts: 5,
+      error: { message: 'card declined for poison' },
+    });
 
     broken = false;
     await app.replayMessage(letter!.id);
@@ -166,14 +196,19 @@ describe('messaging between services', () => {
     expect((await store.events.readStream('payment-poison')).events).toHaveLength(1);
   });
 
-  it('parks what is not a Whizbang message in the transport\'s dead-letter queue', async () => {
+  it("parks what is not a Whizbang message in the transport's dead-letter queue", async () => {
     const broker = new MemoryBroker();
     const transport = memoryTransport({ broker });
     await service({ store: memoryStore(), messaging: { transport, service: 'billing' } });
-    await transport.publish('billing.commands', [{ id: 'foreign-1', type: 'Whatever', body: '{}', headers: {} }]);
+    await transport.publish('billing.commands', [
+      { id: 'foreign-1', type: 'Whatever', body: '{}', headers: {} },
+    ]);
     const subscription = { destination: 'billing.commands', group: 'billing' };
     let parked: Awaited<ReturnType<Transport['takeDeadLetters']>> = [];
-    await until(async () => (parked = await transport.takeDeadLetters(subscription)).length === 1, 'the dead letter');
+    await until(
+      async () => (parked = await transport.takeDeadLetters(subscription)).length === 1,
+      'the dead letter',
+    );
     expect(parked[0]!.message.id).toBe('foreign-1');
     expect(parked[0]!.reason).toMatch(/not sent by Whizbang/);
   });
@@ -233,7 +268,9 @@ describe('messaging between services', () => {
   it('refuses scheduling without messaging, and bad routes up front', () => {
     const app = whizbang({ store: memoryStore() });
     return Promise.all([
-      expect(app.schedule(ChargeCard({ orderId: 'x', amount: 1 }), { delayMs: 1 })).rejects.toSatisfy(isStateError),
+      expect(app.schedule(ChargeCard({ orderId: 'x', amount: 1 }), { delayMs: 1 })).rejects.toSatisfy(
+        isStateError,
+      ),
       expect(() =>
         whizbang({ store: memoryStore(), messaging: { transport: memoryTransport(), service: 'has space' } }),
       ).toThrow(/service/),
@@ -243,5 +280,10 @@ describe('messaging between services', () => {
 
 function envelopeOf(message: { type: string; data: unknown }) {
   const id = `m-${Math.random().toString(36).slice(2)}`;
-  return { id, type: message.type, data: message.data, metadata: { correlationId: id, timestamp: Date.now() } };
+  return {
+    id,
+    type: message.type,
+    data: message.data,
+    metadata: { correlationId: id, timestamp: Date.now() },
+  };
 }

@@ -32,7 +32,8 @@ export function outboxMessage(
 export function outboxForwarder(plan: MessagingPlan): Forwarder {
   return {
     destinationOf: (kind, type) => plan.destinationOf(kind, type),
-    forward: (kind, envelope, destination, store) => store.outbox.add([outboxMessage(kind, envelope, destination)]),
+    forward: (kind, envelope, destination, store) =>
+      store.outbox.add([outboxMessage(kind, envelope, destination)]),
   };
 }
 

@@ -68,7 +68,12 @@ export class OutboxRelay {
   }
 
   status(): OutboxRelayStatus {
-    return { owner: this.owner, published: this.published, failures: this.failures, lastError: this.lastError };
+    return {
+      owner: this.owner,
+      published: this.published,
+      failures: this.failures,
+      lastError: this.lastError,
+    };
   }
 
   async #run(signal: AbortSignal): Promise<void> {
@@ -143,7 +148,11 @@ export class OutboxRelay {
           .catch(() => undefined); // if this fails too, the claim runs out and frees them
         if (rest.length > 0)
           await this.store.outbox
-            .release(this.owner, rest.map((m) => m.id), { retryAt: new Date(), error: 'not tried: an earlier publish failed' })
+            .release(
+              this.owner,
+              rest.map((m) => m.id),
+              { retryAt: new Date(), error: 'not tried: an earlier publish failed' },
+            )
             .catch(() => undefined);
         throw error;
       }

@@ -49,7 +49,10 @@ function outboxIssues(message: NewOutboxMessage, i: number): ValidationIssue[] {
         if (header.length === 0 || typeof value !== 'string')
           issues.push({ message: 'must be a string with a non-empty name', path: at(`headers.${header}`) });
   }
-  if (message.deliverAt !== undefined && !(message.deliverAt instanceof Date && Number.isFinite(message.deliverAt.getTime())))
+  if (
+    message.deliverAt !== undefined &&
+    !(message.deliverAt instanceof Date && Number.isFinite(message.deliverAt.getTime()))
+  )
     issues.push({ message: 'must be a valid Date', path: at('deliverAt') });
   return issues;
 }
@@ -89,7 +92,10 @@ export function checkClaim(owner: unknown, options: OutboxClaimOptions): { limit
   const limit = checkLimit(options?.limit, subject);
   const { leaseMs } = options ?? {};
   if (!Number.isSafeInteger(leaseMs) || leaseMs < 1 || leaseMs > 86_400_000)
-    throw new ValidationError([{ message: 'must be an integer from 1 to 86,400,000 ms', path: ['leaseMs'] }], subject);
+    throw new ValidationError(
+      [{ message: 'must be an integer from 1 to 86,400,000 ms', path: ['leaseMs'] }],
+      subject,
+    );
   return { limit, leaseMs };
 }
 
@@ -107,7 +113,8 @@ export function checkRelease(options: { readonly retryAt: Date; readonly error: 
   const { retryAt, error } = options ?? {};
   if (!(retryAt instanceof Date) || !Number.isFinite(retryAt.getTime()))
     throw new ValidationError([{ message: 'must be a valid Date', path: ['retryAt'] }], subject);
-  if (typeof error !== 'string') throw new ValidationError([{ message: 'must be a string', path: ['error'] }], subject);
+  if (typeof error !== 'string')
+    throw new ValidationError([{ message: 'must be a string', path: ['error'] }], subject);
   // An error text can be a whole stack trace; the outbox keeps enough to diagnose.
   return { retryAt: retryAt.getTime(), error: error.slice(0, 2000) };
 }

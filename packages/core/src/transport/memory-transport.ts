@@ -74,7 +74,9 @@ class GroupQueue {
     for (;;) {
       const consumer = this.#nextConsumer();
       if (!consumer) return;
-      const index = this.pending.findIndex((e) => e.message.key === undefined || !this.keysInFlight.has(e.message.key));
+      const index = this.pending.findIndex(
+        (e) => e.message.key === undefined || !this.keysInFlight.has(e.message.key),
+      );
       if (index === -1) return;
       const [entry] = this.pending.splice(index, 1) as [Entry];
       this.#deliver(entry, consumer);
@@ -108,8 +110,7 @@ class GroupQueue {
     const delivery = settleOnce(entry.message, this.subscription, entry.deliveries, {
       ack: settle(() => undefined),
       nack: settle(() => this.giveBack(entry)),
-      deadLetter: async (reason) =>
-        settle(() => this.deadLetters.push({ message: entry.message, reason }))(),
+      deadLetter: async (reason) => settle(() => this.deadLetters.push({ message: entry.message, reason }))(),
     });
     const run = new Promise<void>((resolve) => setImmediate(resolve))
       .then(() => handleDelivery(consumer.handler, delivery))
@@ -139,7 +140,8 @@ export class MemoryBroker {
     for (const message of messages) {
       const copy = copyMessage(message);
       const seq = ++this.#seq;
-      for (const group of groups) this.group({ destination, group }).pending.push({ seq, message: copy, deliveries: 0 });
+      for (const group of groups)
+        this.group({ destination, group }).pending.push({ seq, message: copy, deliveries: 0 });
     }
     for (const group of groups) this.group({ destination, group }).dispatch();
   }
@@ -217,7 +219,14 @@ export class MemoryTransport implements Transport {
     checkSubscription(subscription, 'transport.consume');
     const prefetch = checkConsumeOptions(options);
     const queue = this.broker.group(subscription);
-    const consumer: Consumer = { connection: this, handler, prefetch, inFlight: 0, stopped: false, running: new Set() };
+    const consumer: Consumer = {
+      connection: this,
+      handler,
+      prefetch,
+      inFlight: 0,
+      stopped: false,
+      running: new Set(),
+    };
     queue.consumers.push(consumer);
     queue.dispatch();
     return {

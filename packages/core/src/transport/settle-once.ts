@@ -28,7 +28,9 @@ export function settleOnce(
     (...args: A): Promise<void> => {
       if (settledAs !== undefined)
         return Promise.reject(
-          new StateError(`Message '${message.id}' was already settled (${settledAs}); it cannot be ${as} too`),
+          new StateError(
+            `Message '${message.id}' was already settled (${settledAs}); it cannot be ${as} too`,
+          ),
         );
       settledAs = as;
       return settle(...args);

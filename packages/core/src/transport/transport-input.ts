@@ -34,14 +34,16 @@ export function checkSubscription(value: unknown, subject: string): asserts valu
 }
 
 export function checkTopology(topology: Topology, subject = 'transport.declare'): void {
-  for (const destination of topology.destinations ?? []) checkChannelName(destination, 'destinations', subject);
+  for (const destination of topology.destinations ?? [])
+    checkChannelName(destination, 'destinations', subject);
   for (const subscription of topology.subscriptions ?? []) checkSubscription(subscription, subject);
 }
 
 function messageIssues(message: unknown, i: number): ValidationIssue[] {
   const at = (field: string) => [`messages[${i}].${field}`];
   const m = message as Partial<TransportMessage> | null | undefined;
-  if (typeof m !== 'object' || m === null) return [{ message: 'must be an object', path: [`messages[${i}]`] }];
+  if (typeof m !== 'object' || m === null)
+    return [{ message: 'must be an object', path: [`messages[${i}]`] }];
   const issues: ValidationIssue[] = [];
   for (const field of ['id', 'type'] as const) {
     const value = m[field];
@@ -79,12 +81,18 @@ export function checkPublish(
 export function checkConsumeOptions(options: ConsumeOptions = {}, subject = 'transport.consume'): number {
   const prefetch = options.prefetch ?? 16;
   if (!Number.isSafeInteger(prefetch) || prefetch < 1 || prefetch > 10_000)
-    throw new ValidationError([{ message: 'must be an integer from 1 to 10,000', path: ['prefetch'] }], subject);
+    throw new ValidationError(
+      [{ message: 'must be an integer from 1 to 10,000', path: ['prefetch'] }],
+      subject,
+    );
   return prefetch;
 }
 
 /** The limit of `takeDeadLetters`, checked (default 100). */
-export function checkTakeLimit(options: { readonly limit?: number } = {}, subject = 'transport.takeDeadLetters'): number {
+export function checkTakeLimit(
+  options: { readonly limit?: number } = {},
+  subject = 'transport.takeDeadLetters',
+): number {
   const limit = options.limit ?? 100;
   if (!Number.isSafeInteger(limit) || limit < 1 || limit > 10_000)
     throw new ValidationError([{ message: 'must be an integer from 1 to 10,000', path: ['limit'] }], subject);

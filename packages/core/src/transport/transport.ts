@@ -115,7 +115,10 @@ export interface Transport {
     options?: ConsumeOptions,
   ): Promise<Consumption>;
   /** Removes and returns up to `limit` messages (default 100) from a subscription's dead-letter queue, oldest first. */
-  takeDeadLetters(subscription: Subscription, options?: { readonly limit?: number }): Promise<DeadLetteredMessage[]>;
+  takeDeadLetters(
+    subscription: Subscription,
+    options?: { readonly limit?: number },
+  ): Promise<DeadLetteredMessage[]>;
   /** Stops every consumer and closes the connection; unsettled deliveries go back to their groups. */
   close(): Promise<void>;
 }

@@ -38,7 +38,11 @@ export function messagingCases(factory: StoreFactory): void {
       expect(first!.deliverAt).toBeInstanceOf(Date);
       expect(first!.createdAt).toBeInstanceOf(Date);
       expect(first!.lastError).toBeUndefined();
-      expect(second).toMatchObject({ id: 'msg-002', tenantId: 'default', headers: { 'correlation-id': 'c-2' } });
+      expect(second).toMatchObject({
+        id: 'msg-002',
+        tenantId: 'default',
+        headers: { 'correlation-id': 'c-2' },
+      });
       expect(second!.key).toBeUndefined();
     });
 
@@ -80,7 +84,9 @@ export function messagingCases(factory: StoreFactory): void {
       const store = await open();
       await store.outbox.add(Array.from({ length: 60 }, (_, i) => outgoing(i)));
       const claims = await Promise.all(
-        ['a', 'b', 'c', 'd'].map((owner) => store.outbox.claim(`relay-${owner}`, { leaseMs: 60_000, limit: 20 })),
+        ['a', 'b', 'c', 'd'].map((owner) =>
+          store.outbox.claim(`relay-${owner}`, { leaseMs: 60_000, limit: 20 }),
+        ),
       );
       const ids = claims.flat().map((m) => m.id);
       expect(new Set(ids).size).toBe(ids.length);
@@ -101,7 +107,9 @@ export function messagingCases(factory: StoreFactory): void {
       await store.outbox.add([outgoing(1)]);
       await store.outbox.claim('relay-a', { leaseMs: 60_000 });
       const retryAt = new Date(Date.now() + 300);
-      expect(await store.outbox.release('relay-a', ['msg-001'], { retryAt, error: 'broker unreachable' })).toBe(1);
+      expect(
+        await store.outbox.release('relay-a', ['msg-001'], { retryAt, error: 'broker unreachable' }),
+      ).toBe(1);
       expect(await store.outbox.claim('relay-b', { leaseMs: 60_000 })).toEqual([]); // not due yet
       expect((await store.outbox.nextDue())!.getTime()).toBeGreaterThan(Date.now() - 50);
       await sleep(400);
@@ -115,7 +123,9 @@ export function messagingCases(factory: StoreFactory): void {
       await store.outbox.claim('relay-dead', { leaseMs: 200 });
       expect(await store.outbox.claim('relay-b', { leaseMs: 60_000 })).toEqual([]);
       await sleep(350);
-      expect((await store.outbox.claim('relay-b', { leaseMs: 60_000 })).map((m) => m.id)).toEqual(['msg-001']);
+      expect((await store.outbox.claim('relay-b', { leaseMs: 60_000 })).map((m) => m.id)).toEqual([
+        'msg-001',
+      ]);
       // The dead claimant's late completion must not remove what another now holds.
       expect(await store.outbox.complete('relay-dead', ['msg-001'])).toBe(0);
       expect(await store.outbox.complete('relay-b', ['msg-001'])).toBe(1);
@@ -133,7 +143,9 @@ export function messagingCases(factory: StoreFactory): void {
       expect(await store.outbox.cancel('msg-002')).toBe(true);
       expect(await store.outbox.cancel('msg-002')).toBe(false);
       await sleep(400);
-      expect((await store.outbox.claim('relay-a', { leaseMs: 60_000 })).map((m) => m.id)).toEqual(['msg-001']);
+      expect((await store.outbox.claim('relay-a', { leaseMs: 60_000 })).map((m) => m.id)).toEqual([
+        'msg-001',
+      ]);
       expect(await store.outbox.nextDue()).not.toBeUndefined(); // msg-001 is claimed, due again if the claim runs out
       await store.outbox.complete('relay-a', ['msg-001']);
       expect(await store.outbox.nextDue()).toBeUndefined();
@@ -157,7 +169,9 @@ export function messagingCases(factory: StoreFactory): void {
         await rejection(store.outbox.add([outgoing(1, { deliverAt: new Date('nope') })])),
         await rejection(store.outbox.claim('', { leaseMs: 1000 })),
         await rejection(store.outbox.claim('relay', { leaseMs: 0 })),
-        await rejection(store.outbox.release('relay', ['msg-001'], { retryAt: new Date(Number.NaN), error: 'x' })),
+        await rejection(
+          store.outbox.release('relay', ['msg-001'], { retryAt: new Date(Number.NaN), error: 'x' }),
+        ),
         await rejection(store.outbox.complete('relay', [''])),
       ];
       for (const error of errors) expect(isValidationError(error), String(error)).toBe(true);

@@ -71,8 +71,12 @@ function recorder(settle: (delivery: Delivery) => Promise<void> = (d) => d.ack()
       const deadline = Date.now() + timeoutMs;
       while (received.length < count) {
         const left = deadline - Date.now();
-        if (left <= 0) throw new Error(`expected ${count} deliveries, got ${received.length} in ${timeoutMs} ms`);
-        await Promise.race([new Promise<void>((resolve) => waiters.push(resolve)), sleep(Math.min(left, 100))]);
+        if (left <= 0)
+          throw new Error(`expected ${count} deliveries, got ${received.length} in ${timeoutMs} ms`);
+        await Promise.race([
+          new Promise<void>((resolve) => waiters.push(resolve)),
+          sleep(Math.min(left, 100)),
+        ]);
       }
     },
   };
@@ -134,7 +138,10 @@ export function transportConformance(name: string, options: TransportConformance
         await a.consume(group('billing'), billing1.handler);
         await b.consume(group('billing'), billing2.handler);
         await b.consume(group('shipping'), shipping.handler);
-        await a.publish(destination, Array.from({ length: 40 }, (_, i) => message(i)));
+        await a.publish(
+          destination,
+          Array.from({ length: 40 }, (_, i) => message(i)),
+        );
         await shipping.waitFor(40, timeoutMs);
         const billed = () => [...billing1.received, ...billing2.received].map((d) => numberOf(d.message));
         const deadline = Date.now() + timeoutMs;
@@ -175,7 +182,9 @@ export function transportConformance(name: string, options: TransportConformance
         const t = await connect();
         const { destination, group } = channel();
         await t.declare({ subscriptions: [group('svc')] });
-        const got = recorder((d) => (d.deliveryCount === 1 && numberOf(d.message) === 1 ? d.nack() : d.ack()));
+        const got = recorder((d) =>
+          d.deliveryCount === 1 && numberOf(d.message) === 1 ? d.nack() : d.ack(),
+        );
         await t.consume(group('svc'), got.handler, { prefetch: 1 });
         await t.publish(destination, [message(1)]);
         await got.waitFor(2, timeoutMs + redeliveryMs);
@@ -327,7 +336,9 @@ export function transportConformance(name: string, options: TransportConformance
         await rejection(t.declare({ subscriptions: [{ destination, group: 'a*b' }] })),
         await rejection(t.publish('', [message(1)])),
         await rejection(t.publish(destination, [{ ...message(1), id: '' }])),
-        await rejection(t.publish(destination, [message(2), { ...message(3), headers: { n: 3 as unknown as string } }])),
+        await rejection(
+          t.publish(destination, [message(2), { ...message(3), headers: { n: 3 as unknown as string } }]),
+        ),
         await rejection(t.publish(destination, [{ ...message(4), body: { n: 4 } as unknown as string }])),
         await rejection(t.consume(group('svc'), got.handler, { prefetch: 0 })),
         await rejection(t.takeDeadLetters({ destination, group: '' })),
@@ -361,34 +372,30 @@ export function transportConformance(name: string, options: TransportConformance
 
     if (options.restartBroker) {
       const restart = options.restartBroker;
-      it(
-        'carries on across a broker restart: nothing published is lost, publishing resumes',
-        async () => {
-          const t = await connect();
-          const { destination, group } = channel();
-          await t.declare({ subscriptions: [group('svc')] });
-          const got = recorder();
-          await t.consume(group('svc'), got.handler);
-          await t.publish(destination, [message(1)]);
-          await got.waitFor(1, timeoutMs);
-          await restart();
-          // Publishing may fail while the transport reconnects; it must work again soon after.
-          const deadline = Date.now() + 60_000;
-          for (;;) {
-            try {
-              await t.publish(destination, [message(2)]);
-              break;
-            } catch (error) {
-              if (Date.now() > deadline) throw error;
-              await sleep(250);
-            }
+      it('carries on across a broker restart: nothing published is lost, publishing resumes', async () => {
+        const t = await connect();
+        const { destination, group } = channel();
+        await t.declare({ subscriptions: [group('svc')] });
+        const got = recorder();
+        await t.consume(group('svc'), got.handler);
+        await t.publish(destination, [message(1)]);
+        await got.waitFor(1, timeoutMs);
+        await restart();
+        // Publishing may fail while the transport reconnects; it must work again soon after.
+        const deadline = Date.now() + 60_000;
+        for (;;) {
+          try {
+            await t.publish(destination, [message(2)]);
+            break;
+          } catch (error) {
+            if (Date.now() > deadline) throw error;
+            await sleep(250);
           }
-          await got.waitFor(2, 60_000);
-          const numbers = new Set(got.received.map((d) => numberOf(d.message)));
-          expect([...numbers].toSorted()).toEqual([1, 2]);
-        },
-        180_000,
-      );
+        }
+        await got.waitFor(2, 60_000);
+        const numbers = new Set(got.received.map((d) => numberOf(d.message)));
+        expect([...numbers].toSorted()).toEqual([1, 2]);
+      }, 180_000);
     }
   });
 }
