@@ -92,3 +92,22 @@ export async function deadLetters(payments: WhizbangApp) {
   }
   // #endregion
 }
+
+export async function unitOfWork(orders: WhizbangApp, orderId: string, sku: string) {
+  // #region unit-of-work
+  await orders.transaction(
+    async (uow) => {
+      // Two streams, each appended at the version read, and a message: one commit, or none.
+      const stock = await uow.store.events.readStream(`stock-${sku}`);
+      await uow.store.events.appendToStream(`stock-${sku}`, [{ type: 'StockReserved', data: { orderId } }], {
+        expectedVersion: stock.exists ? stock.version : 'no_stream',
+      });
+      await uow.store.events.appendToStream(`order-${orderId}`, [{ type: 'OrderPlaced', data: { sku } }], {
+        expectedVersion: 'no_stream',
+      });
+      await uow.send(CapturePayment({ orderId, amountCents: 990 })); // into the outbox, same commit
+    },
+    { correlationId: `checkout-${orderId}` }, // a conflict on either stream runs it all again
+  );
+  // #endregion
+}

@@ -18,6 +18,8 @@ import type { Store } from '../store/ports.js';
 import type { Command } from '../messages/define.js';
 import type { DispatchOptions } from '../context/execution-context.js';
 import { uuidv7 } from '../ids/uuidv7.js';
+import { retryOnConflict, type RetryPolicy } from '../deciders/retry.js';
+import type { HandlerContext } from '../mediator/handler-context.js';
 import { MessageConsumer } from '../messaging/message-consumer.js';
 import { replayMessage } from '../messaging/message-replay.js';
 import { commandsOf, MessagingPlan, type MessagingOptions } from '../messaging/messaging-options.js';
@@ -115,6 +117,30 @@ export class WhizbangApp extends Mediator implements AsyncDisposable {
       ...(this.relay ? [this.relay] : []),
       ...(options.services ?? []),
     ];
+  }
+
+  /**
+   * Runs `work` as one unit of work: everything it writes through `uow` (appends to any number
+   * of streams, each with its expected version; documents; messages it sends or publishes, into
+   * the outbox; inline projections) commits in one transaction, or nothing does. When another
+   * writer got to one of the streams first (`ConcurrencyError`), the whole of `work` runs again
+   * on fresh state, by `options.retry` (default 10 attempts).
+   * @example
+   * await app.transaction(async (uow) => {
+   *   await handleCommand(uow, `order-${id}`, order, ConfirmOrder({ id }));
+   *   await handleCommand(uow, `stock-${sku}`, stock, Reserve({ sku, quantity }));
+   *   await uow.send(ChargeCard({ orderId: id })); // leaves with the commit
+   * });
+   */
+  transaction<T>(
+    work: (uow: HandlerContext) => Promise<T>,
+    options: DispatchOptions & { readonly retry?: RetryPolicy } = {},
+  ): Promise<T> {
+    return retryOnConflict(
+      () => this.store.transaction((tx) => work(this.contextFor(tx, options))),
+      options.retry,
+      options.signal,
+    );
   }
 
   /**

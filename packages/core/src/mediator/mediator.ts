@@ -300,6 +300,31 @@ export class Mediator implements Dispatcher {
   }
 
   /**
+   * A context for work that is not a handler (a unit of work, a script): its own journey, or
+   * the one `options` names, reading and writing through `store`.
+   */
+  contextFor(store: StoreSession, options: DispatchOptions = NO_OPTIONS): HandlerContext {
+    const timestamp = Date.now();
+    const id = uuidv7At(timestamp);
+    const envelope: Envelope = {
+      id,
+      type: '$unit-of-work',
+      data: undefined,
+      metadata: {
+        correlationId: options.correlationId ?? id,
+        causationId: options.causationId,
+        tenantId: options.tenantId,
+        principal: options.principal,
+        traceparent: options.traceparent,
+        tracestate: options.tracestate,
+        timestamp,
+        headers: options.headers,
+      },
+    };
+    return new DispatchContext('command', envelope, store, options.signal, this);
+  }
+
+  /**
    * Hands a message that arrived from another process to its local handlers, with the
    * envelope it came with (its id, correlation and tenant), through `store` (the consumer's
    * transaction, so the handlers' effects commit with the inbox record). Never forwarded again.

@@ -33,6 +33,12 @@ import { transactionCases } from './transactions.js';
 
 export type { StoreFactory } from './harness.js';
 export { transportConformance, type TransportConformanceOptions } from './transport.js';
+export {
+  ChaosEffect,
+  messagingChaosConformance,
+  runMessagingChaosNode,
+  type MessagingChaosOptions,
+} from './messaging-chaos.js';
 export { logIntegrityConformance, type LogIntegrityOptions } from './log-integrity.js';
 export {
   chaosCounter,

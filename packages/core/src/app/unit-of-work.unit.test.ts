@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { isConcurrencyError } from '../errors/catalog.js';
+import { memoryStore } from '../memory/memory-store.js';
+import { defineCommand, type } from '../messages/define.js';
+import { memoryTransport } from '../transport/memory-transport.js';
+import { whizbang } from './whizbang.js';
+
+const ChargeCard = defineCommand('ChargeCard', { data: type<{ orderId: string }>() });
+
+function ordersApp() {
+  const store = memoryStore();
+  const app = whizbang({
+    store,
+    messaging: { transport: memoryTransport(), service: 'orders', commandRoutes: { ChargeCard: 'billing' } },
+  });
+  return { store, app };
+}
+
+describe('app.transaction (unit of work)', () => {
+  it('commits appends to several streams and the outgoing messages together', async () => {
+    const { store, app } = ordersApp();
+    await app.transaction(
+      async (uow) => {
+        await uow.store.events.appendToStream('order-1', [{ type: 'OrderPlaced', data: {} }], {
+          expectedVersion: 'no_stream',
+        });
+        await uow.store.events.appendToStream('stock-a', [{ type: 'Reserved', data: {} }], {
+          expectedVersion: 'no_stream',
+        });
+        await uow.send(ChargeCard({ orderId: 'o-1' }));
+      },
+      { correlationId: 'journey-7' },
+    );
+    expect((await store.events.readStream('order-1')).version).toBe(1);
+    expect((await store.events.readStream('stock-a')).version).toBe(1);
+    const [outgoing] = await store.outbox.list();
+    expect(outgoing).toMatchObject({ destination: 'billing.commands', type: 'ChargeCard' });
+    expect(outgoing!.headers['whizbang-correlation-id']).toBe('journey-7');
+  });
+
+  it('writes nothing when the work throws', async () => {
+    const { store, app } = ordersApp();
+    await expect(
+      app.transaction(async (uow) => {
+        await uow.store.events.appendToStream('order-1', [{ type: 'OrderPlaced', data: {} }]);
+        await uow.send(ChargeCard({ orderId: 'o-1' }));
+        throw new Error('out of stock');
+      }),
+    ).rejects.toThrow('out of stock');
+    expect((await store.events.readStream('order-1')).exists).toBe(false);
+    expect(await store.outbox.list()).toEqual([]);
+  });
+
+  it('runs the whole work again on a concurrency conflict, and gives up after the policy', async () => {
+    const { store, app } = ordersApp();
+    await store.events.appendToStream('order-1', [{ type: 'OrderPlaced', data: {} }]);
+    let attempts = 0;
+    await app.transaction(async (uow) => {
+      attempts++;
+      // The first attempt decides on a stale version, as if another writer had just appended.
+      const version = attempts === 1 ? 0 : (await uow.store.events.readStream('order-1')).version;
+      await uow.store.events.appendToStream('order-1', [{ type: 'OrderConfirmed', data: {} }], {
+        expectedVersion: version,
+      });
+      await uow.send(ChargeCard({ orderId: 'o-1' }));
+    });
+    expect(attempts).toBe(2);
+    expect((await store.events.readStream('order-1')).version).toBe(2);
+    expect(await store.outbox.list()).toHaveLength(1); // the failed attempt's message is gone with it
+
+    await expect(
+      app.transaction(
+        (uow) =>
+          uow.store.events
+            .appendToStream('order-1', [{ type: 'X', data: {} }], { expectedVersion: 0 })
+            .then(() => undefined),
+        { retry: { maxAttempts: 3, baseDelayMs: 1 } },
+      ),
+    ).rejects.toSatisfy(isConcurrencyError);
+  });
+});

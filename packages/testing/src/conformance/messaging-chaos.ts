@@ -1,0 +1,217 @@
+/**
+ * Messaging under fire: messages go from an outbox through a real broker to an inbox handler
+ * while the broker is stopped and restarted and the relay process is killed with SIGKILL,
+ * twice. At the end every message has had its effect exactly once: none lost (the outbox and
+ * the relay's claims), none doubled (the inbox). Transport packages run it against their
+ * broker; the store is a real database shared by the processes.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { expect, it } from 'vitest';
+import {
+  commandsOf,
+  defineCommand,
+  encodeEnvelope,
+  handle,
+  type,
+  uuidv7,
+  whizbang,
+  type NewOutboxMessage,
+  type Store,
+  type Transport,
+} from '@whizbang/core';
+
+/** The command each chaos message carries; its handler counts its effect per message. */
+export const ChaosEffect = defineCommand('ChaosEffect', { data: type<{ n: number }>() });
+
+const SENDER = 'chaos-sender';
+const RECEIVER = 'chaos-receiver';
+const EFFECTS = 'chaos-effects';
+
+/**
+ * One process of the chaos test, for transport packages to call from a child process:
+ * `relay` runs the sending service's outbox relay only; `consumer` runs the receiving
+ * service's consumers, whose handler bumps a per-message counter in the same transaction as
+ * the inbox record.
+ */
+export async function runMessagingChaosNode(
+  role: 'relay' | 'consumer',
+  store: Store,
+  transport: Transport,
+): Promise<never> {
+  const app =
+    role === 'relay'
+      ? whizbang({
+          store,
+          messaging: {
+            transport,
+            service: SENDER,
+            commandRoutes: { ChaosEffect: RECEIVER },
+            runConsumers: false,
+            relay: { batchSize: 500, leaseMs: 5_000, pollIntervalMs: 100 },
+          },
+        })
+      : whizbang({
+          store,
+          messaging: { transport, service: RECEIVER, runRelay: false, prefetch: 64 },
+          handlers: [
+            handle(ChaosEffect, async (command, ctx) => {
+              const id = String(command.data.n);
+              const seen = await ctx.store.documents.get<{ count: number }>(EFFECTS, id);
+              await ctx.store.documents.put(EFFECTS, id, { count: (seen?.data.count ?? 0) + 1 });
+            }),
+          ],
+        });
+  await app.start();
+  process.stdout.write(`started ${role}\n`);
+  return new Promise<never>(() => setInterval(() => undefined, 60_000));
+}
+
+export interface MessagingChaosOptions {
+  /** The command that runs one node (see `runMessagingChaosNode`); the role is appended to it. */
+  readonly command: readonly [string, ...string[]];
+  /** Opens the store the nodes share, migrated and empty. */
+  readonly open: () => Promise<Store> | Store;
+  readonly stopBroker: () => Promise<void>;
+  readonly startBroker: () => Promise<void>;
+  /** Messages in all (default 20,000, or `WHIZBANG_MESSAGING_CHAOS_MESSAGES`). */
+  readonly messages?: number;
+  /** How long the broker stays down (ms; default 30,000, or `WHIZBANG_MESSAGING_CHAOS_DOWN_MS`). */
+  readonly brokerDownMs?: number;
+  /** How long the whole run may take before it fails (ms; default 6 minutes). */
+  readonly timeoutMs?: number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface Node {
+  readonly child: ChildProcess;
+  readonly started: Promise<void>;
+  readonly role: string;
+}
+
+function startNode(command: readonly string[], role: 'relay' | 'consumer'): Node {
+  const [cmd, ...args] = command;
+  const child = spawn(cmd!, [...args, role], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const started = new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('started')) resolve();
+    });
+    child.once('exit', (code, signal) =>
+      reject(new Error(`${role} exited (${code ?? signal}) before starting`)),
+    );
+  });
+  started.catch(() => undefined);
+  return { child, started, role };
+}
+
+function kill({ child }: Node): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGKILL');
+  return exited;
+}
+
+/** Outbox rows as a sending handler would have written them: one ChaosEffect each. */
+function effects(from: number, count: number): NewOutboxMessage[] {
+  return Array.from({ length: count }, (_, i) => {
+    const id = uuidv7();
+    const envelope = {
+      id,
+      type: ChaosEffect.type,
+      data: { n: from + i },
+      metadata: { correlationId: id, timestamp: Date.now() },
+    };
+    const { body, headers } = encodeEnvelope('command', envelope);
+    return { id, destination: commandsOf(RECEIVER), type: ChaosEffect.type, body, headers };
+  });
+}
+
+export function messagingChaosConformance(name: string, options: MessagingChaosOptions): void {
+  const total = options.messages ?? Number(process.env['WHIZBANG_MESSAGING_CHAOS_MESSAGES'] ?? 20_000);
+  const downMs = options.brokerDownMs ?? Number(process.env['WHIZBANG_MESSAGING_CHAOS_DOWN_MS'] ?? 30_000);
+  const timeoutMs = options.timeoutMs ?? 360_000;
+
+  it(
+    `${name}: ${total.toLocaleString('en-US')} messages through outbox, broker and inbox, with the broker down ${downMs / 1000} s and the relay killed twice, each applied once`,
+    async () => {
+      const store = await options.open();
+      const nodes: Node[] = [];
+      const start = (role: 'relay' | 'consumer') => {
+        const node = startNode(options.command, role);
+        nodes.push(node);
+        return node;
+      };
+      const add = async (from: number, count: number) => {
+        for (let i = 0; i < count; i += 1_000)
+          await store.outbox.add(effects(from + i, Math.min(1_000, count - i)));
+      };
+      try {
+        const consumer = start('consumer');
+        let relay = start('relay');
+        await Promise.all([consumer.started, relay.started]);
+        const half = Math.floor(total / 2);
+        await add(0, half);
+        await sleep(1_000);
+        await kill(relay); // first kill: mid-flight, holding claims
+        relay = start('relay');
+        await relay.started;
+        await options.stopBroker();
+        const downSince = Date.now();
+        await add(half, total - half); // written while the broker is away
+        await sleep(Math.min(3_000, downMs / 3));
+        await kill(relay); // second kill: while publishes fail
+        relay = start('relay');
+        await relay.started;
+        await sleep(Math.max(0, downMs - (Date.now() - downSince)));
+        await options.startBroker();
+
+        const deadline = Date.now() + timeoutMs;
+        let done = 0;
+        for (;;) {
+          if (consumer.child.exitCode !== null || consumer.child.signalCode !== null)
+            throw new Error('the consumer process died');
+          done = 0;
+          let after: string | undefined;
+          for (;;) {
+            const page = await store.documents.list(EFFECTS, {
+              limit: 5_000,
+              ...(after !== undefined && { after }),
+            });
+            done += page.length;
+            if (page.length < 5_000) break;
+            after = page.at(-1)!.id;
+          }
+          if (done >= total && (await store.outbox.list({ limit: 1 })).length === 0) break;
+          if (Date.now() > deadline)
+            throw new Error(`only ${done} of ${total} effects after ${timeoutMs} ms`);
+          await sleep(500);
+        }
+        await sleep(1_000); // a late duplicate would show now
+        const counts = new Map<number, number>();
+        let after: string | undefined;
+        for (;;) {
+          const page = await store.documents.list<{ count: number }>(EFFECTS, {
+            limit: 5_000,
+            ...(after !== undefined && { after }),
+          });
+          for (const doc of page) counts.set(Number(doc.id), doc.data.count);
+          if (page.length < 5_000) break;
+          after = page.at(-1)!.id;
+        }
+        const missing = Array.from({ length: total }, (_, n) => n).filter((n) => !counts.has(n));
+        const doubled = [...counts].filter(([, count]) => count !== 1);
+        expect({ missing: missing.slice(0, 10), doubled: doubled.slice(0, 10) }).toEqual({
+          missing: [],
+          doubled: [],
+        });
+        expect(counts.size).toBe(total);
+        expect(await store.deadLetters.list({ limit: 5 })).toEqual([]);
+      } finally {
+        await Promise.all(nodes.map(kill));
+        await options.startBroker().catch(() => undefined);
+        await store.close();
+      }
+    },
+    timeoutMs + downMs + 120_000,
+  );
+}
