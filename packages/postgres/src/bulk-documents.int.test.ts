@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { Pool } from 'pg';
-import type { PgPool } from './config.js';
+import type { PgPool, PgQueryConfig } from './config.js';
 import { postgresStore } from './postgres-store.js';
 import { connectionString, dropSchemas, freshSchema, postgresAvailable } from './test-support/database.js';
 
@@ -14,7 +14,14 @@ describe.runIf(available)('postgres: bulk documents', () => {
     const pool = new Pool({ connectionString, max: 2 });
     const statements: string[] = [];
     const counting: PgPool = {
-      query: (text, values) => (statements.push(text), pool.query(text, values as unknown[])),
+      query: ((statement: string | PgQueryConfig, values?: readonly unknown[]) => {
+        if (typeof statement === 'string') {
+          statements.push(statement);
+          return pool.query(statement, values as unknown[]);
+        }
+        statements.push(statement.text);
+        return pool.query({ ...statement, values: statement.values as unknown[] });
+      }) as PgPool['query'],
       connect: () => pool.connect(),
       end: () => pool.end(),
     };

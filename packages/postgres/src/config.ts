@@ -43,7 +43,10 @@ export interface PgPool extends PgSession {
 export interface PostgresStoreOptions extends StoreOptions {
   /** A connection string; the store then owns its pool and ends it on close. */
   readonly connectionString?: string;
-  /** Your own pool (`new pg.Pool(...)`); the store never ends it. */
+  /**
+   * Your own pool (`new pg.Pool(...)`); the store never ends it. A pool of your own making must
+   * also take `query({ name, text, values })`, as pg's does, or set `preparedStatements: false`.
+   */
   readonly pool?: PgPool;
   /** The schema holding Whizbang's tables (default `whizbang`). */
   readonly schema?: string;

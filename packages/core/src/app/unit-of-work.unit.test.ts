@@ -35,7 +35,7 @@ describe('app.transaction (unit of work)', () => {
     expect((await store.events.readStream('stock-a')).version).toBe(1);
     const [outgoing] = await store.outbox.list();
     expect(outgoing).toMatchObject({ destination: 'billing.commands', type: 'ChargeCard' });
-    expect(outgoing!.headers['whizbang-correlation-id']).toBe('journey-7');
+    expect(outgoing?.headers['whizbang-correlation-id']).toBe('journey-7');
   });
 
   it('writes nothing when the work throws', async () => {

@@ -104,7 +104,7 @@ describe('messaging between services', () => {
     const payment = await billingStore.events.readStream('payment-o-1', { tenantId: 'acme' });
     expect(payment.events.map((e) => e.data)).toEqual([{ amount: 30 }]);
     // The journey keeps its correlation and tenant across both hops.
-    expect(payment.events[0]!.metadata.correlationId).toBe('journey-1');
+    expect(payment.events[0]?.metadata.correlationId).toBe('journey-1');
     expect(await ordersStore.outbox.list()).toEqual([]);
     expect(await billingStore.outbox.list()).toEqual([]);
   });
@@ -190,9 +190,10 @@ describe('messaging between services', () => {
     });
 
     broken = false;
-    await app.replayMessage(letter!.id);
+    const id = letter?.id ?? 'no dead letter';
+    await app.replayMessage(id);
     expect((await store.events.readStream('payment-poison')).events).toHaveLength(1);
-    await expect(app.replayMessage(letter!.id)).rejects.toSatisfy(isStateError);
+    await expect(app.replayMessage(id)).rejects.toSatisfy(isStateError);
     expect((await store.events.readStream('payment-poison')).events).toHaveLength(1);
   });
 
@@ -209,8 +210,8 @@ describe('messaging between services', () => {
       async () => (parked = await transport.takeDeadLetters(subscription)).length === 1,
       'the dead letter',
     );
-    expect(parked[0]!.message.id).toBe('foreign-1');
-    expect(parked[0]!.reason).toMatch(/not sent by Whizbang/);
+    expect(parked[0]?.message.id).toBe('foreign-1');
+    expect(parked[0]?.reason).toMatch(/not sent by Whizbang/);
   });
 
   it('delivers a scheduled command when due, and not at all once cancelled', async () => {
@@ -265,16 +266,14 @@ describe('messaging between services', () => {
     expect(await store.outbox.list()).toEqual([]);
   });
 
-  it('refuses scheduling without messaging, and bad routes up front', () => {
+  it('refuses scheduling without messaging, and bad routes up front', async () => {
     const app = whizbang({ store: memoryStore() });
-    return Promise.all([
-      expect(app.schedule(ChargeCard({ orderId: 'x', amount: 1 }), { delayMs: 1 })).rejects.toSatisfy(
-        isStateError,
-      ),
-      expect(() =>
-        whizbang({ store: memoryStore(), messaging: { transport: memoryTransport(), service: 'has space' } }),
-      ).toThrow(/service/),
-    ]);
+    await expect(app.schedule(ChargeCard({ orderId: 'x', amount: 1 }), { delayMs: 1 })).rejects.toSatisfy(
+      isStateError,
+    );
+    expect(() =>
+      whizbang({ store: memoryStore(), messaging: { transport: memoryTransport(), service: 'has space' } }),
+    ).toThrow(/service/);
   });
 });
 

@@ -158,7 +158,8 @@ export class MemoryBroker {
   /** Gives back what a closed connection left unsettled, and drops its consumers. */
   disconnect(connection: MemoryTransport): void {
     for (const queue of this.#groups.values()) {
-      for (const flight of [...queue.inFlight]) {
+      // Deleting the entry being visited is safe while iterating a Set.
+      for (const flight of queue.inFlight) {
         if (flight.consumer.connection !== connection) continue;
         queue.release(flight);
         queue.giveBack(flight.entry);

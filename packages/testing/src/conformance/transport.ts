@@ -190,7 +190,8 @@ export function transportConformance(name: string, options: TransportConformance
         await got.waitFor(2, timeoutMs + redeliveryMs);
         const [first, again] = got.received;
         expect(again!.message).toEqual(first!.message);
-        if (t.capabilities.countsDeliveries) expect(again!.deliveryCount).toBe(2);
+        // Transports that cannot count redeliveries report 1; those that can must say 2.
+        expect(t.capabilities.countsDeliveries ? again!.deliveryCount : 2).toBe(2);
       },
       caseTimeout,
     );
@@ -230,7 +231,7 @@ export function transportConformance(name: string, options: TransportConformance
         await crashing.close();
         await taker.waitFor(1, timeoutMs + redeliveryMs);
         expect(numberOf(taker.received[0]!.message)).toBe(7);
-        if (survivor.capabilities.countsDeliveries) expect(taker.received[0]!.deliveryCount).toBe(2);
+        expect(survivor.capabilities.countsDeliveries ? taker.received[0]!.deliveryCount : 2).toBe(2);
       },
       caseTimeout,
     );
@@ -322,7 +323,7 @@ export function transportConformance(name: string, options: TransportConformance
       const topology = { destinations: [destination], subscriptions: [group('svc'), group('svc')] };
       await t.declare(topology);
       await t.declare(topology);
-      await t.publish(destination, []);
+      await expect(t.publish(destination, [])).resolves.toBeUndefined();
     });
 
     it('rejects bad names and malformed messages before anything reaches the broker', async () => {
@@ -343,7 +344,7 @@ export function transportConformance(name: string, options: TransportConformance
         await rejection(t.consume(group('svc'), got.handler, { prefetch: 0 })),
         await rejection(t.takeDeadLetters({ destination, group: '' })),
       ];
-      for (const error of bad) expect(isValidationError(error), String(error)).toBe(true);
+      for (const error of bad) expect(isValidationError(error) || String(error)).toBe(true);
       await t.publish(destination, [message(5)]);
       await got.waitFor(1, timeoutMs);
       await sleep(200);
@@ -365,14 +366,16 @@ export function transportConformance(name: string, options: TransportConformance
         await t.publish(destination, [once, message(2)]);
         await got.waitFor(2, timeoutMs);
         await sleep(300);
-        expect(got.received.map((d) => numberOf(d.message)).toSorted()).toEqual([1, 2]);
+        expect(got.received.map((d) => numberOf(d.message)).toSorted((a, b) => a - b)).toEqual([1, 2]);
       },
       caseTimeout,
     );
 
-    if (options.restartBroker) {
-      const restart = options.restartBroker;
-      it('carries on across a broker restart: nothing published is lost, publishing resumes', async () => {
+    // Only transports that talk to a server have a broker to restart.
+    const restart = options.restartBroker ?? (async () => undefined);
+    it.runIf(options.restartBroker !== undefined)(
+      'carries on across a broker restart: nothing published is lost, publishing resumes',
+      async () => {
         const t = await connect();
         const { destination, group } = channel();
         await t.declare({ subscriptions: [group('svc')] });
@@ -394,8 +397,9 @@ export function transportConformance(name: string, options: TransportConformance
         }
         await got.waitFor(2, 60_000);
         const numbers = new Set(got.received.map((d) => numberOf(d.message)));
-        expect([...numbers].toSorted()).toEqual([1, 2]);
-      }, 180_000);
-    }
+        expect([...numbers].toSorted((a, b) => a - b)).toEqual([1, 2]);
+      },
+      180_000,
+    );
   });
 }
