@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-packages=(core testing sqlite postgres)
+packages=(core testing sqlite postgres redis)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -34,14 +34,16 @@ const testing = await import('@whizbang/testing');
 const conformance = await import('@whizbang/testing/conformance');
 const sqlite = await import('@whizbang/sqlite');
 const postgres = await import('@whizbang/postgres');
+const redis = await import('@whizbang/redis');
 const need = (mod, names, from) => {
   for (const name of names) if (!(name in mod)) throw new Error(`${from} does not export ${name}`);
 };
-need(core, ['whizbang', 'defineCommand', 'defineEvent', 'defineQuery', 'handle', 'memoryStore', 'handleCommand', 'ConcurrencyError', 'isConcurrencyError', 'uuidv7'], '@whizbang/core');
+need(core, ['whizbang', 'defineCommand', 'defineEvent', 'defineQuery', 'handle', 'memoryStore', 'handleCommand', 'ConcurrencyError', 'isConcurrencyError', 'uuidv7', 'memoryTransport', 'MemoryBroker'], '@whizbang/core');
 need(driver, ['checkAppend', 'versionMatches', 'UpcasterChain', 'EventTypeRegistry', 'tenantOf'], '@whizbang/core/driver');
 need(testing, ['DeciderSpec'], '@whizbang/testing');
 need(postgres, ['postgresStore', 'migrations'], '@whizbang/postgres');
-need(conformance, ['storeConformance', 'eventStoreConformance'], '@whizbang/testing/conformance');
+need(redis, ['redisTransport', 'RedisTransport'], '@whizbang/redis');
+need(conformance, ['storeConformance', 'eventStoreConformance', 'transportConformance', 'messagingChaosConformance'], '@whizbang/testing/conformance');
 for (const store of [core.memoryStore(), sqlite.sqliteStore({ path: ':memory:' })]) {
   await store.events.appendToStream('s-1', [{ type: 'Happened', data: {} }]);
   if ((await store.events.readStream('s-1')).version !== 1) throw new Error(`installed ${store.driver} store does not work`);
