@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-packages=(core testing sqlite postgres redis)
+packages=(core testing sqlite postgres redis nats)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -35,6 +35,7 @@ const conformance = await import('@whizbang/testing/conformance');
 const sqlite = await import('@whizbang/sqlite');
 const postgres = await import('@whizbang/postgres');
 const redis = await import('@whizbang/redis');
+const nats = await import('@whizbang/nats');
 const need = (mod, names, from) => {
   for (const name of names) if (!(name in mod)) throw new Error(`${from} does not export ${name}`);
 };
@@ -43,6 +44,7 @@ need(driver, ['checkAppend', 'versionMatches', 'UpcasterChain', 'EventTypeRegist
 need(testing, ['DeciderSpec'], '@whizbang/testing');
 need(postgres, ['postgresStore', 'migrations'], '@whizbang/postgres');
 need(redis, ['redisTransport', 'RedisTransport'], '@whizbang/redis');
+need(nats, ['natsTransport', 'NatsTransport'], '@whizbang/nats');
 need(conformance, ['storeConformance', 'eventStoreConformance', 'transportConformance', 'messagingChaosConformance'], '@whizbang/testing/conformance');
 for (const store of [core.memoryStore(), sqlite.sqliteStore({ path: ':memory:' })]) {
   await store.events.appendToStream('s-1', [{ type: 'Happened', data: {} }]);
