@@ -2,15 +2,17 @@
  * How NATS failures reach the caller: as Whizbang errors that say what happened and what to do.
  */
 import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
-import { WhizbangError } from '@whizbang/core';
+import { TransportUnavailableError } from '@whizbang/core';
 
 /**
  * The server could not be reached, or did not answer in time. Nothing is known to have
  * happened: retry, and for `publish` send the same message ids again (JetStream and the inbox
  * make the repeat harmless).
  */
-export class NatsUnavailableError extends WhizbangError {
-  readonly code = 'WHIZBANG_TRANSPORT_UNAVAILABLE' as const;
+export class NatsUnavailableError extends TransportUnavailableError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('nats', message, options);
+  }
 }
 
 export const isNotFound = (error: unknown): boolean =>

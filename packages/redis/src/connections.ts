@@ -4,7 +4,7 @@
  * the whole block. ioredis reconnects by itself; these settings make a command fail at once
  * while the connection is down, instead of waiting in a queue for however long Redis is away.
  */
-import { StateError } from '@whizbang/core';
+import { StateError, TransportUnavailableError } from '@whizbang/core';
 import { Redis, type RedisOptions } from 'ioredis';
 
 export type Client = Redis | Redis<'resp3'>;
@@ -107,8 +107,9 @@ export class Readiness {
   }
 }
 
-function unreachable(redis: Client, doing: string, cause?: Error): StateError {
-  return new StateError(
+function unreachable(redis: Client, doing: string, cause?: Error): TransportUnavailableError {
+  return new TransportUnavailableError(
+    'redis',
     `Cannot ${doing}: Redis at ${where(redis)} is unreachable (${cause?.message ?? `connection ${redis.status}`}); ` +
       'nothing was sent. The client keeps reconnecting: retry once Redis is back.',
     { cause },

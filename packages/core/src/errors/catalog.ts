@@ -190,6 +190,23 @@ export class DocumentNotFoundError extends WhizbangError {
   }
 }
 
+/**
+ * The broker could not be reached, or did not confirm in time. Nothing is known to have
+ * happened: try again, and publish the same message ids again (inboxes, and brokers that
+ * de-duplicate, make the repeat harmless). The outbox relay does this by itself.
+ */
+export class TransportUnavailableError extends WhizbangError {
+  readonly code = 'WHIZBANG_TRANSPORT_UNAVAILABLE' as const;
+  constructor(
+    /** `rabbitmq`, `nats`, `redis`… */
+    readonly transport: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
 export const isConcurrencyError = errorGuard<ConcurrencyError>('WHIZBANG_CONCURRENCY');
 export const isValidationError = errorGuard<ValidationError>('WHIZBANG_VALIDATION');
 export const isStreamDeletedError = errorGuard<StreamDeletedError>('WHIZBANG_STREAM_DELETED');
@@ -205,3 +222,6 @@ export const isDocumentNotFoundError = errorGuard<DocumentNotFoundError>('WHIZBA
 export const isDocumentConflictError = errorGuard<DocumentConflictError>('WHIZBANG_DOCUMENT_CONFLICT');
 export const isLeaseLostError = errorGuard<LeaseLostError>('WHIZBANG_LEASE_LOST');
 export const isProjectionFailedError = errorGuard<ProjectionFailedError>('WHIZBANG_PROJECTION_FAILED');
+export const isTransportUnavailableError = errorGuard<TransportUnavailableError>(
+  'WHIZBANG_TRANSPORT_UNAVAILABLE',
+);
