@@ -2,7 +2,7 @@
 // looks at the server with a raw connection, or interferes with it, and checks the transport's
 // promises against what Redis itself says (pending-entries list, consumers, stream length).
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { StateError, type Delivery, type TransportMessage } from '@whizbang/core';
+import { StateError, TransportUnavailableError, type Delivery, type TransportMessage } from '@whizbang/core';
 import type { Redis } from 'ioredis';
 import type { RedisTransportOptions } from './config.js';
 import { redisTransport, type RedisTransport } from './redis-transport.js';
@@ -241,7 +241,7 @@ describe.runIf(available)('redis streams', () => {
     const t = redisTransport({ url: 'redis://127.0.0.1:1', onError: () => undefined });
     const started = Date.now();
     const error = await t.publish('orders', [message(1)]).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(StateError);
+    expect(error).toBeInstanceOf(TransportUnavailableError);
     expect(String(error)).toMatch(/Redis at 127\.0\.0\.1:1 is unreachable/);
     expect(Date.now() - started).toBeLessThan(2_000);
     const closing = Date.now();

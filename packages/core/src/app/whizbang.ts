@@ -73,7 +73,10 @@ export class WhizbangApp extends Mediator implements AsyncDisposable {
   readonly messaging: MessagingPlan | undefined;
   /** This node's outbox relay, when messaging is configured. */
   readonly relay: OutboxRelay | undefined;
-  /** This node's consumers of the service's queues, when messaging is configured. */
+  /**
+   * Declares the service's topology and runs this node's consumers (when `runConsumers`), when
+   * messaging is configured; `consumer.ready` resolves once both are done.
+   */
   readonly consumer: MessageConsumer | undefined;
   readonly #services: readonly BackgroundService[];
   #state: 'idle' | 'starting' | 'started' | 'stopping' = 'idle';
@@ -91,7 +94,7 @@ export class WhizbangApp extends Mediator implements AsyncDisposable {
     this.messaging = messaging;
     relay = messaging?.runRelay ? new OutboxRelay(store, messaging.transport, messaging.relay) : undefined;
     this.relay = relay;
-    this.consumer = messaging?.runConsumers ? new MessageConsumer(store, this, messaging) : undefined;
+    this.consumer = messaging && new MessageConsumer(store, this, messaging, { consume: messaging.runConsumers });
     this.projections = projections;
     this.reactors = options.reactors ?? [];
     const { daemon } = options;
@@ -105,13 +108,7 @@ export class WhizbangApp extends Mediator implements AsyncDisposable {
             reactors: options.reactors ?? [],
           })
         : undefined;
-    const topology: BackgroundService | undefined = messaging && {
-      name: 'messaging-topology',
-      start: () => messaging.transport.declare(messaging.topology),
-      stop: async () => undefined,
-    };
     this.#services = [
-      ...(topology ? [topology] : []),
       ...(this.daemon ? [this.daemon] : []),
       ...(this.consumer ? [this.consumer] : []),
       ...(this.relay ? [this.relay] : []),

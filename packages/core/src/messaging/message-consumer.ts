@@ -36,35 +36,83 @@ export interface ParkedMessage {
 /** Errors another attempt cannot fix. */
 const permanent = (error: unknown) => isValidationError(error) || isHandlerNotFoundError(error);
 
+/**
+ * Declares the service's topology, then (on a node that consumes) starts its consumers. A
+ * broker that is away when the app starts does not stop the app: this keeps trying in the
+ * background, with back-off, and the relay keeps the outbox until the broker is back.
+ */
 export class MessageConsumer {
   readonly name = 'message-consumer';
   handled = 0;
   duplicates = 0;
   deadLettered = 0;
+  /** Failed attempts to declare the topology or start a consumer, so far. */
+  failures = 0;
+  lastError: unknown;
+  /** Resolves once the topology is declared and every consumer runs. */
+  readonly ready: Promise<void>;
+  #markReady!: () => void;
   #consumptions: Consumption[] = [];
   #signal: AbortSignal | undefined;
+  #setup: Promise<void> | undefined;
 
   constructor(
     readonly store: Store,
     readonly receiver: Receiver,
     readonly plan: MessagingPlan,
-    readonly onError: (error: unknown, delivery: Delivery) => void = () => undefined,
-  ) {}
+    readonly options: {
+      /** Start consumers on this node (else only declare the topology). */
+      readonly consume: boolean;
+      readonly onError?: (error: unknown, delivery?: Delivery) => void;
+    },
+  ) {
+    this.ready = new Promise((resolve) => (this.#markReady = resolve));
+  }
 
+  /** Resolves once the first attempt is over: ready if the broker is there, else still trying. */
   async start(signal: AbortSignal): Promise<void> {
     this.#signal = signal;
-    for (const subscription of this.plan.subscriptions)
-      this.#consumptions.push(
-        await this.plan.transport.consume(subscription, (delivery) => this.#handle(delivery), {
-          prefetch: this.plan.prefetch,
-        }),
-      );
+    let firstAttempt!: () => void;
+    const attempted = new Promise<void>((resolve) => (firstAttempt = resolve));
+    this.#setup = this.#setUp(signal, firstAttempt);
+    await attempted;
   }
 
   async stop(): Promise<void> {
+    await this.#setup;
     const consumptions = this.#consumptions;
     this.#consumptions = [];
     await Promise.all(consumptions.map((c) => c.stop()));
+  }
+
+  async #setUp(signal: AbortSignal, attempted: () => void): Promise<void> {
+    const { transport } = this.plan;
+    const pending = this.options.consume ? [...this.plan.subscriptions] : [];
+    let declared = false;
+    for (let attempt = 1; !signal.aborted; attempt++) {
+      try {
+        if (!declared) await transport.declare(this.plan.topology);
+        declared = true;
+        while (pending.length > 0 && !signal.aborted) {
+          this.#consumptions.push(
+            await transport.consume(pending[0]!, (delivery) => this.#handle(delivery), {
+              prefetch: this.plan.prefetch,
+            }),
+          );
+          pending.shift();
+        }
+        this.#markReady();
+        attempted();
+        return;
+      } catch (error) {
+        this.failures++;
+        this.lastError = error;
+        this.options.onError?.(error);
+        attempted();
+        await pause(backoffDelay(attempt, { initialDelayMs: 250, maxDelayMs: 10_000 }), signal);
+      }
+    }
+    attempted(); // stopped before any attempt finished
   }
 
   async #handle(delivery: Delivery): Promise<void> {
@@ -90,7 +138,7 @@ export class MessageConsumer {
         await delivery.ack();
         return;
       } catch (error) {
-        this.onError(error, delivery);
+        this.options.onError?.(error, delivery);
         // Stopping: give the message back for another node rather than park it.
         if (signal?.aborted) return delivery.nack();
         if (permanent(error) || attempt >= this.plan.retry.maxAttempts) {
