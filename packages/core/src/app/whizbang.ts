@@ -94,7 +94,8 @@ export class WhizbangApp extends Mediator implements AsyncDisposable {
     this.messaging = messaging;
     relay = messaging?.runRelay ? new OutboxRelay(store, messaging.transport, messaging.relay) : undefined;
     this.relay = relay;
-    this.consumer = messaging && new MessageConsumer(store, this, messaging, { consume: messaging.runConsumers });
+    this.consumer =
+      messaging && new MessageConsumer(store, this, messaging, { consume: messaging.runConsumers });
     this.projections = projections;
     this.reactors = options.reactors ?? [];
     const { daemon } = options;
