@@ -79,6 +79,12 @@ export interface MessagingChaosOptions {
   readonly brokerDownMs?: number;
   /** How long the whole run may take before it fails (ms; default 6 minutes). */
   readonly timeoutMs?: number;
+  /**
+   * Whether a relay process can start while the broker is down (default true). A transport
+   * that must reach its broker to be created sets false: the relay killed during the outage is
+   * then started again once the broker is back.
+   */
+  readonly startsWithoutBroker?: boolean;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -160,10 +166,17 @@ export function messagingChaosConformance(name: string, options: MessagingChaosO
         await add(half, total - half); // written while the broker is away
         await sleep(Math.min(3_000, downMs / 3));
         await kill(relay); // second kill: while publishes fail
-        relay = start('relay');
-        await relay.started;
+        const startsWithoutBroker = options.startsWithoutBroker ?? true;
+        if (startsWithoutBroker) {
+          relay = start('relay');
+          await relay.started;
+        }
         await sleep(Math.max(0, downMs - (Date.now() - downSince)));
         await options.startBroker();
+        if (!startsWithoutBroker) {
+          relay = start('relay');
+          await relay.started;
+        }
 
         const deadline = Date.now() + timeoutMs;
         let done = 0;

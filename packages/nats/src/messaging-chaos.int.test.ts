@@ -1,0 +1,41 @@
+import { fileURLToPath } from 'node:url';
+import { Client } from 'pg';
+import { afterAll, describe } from 'vitest';
+import { postgresStore } from '@whizbang/postgres';
+import { realService } from '@whizbang/testing';
+import { messagingChaosConformance } from '@whizbang/testing/conformance';
+import { deleteStreams, testNats, testPrefix } from './test-support/nats.js';
+
+const postgres = process.env['WHIZBANG_TEST_POSTGRES'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+const nats = await testNats();
+const available =
+  nats.available && (await realService({ name: 'PostgreSQL', port: Number(new URL(postgres).port || 5432) }));
+const node = fileURLToPath(new URL('./test-support/messaging-chaos-node.mjs', import.meta.url));
+const schema = `wbmc_nats_${process.pid}_${Date.now().toString(36)}`;
+const prefix = testPrefix();
+
+// Needs a server this test may stop: the one it started (not an external WHIZBANG_TEST_NATS).
+describe.runIf(available && nats.down !== undefined)('nats: messaging under fire', () => {
+  afterAll(async () => {
+    try {
+      await deleteStreams(nats.url, prefix);
+    } finally {
+      await nats.stop();
+      const client = new Client({ connectionString: postgres });
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).finally(() => client.end());
+    }
+  });
+  messagingChaosConformance('nats', {
+    command: [process.execPath, node, postgres, schema, nats.url, prefix],
+    open: async () => {
+      const store = postgresStore({ connectionString: postgres, schema });
+      await store.migrate();
+      return store;
+    },
+    stopBroker: () => nats.down!(),
+    startBroker: () => nats.up!(),
+    // natsTransport() connects before it returns, so a process cannot start while NATS is down.
+    startsWithoutBroker: false,
+  });
+});
