@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-packages=(core testing sqlite postgres redis nats)
+packages=(core testing sqlite postgres redis nats rabbitmq)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -36,6 +36,7 @@ const sqlite = await import('@whizbang/sqlite');
 const postgres = await import('@whizbang/postgres');
 const redis = await import('@whizbang/redis');
 const nats = await import('@whizbang/nats');
+const rabbitmq = await import('@whizbang/rabbitmq');
 const need = (mod, names, from) => {
   for (const name of names) if (!(name in mod)) throw new Error(`${from} does not export ${name}`);
 };
@@ -45,6 +46,7 @@ need(testing, ['DeciderSpec'], '@whizbang/testing');
 need(postgres, ['postgresStore', 'migrations'], '@whizbang/postgres');
 need(redis, ['redisTransport', 'RedisTransport'], '@whizbang/redis');
 need(nats, ['natsTransport', 'NatsTransport'], '@whizbang/nats');
+need(rabbitmq, ['rabbitmqTransport', 'RabbitMqTransport'], '@whizbang/rabbitmq');
 need(conformance, ['storeConformance', 'eventStoreConformance', 'transportConformance', 'messagingChaosConformance'], '@whizbang/testing/conformance');
 for (const store of [core.memoryStore(), sqlite.sqliteStore({ path: ':memory:' })]) {
   await store.events.appendToStream('s-1', [{ type: 'Happened', data: {} }]);

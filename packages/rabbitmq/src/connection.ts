@@ -1,0 +1,146 @@
+/**
+ * The connection manager. amqplib's recovering connection redials with backoff and runs our
+ * setup on every new connection before anything else may use it; this class adds what the
+ * transport needs on top: operations fail at once while there is no connection (rather than
+ * waiting for one, as amqplib's own `createChannel` would), and listeners learn when a new
+ * connection is ready so consumers can start again.
+ */
+import { connect, type Channel, type ChannelModel, type RecoveringChannelModel } from 'amqplib';
+import { StateError } from '@whizbang/core';
+import type { ResolvedOptions } from './config.js';
+
+const noop = () => undefined;
+/** How long `close` waits for the broker to confirm before it lets go of the socket. */
+const CLOSE_TIMEOUT_MS = 3_000;
+
+export const amqpCode = (error: unknown): unknown => (error as { code?: unknown } | null)?.code;
+/** Closes a channel that may already be closed, or closing. */
+export async function closeQuietly(channel: Channel): Promise<void> {
+  try {
+    await channel.close();
+  } catch {
+    // Already closed, or the connection went with it.
+  }
+}
+
+export const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+export class Connection {
+  #model: ChannelModel | undefined;
+  #lastError: unknown;
+  #closed = false;
+  #blocked: string | undefined;
+  #recovering: RecoveringChannelModel | undefined;
+  readonly #readyListeners = new Set<(model: ChannelModel) => void>();
+
+  private constructor(readonly options: ResolvedOptions) {}
+
+  /**
+   * Connects once (rejecting if that fails: a wrong URL should not retry forever in silence),
+   * then keeps reconnecting. `setup` runs on every new connection before it is used.
+   */
+  static async open(
+    options: ResolvedOptions,
+    setup: (model: ChannelModel) => Promise<void>,
+  ): Promise<Connection> {
+    const connection = new Connection(options);
+    const recovering = await connect(options.url, {
+      timeout: options.connectTimeoutMs,
+      clientProperties: { connection_name: options.connectionName },
+      recovery: {
+        initialDelay: options.initialDelayMs,
+        maxDelay: options.maxDelayMs,
+        initialMaxRetries: 0,
+        waitForConnect: false,
+        setup: (model: ChannelModel) => connection.#setup(model, setup),
+      },
+    });
+    connection.#recovering = recovering;
+    recovering.on('error', (error: unknown) => (connection.#lastError = error));
+    recovering.on('disconnect', (error: unknown) => (connection.#lastError = error));
+    recovering.on('connect-failed', (error: unknown) => (connection.#lastError = error));
+    recovering.on('blocked', (reason: string) => (connection.#blocked = reason));
+    recovering.on('unblocked', () => (connection.#blocked = undefined));
+    try {
+      await recovering.waitForConnect();
+    } catch (error) {
+      await recovering.close().catch(noop);
+      throw new StateError(
+        `Could not connect to RabbitMQ at ${options.displayUrl}: ${messageOf(error)}. Check that the broker is running and the URL, credentials and virtual host are right`,
+        { cause: error },
+      );
+    }
+    return connection;
+  }
+
+  async #setup(model: ChannelModel, setup: (model: ChannelModel) => Promise<void>): Promise<void> {
+    // Without listeners an 'error' event would be thrown; the 'close' that follows says enough.
+    model.on('error', (error: unknown) => (this.#lastError = error));
+    model.once('close', (error?: unknown) => {
+      if (error) this.#lastError = error;
+      if (this.#model !== model) return;
+      this.#model = undefined;
+      this.#blocked = undefined;
+    });
+    await setup(model);
+    if (this.#closed) return;
+    this.#model = model;
+    for (const listener of this.#readyListeners) listener(model);
+  }
+
+  /** What last went wrong with the connection, for error messages. */
+  get lastError(): unknown {
+    return this.#lastError;
+  }
+
+  /** Why the broker blocked this connection's publishers (a memory or disk alarm), while it does. */
+  get blockedBecause(): string | undefined {
+    return this.#blocked;
+  }
+
+  get connected(): boolean {
+    return this.#model !== undefined;
+  }
+
+  /** Called with each new connection once it is set up (not with the one open at the time of the call). */
+  onReady(listener: (model: ChannelModel) => void): void {
+    this.#readyListeners.add(listener);
+  }
+
+  /** Whether `model` is still the connection in use. */
+  isCurrent(model: ChannelModel): boolean {
+    return this.#model === model;
+  }
+
+  /** The connection in use; throws at once while there is none. */
+  current(): ChannelModel {
+    if (this.#closed) throw new StateError('The RabbitMQ transport is closed');
+    if (!this.#model)
+      throw new StateError(
+        `Not connected to RabbitMQ at ${this.options.displayUrl} (${this.#lastError === undefined ? 'connection lost' : messageOf(this.#lastError)}); reconnecting in the background. Try again shortly: a publish may be repeated safely, the inbox de-duplicates`,
+        { cause: this.#lastError },
+      );
+    return this.#model;
+  }
+
+  /** Runs `use` on a channel of its own, so a broker error it provokes closes only that channel. */
+  async withChannel<T>(use: (channel: Channel) => Promise<T>): Promise<T> {
+    const channel = await this.current().createChannel();
+    channel.on('error', noop);
+    try {
+      return await use(channel);
+    } finally {
+      await closeQuietly(channel);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#model = undefined;
+    const closing = this.#recovering?.close().catch(noop);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([closing, new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_TIMEOUT_MS)))]);
+    clearTimeout(timer);
+  }
+}
