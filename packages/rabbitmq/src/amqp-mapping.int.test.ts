@@ -2,7 +2,13 @@
 // broker produces (messages from other publishers, classic queues, names RabbitMQ reserves).
 import { connect, type ChannelModel } from 'amqplib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { isStateError, isValidationError, type Delivery, type TransportMessage } from '@whizbang/core';
+import {
+  isStateError,
+  isTransportUnavailableError,
+  isValidationError,
+  type Delivery,
+  type TransportMessage,
+} from '@whizbang/core';
 import { rabbitmqTransport, type RabbitMqTransport } from './rabbitmq-transport.js';
 import {
   brokerUrl,
@@ -212,7 +218,7 @@ describe.runIf(available)('rabbitmq: the AMQP mapping', () => {
     const down = await refused(
       rabbitmqTransport({ url: 'amqp://guest:secret@127.0.0.1:1', connectTimeoutMs: 2_000 }),
     );
-    expect(isStateError(down)).toBe(true);
+    expect(isTransportUnavailableError(down)).toBe(true);
     expect(String(down)).toMatch(
       /Could not connect to RabbitMQ at amqp:\/\/127\.0\.0\.1:1.*broker is running/,
     );

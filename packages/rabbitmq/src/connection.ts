@@ -6,7 +6,7 @@
  * connection is ready so consumers can start again.
  */
 import { connect, type Channel, type ChannelModel, type RecoveringChannelModel } from 'amqplib';
-import { StateError } from '@whizbang/core';
+import { StateError, TransportUnavailableError } from '@whizbang/core';
 import type { ResolvedOptions } from './config.js';
 
 const noop = () => undefined;
@@ -65,7 +65,8 @@ export class Connection {
       await recovering.waitForConnect();
     } catch (error) {
       await recovering.close().catch(noop);
-      throw new StateError(
+      throw new TransportUnavailableError(
+        'rabbitmq',
         `Could not connect to RabbitMQ at ${options.displayUrl}: ${messageOf(error)}. Check that the broker is running and the URL, credentials and virtual host are right`,
         { cause: error },
       );
@@ -116,7 +117,8 @@ export class Connection {
   current(): ChannelModel {
     if (this.#closed) throw new StateError('The RabbitMQ transport is closed');
     if (!this.#model)
-      throw new StateError(
+      throw new TransportUnavailableError(
+        'rabbitmq',
         `Not connected to RabbitMQ at ${this.options.displayUrl} (${this.#lastError === undefined ? 'connection lost' : messageOf(this.#lastError)}); reconnecting in the background. Try again shortly: a publish may be repeated safely, the inbox de-duplicates`,
         { cause: this.#lastError },
       );

@@ -297,7 +297,7 @@ export class RabbitMqTransport implements Transport {
 
 /**
  * Connects to RabbitMQ and resolves with a transport once the connection is up; rejects with a
- * `StateError` if the first attempt fails, and reconnects by itself after that.
+ * `TransportUnavailableError` if the first attempt fails, and reconnects by itself after that.
  * @example
  * const transport = await rabbitmqTransport({ url: 'amqp://guest:guest@localhost:5672' });
  * await transport.declare({ subscriptions: [{ destination: 'orders.events', group: 'billing' }] });

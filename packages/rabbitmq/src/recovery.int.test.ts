@@ -2,7 +2,7 @@
 // transport promises when RabbitMQ is not well, shown against a real one.
 import { connect, type ChannelModel } from 'amqplib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { isStateError, type TransportMessage } from '@whizbang/core';
+import { isStateError, isTransportUnavailableError, type TransportMessage } from '@whizbang/core';
 import { rabbitmqTransport, type RabbitMqTransport } from './rabbitmq-transport.js';
 import {
   brokerUrl,
@@ -148,7 +148,7 @@ describe.runIf(available)('rabbitmq: failures and recovery', () => {
       const started = Date.now();
       const error = await rejection(t.publish(destination, [message(500)]));
       expect(Date.now() - started).toBeLessThan(500);
-      expect(isStateError(error)).toBe(true);
+      expect(isTransportUnavailableError(error)).toBe(true);
       expect(String(error)).toMatch(/Not connected to RabbitMQ at amqp:\/\/.*reconnecting in the background/);
       const closing = Date.now();
       await spare.close();
