@@ -3,7 +3,8 @@ import { Client } from 'pg';
 import { afterAll, describe } from 'vitest';
 import { postgresStore } from '@whizbang/postgres';
 import { realService } from '@whizbang/testing';
-import { messagingChaosConformance } from '@whizbang/testing/conformance';
+import { natsTransport } from './nats-transport.js';
+import { messagingChaosConformance, poisonMessageConformance } from '@whizbang/testing/conformance';
 import { deleteStreams, testNats, testPrefix } from './test-support/nats.js';
 
 const postgres = process.env['WHIZBANG_TEST_POSTGRES'] ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -23,7 +24,13 @@ describe.runIf(available && nats.down !== undefined)('nats: messaging under fire
       await nats.stop();
       const client = new Client({ connectionString: postgres });
       await client.connect();
-      await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).finally(() => client.end());
+      try {
+        await client.query(
+          `DROP SCHEMA IF EXISTS "${schema}" CASCADE; DROP SCHEMA IF EXISTS "${schema}_poison" CASCADE`,
+        );
+      } finally {
+        await client.end();
+      }
     }
   });
   messagingChaosConformance('nats', {
@@ -37,5 +44,13 @@ describe.runIf(available && nats.down !== undefined)('nats: messaging under fire
     startBroker: () => nats.up!(),
     // natsTransport() connects before it returns, so a process cannot start while NATS is down.
     startsWithoutBroker: false,
+  });
+  poisonMessageConformance('nats', {
+    connect: () => natsTransport({ servers: nats.url, prefix, ackWaitMs: 5_000 }),
+    open: async () => {
+      const store = postgresStore({ connectionString: postgres, schema: `${schema}_poison` });
+      await store.migrate();
+      return store;
+    },
   });
 });

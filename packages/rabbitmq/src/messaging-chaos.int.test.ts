@@ -3,7 +3,8 @@ import { Client } from 'pg';
 import { afterAll, describe } from 'vitest';
 import { postgresStore } from '@whizbang/postgres';
 import { realService } from '@whizbang/testing';
-import { messagingChaosConformance } from '@whizbang/testing/conformance';
+import { rabbitmqTransport } from './rabbitmq-transport.js';
+import { messagingChaosConformance, poisonMessageConformance } from '@whizbang/testing/conformance';
 import {
   brokerUrl,
   deleteByPrefix,
@@ -26,7 +27,13 @@ describe.runIf(available)('rabbitmq: messaging under fire', () => {
     await deleteByPrefix(prefix);
     const client = new Client({ connectionString: postgres });
     await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).finally(() => client.end());
+    try {
+      await client.query(
+        `DROP SCHEMA IF EXISTS "${schema}" CASCADE; DROP SCHEMA IF EXISTS "${schema}_poison" CASCADE`,
+      );
+    } finally {
+      await client.end();
+    }
   });
   messagingChaosConformance('rabbitmq', {
     command: [process.execPath, node, postgres, schema, brokerUrl, prefix],
@@ -39,5 +46,13 @@ describe.runIf(available)('rabbitmq: messaging under fire', () => {
     startBroker,
     // rabbitmqTransport() connects before it returns, so a process cannot start while RabbitMQ is down.
     startsWithoutBroker: false,
+  });
+  poisonMessageConformance('rabbitmq', {
+    connect: () => rabbitmqTransport({ url: brokerUrl, prefix }),
+    open: async () => {
+      const store = postgresStore({ connectionString: postgres, schema: `${schema}_poison` });
+      await store.migrate();
+      return store;
+    },
   });
 });

@@ -1,9 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe } from 'vitest';
-import { messagingChaosConformance } from '@whizbang/testing/conformance';
+import { messagingChaosConformance, poisonMessageConformance } from '@whizbang/testing/conformance';
 import { postgresStore } from '@whizbang/postgres';
 import { realService } from '@whizbang/testing';
+import { redisTransport } from './redis-transport.js';
 import { DurableRedis } from './test-support/durable-redis.js';
 import { redisAvailable } from './test-support/redis.js';
 
@@ -21,7 +22,13 @@ describe.runIf(available)('redis: messaging under fire', () => {
     await redis.dispose();
     const client = new Client({ connectionString: postgres });
     await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).finally(() => client.end());
+    try {
+      await client.query(
+        `DROP SCHEMA IF EXISTS "${schema}" CASCADE; DROP SCHEMA IF EXISTS "${schema}_poison" CASCADE`,
+      );
+    } finally {
+      await client.end();
+    }
   });
   messagingChaosConformance('redis', {
     command: [process.execPath, node, postgres, schema, redis.url, `chaos:${process.pid}:`],
@@ -32,5 +39,20 @@ describe.runIf(available)('redis: messaging under fire', () => {
     },
     stopBroker: () => redis.stop(),
     startBroker: () => redis.start(),
+  });
+  poisonMessageConformance('redis', {
+    connect: () =>
+      redisTransport({
+        url: redis.url,
+        prefix: `poison:${process.pid}:`,
+        claimIdleMs: 5_000,
+        blockMs: 200,
+        onError: () => undefined,
+      }),
+    open: async () => {
+      const store = postgresStore({ connectionString: postgres, schema: `${schema}_poison` });
+      await store.migrate();
+      return store;
+    },
   });
 });

@@ -36,8 +36,10 @@ export { transportConformance, type TransportConformanceOptions } from './transp
 export {
   ChaosEffect,
   messagingChaosConformance,
+  poisonMessageConformance,
   runMessagingChaosNode,
   type MessagingChaosOptions,
+  type PoisonMessageOptions,
 } from './messaging-chaos.js';
 export { logIntegrityConformance, type LogIntegrityOptions } from './log-integrity.js';
 export {

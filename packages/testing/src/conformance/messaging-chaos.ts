@@ -228,3 +228,71 @@ export function messagingChaosConformance(name: string, options: MessagingChaosO
     timeoutMs + downMs + 120_000,
   );
 }
+
+export interface PoisonMessageOptions {
+  /** A new connection to the broker under test. */
+  readonly connect: () => Promise<Transport> | Transport;
+  /** Opens the store the service uses, migrated and empty. */
+  readonly open: () => Promise<Store> | Store;
+}
+
+/**
+ * A poison message on a real broker: its handler always throws. After the configured attempts
+ * it is parked in the dead letters with its error, and the messages behind it are handled.
+ */
+export function poisonMessageConformance(name: string, options: PoisonMessageOptions): void {
+  it(`${name}: a message whose handler always throws is dead-lettered after its retries and blocks nothing`, async () => {
+    const store = await options.open();
+    const transports = [await options.connect(), await options.connect()];
+    const handled: number[] = [];
+    let poisonAttempts = 0;
+    const service = `poison-${Date.now().toString(36)}`;
+    const receiver = whizbang({
+      store,
+      messaging: {
+        transport: transports[0]!,
+        service,
+        prefetch: 1, // one at a time: the poison message is in front of the others
+        retry: { maxAttempts: 4, initialDelayMs: 20, maxDelayMs: 100 },
+      },
+      handlers: [
+        handle(ChaosEffect, async (command) => {
+          if (command.data.n === 0) {
+            poisonAttempts++;
+            throw new Error('cannot process message 0');
+          }
+          handled.push(command.data.n);
+        }),
+      ],
+    });
+    const sender = whizbang({
+      store,
+      messaging: {
+        transport: transports[1]!,
+        service: `${service}-sender`,
+        commandRoutes: { ChaosEffect: service },
+      },
+    });
+    try {
+      await receiver.start();
+      await sender.start();
+      for (let n = 0; n <= 20; n++) await sender.send(ChaosEffect({ n }));
+      const deadline = Date.now() + 30_000;
+      while (handled.length < 20 && Date.now() < deadline) await sleep(50);
+      const [letter] = await store.deadLetters.list({ source: `messages/${service}` });
+      expect(handled.toSorted((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+      expect(poisonAttempts).toBe(4);
+      expect(letter).toMatchObject({
+        messageType: 'ChaosEffect',
+        attempts: 4,
+        error: { message: 'cannot process message 0' },
+      });
+      expect(await store.inbox.has(service, letter?.messageId ?? '')).toBe(true); // a redelivery will not run it again
+    } finally {
+      await sender.stop();
+      await receiver.stop();
+      await Promise.all(transports.map((t) => t.close()));
+      await store.close();
+    }
+  }, 60_000);
+}

@@ -1,0 +1,112 @@
+/**
+ * `npm run bench:messaging`: commands from one service to another through each broker, end to
+ * end, side by side in one run with the broker driven by hand (`raw`).
+ *
+ * Ours: 16 concurrent `send` loops commit commands to the sender's outbox on PostgreSQL; the
+ * relay claims and publishes them in batches of 100 with the broker's confirmation; the
+ * receiver handles them with 64 deliveries in flight, each in one transaction with its inbox
+ * record and a document (its effect), on PostgreSQL. Latency: `send` called → effect committed.
+ * Raw: the same messages published in batches of 100 with confirmation, consumed with a
+ * prefetch of 64 and acked; no database. Latency: batch published → message received.
+ *
+ * Knobs: BENCH_MESSAGES (5,000 per run), BENCH_ROUNDS (3), BENCH_BROKERS (rabbitmq,nats,redis).
+ */
+import { Pool } from 'pg';
+import { natsTransport } from '@whizbang/nats';
+import { rabbitmqTransport } from '@whizbang/rabbitmq';
+import { redisTransport } from '@whizbang/redis';
+import type { Transport } from '@whizbang/core';
+import { rawNats, rawRabbitMq, rawRedis, type BrokerRun, type RawBroker } from './baselines/raw-brokers.js';
+import { describeMachine } from './harness/machine.js';
+import { median, reportResults, row, type ResultRow } from './harness/measure.js';
+import { oursRun } from './messaging/ours.js';
+
+const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback) || fallback;
+const COUNT = env('BENCH_MESSAGES', 5_000);
+const ROUNDS = env('BENCH_ROUNDS', 3);
+const BATCH = 100;
+const PREFETCH = 64;
+const SENDERS = 16;
+const POSTGRES = process.env['WHIZBANG_BENCH_POSTGRES'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+const RABBITMQ = process.env['WHIZBANG_BENCH_RABBITMQ'] ?? 'amqp://guest:guest@127.0.0.1:5672';
+const NATS = process.env['WHIZBANG_BENCH_NATS'] ?? 'nats://127.0.0.1:4222';
+const REDIS = process.env['WHIZBANG_BENCH_REDIS'] ?? 'redis://127.0.0.1:6379';
+const BROKERS = (process.env['BENCH_BROKERS'] ?? 'rabbitmq,nats,redis').split(',');
+
+interface Broker {
+  readonly name: string;
+  readonly raw: () => Promise<RawBroker>;
+  readonly transport: () => Promise<Transport>;
+}
+
+const brokers: Broker[] = [
+  {
+    name: 'rabbitmq',
+    raw: () => rawRabbitMq(RABBITMQ),
+    transport: () => rabbitmqTransport({ url: RABBITMQ, prefix: `bench${process.pid}.` }),
+  },
+  {
+    name: 'nats',
+    raw: () => rawNats(NATS),
+    transport: () => natsTransport({ servers: NATS, prefix: `bench${process.pid}` }),
+  },
+  {
+    name: 'redis',
+    raw: () => rawRedis(REDIS),
+    transport: async () =>
+      redisTransport({ url: REDIS, prefix: `bench:${process.pid}:`, onError: () => undefined }),
+  },
+];
+
+const p = (latencies: readonly number[], q: number) => {
+  const sorted = latencies.toSorted((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))]!;
+};
+const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
+
+async function main(): Promise<void> {
+  const rows: ResultRow[] = [];
+  const notes: string[] = [describeMachine()];
+  const admin = new Pool({ connectionString: POSTGRES, max: 1 });
+  const { rows: settings } = await admin.query(`SELECT current_setting('synchronous_commit') AS sc`);
+  await admin.end();
+  notes.push(
+    `${fmt(COUNT)} messages per run, ${ROUNDS} rounds; batch ${BATCH} (relay claim and publish; raw publish), prefetch ${PREFETCH}, ${SENDERS} concurrent senders; PostgreSQL synchronous_commit=${(settings[0] as { sc: string }).sc}`,
+  );
+  for (const broker of brokers.filter((b) => BROKERS.includes(b.name))) {
+    const raw = await broker.raw();
+    const ours: BrokerRun[] = [];
+    const baseline: BrokerRun[] = [];
+    try {
+      for (let round = 0; round < ROUNDS; round++) {
+        baseline.push(await raw.run(COUNT, BATCH, PREFETCH));
+        ours.push(
+          await oursRun(broker.transport, COUNT, {
+            connectionString: POSTGRES,
+            batch: BATCH,
+            prefetch: PREFETCH,
+            senders: SENDERS,
+          }),
+        );
+      }
+    } finally {
+      await raw.close();
+    }
+    notes.push(
+      `${broker.name}: ours ${ours.map((r) => fmt(r.rate)).join(', ')} msg/s; raw ${baseline.map((r) => fmt(r.rate)).join(', ')} msg/s by round`,
+    );
+    const rate = (runs: BrokerRun[]) => median(runs.map((r) => r.rate));
+    const lat = (runs: BrokerRun[], q: number) => median(runs.map((r) => p(r.latencies, q)));
+    rows.push(
+      row(`${broker.name}: command to remote effect, throughput`, 'msg/s', rate(ours), {
+        raw: rate(baseline),
+      }),
+    );
+    rows.push(row(`${broker.name}: latency p50`, 'ms', lat(ours, 0.5), { raw: lat(baseline, 0.5) }));
+    rows.push(row(`${broker.name}: latency p99`, 'ms', lat(ours, 0.99), { raw: lat(baseline, 0.99) }));
+  }
+  for (const note of notes) console.log(`- ${note}`);
+  reportResults('messaging', rows);
+}
+
+await main();
