@@ -4,12 +4,15 @@
  *
  * Ours: 16 concurrent `send` loops commit commands to the sender's outbox on PostgreSQL; the
  * relay claims and publishes them in batches of 100 with the broker's confirmation; the
- * receiver handles them with 64 deliveries in flight, each in one transaction with its inbox
- * record and a document (its effect), on PostgreSQL. Latency: `send` called → effect committed.
+ * receiver handles them with 64 deliveries in flight, in transactions of up to 64 messages,
+ * each message with its inbox record and a document (its effect), on PostgreSQL. Latency: `send` called → effect committed.
  * Raw: the same messages published in batches of 100 with confirmation, consumed with a
  * prefetch of 64 and acked; no database. Latency: batch published → message received.
+ * Throughput runs push as fast as each side allows (its latency then is mostly queueing); the
+ * latency runs send one message at a time at a steady 500 messages/s for 5 s.
  *
- * Knobs: BENCH_MESSAGES (5,000 per run), BENCH_ROUNDS (3), BENCH_BROKERS (rabbitmq,nats,redis).
+ * Knobs: BENCH_MESSAGES (5,000 per run), BENCH_ROUNDS (3), BENCH_BROKERS (rabbitmq,nats,redis),
+ * BENCH_CONSUMER_BATCH (64), BENCH_LATENCY_RATE (500), BENCH_LATENCY_SECONDS (5).
  */
 import { Pool } from 'pg';
 import { natsTransport } from '@whizbang/nats';
@@ -27,6 +30,9 @@ const ROUNDS = env('BENCH_ROUNDS', 3);
 const BATCH = 100;
 const PREFETCH = 64;
 const SENDERS = 16;
+const CONSUMER_BATCH = env('BENCH_CONSUMER_BATCH', 64);
+const LATENCY_RATE = env('BENCH_LATENCY_RATE', 500);
+const LATENCY_SECONDS = env('BENCH_LATENCY_SECONDS', 5);
 const POSTGRES = process.env['WHIZBANG_BENCH_POSTGRES'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const RABBITMQ = process.env['WHIZBANG_BENCH_RABBITMQ'] ?? 'amqp://guest:guest@127.0.0.1:5672';
 const NATS = process.env['WHIZBANG_BENCH_NATS'] ?? 'nats://127.0.0.1:4222';
@@ -71,23 +77,28 @@ async function main(): Promise<void> {
   const { rows: settings } = await admin.query(`SELECT current_setting('synchronous_commit') AS sc`);
   await admin.end();
   notes.push(
-    `${fmt(COUNT)} messages per run, ${ROUNDS} rounds; batch ${BATCH} (relay claim and publish; raw publish), prefetch ${PREFETCH}, ${SENDERS} concurrent senders; PostgreSQL synchronous_commit=${(settings[0] as { sc: string }).sc}`,
+    `${fmt(COUNT)} messages per run, ${ROUNDS} rounds; batch ${BATCH} (relay claim and publish; raw publish), prefetch ${PREFETCH}, receiver transactions of up to ${CONSUMER_BATCH} messages, ${SENDERS} concurrent senders; PostgreSQL synchronous_commit=${(settings[0] as { sc: string }).sc}`,
   );
   for (const broker of brokers.filter((b) => BROKERS.includes(b.name))) {
     const raw = await broker.raw();
     const ours: BrokerRun[] = [];
     const baseline: BrokerRun[] = [];
+    const oursPaced: BrokerRun[] = [];
+    const baselinePaced: BrokerRun[] = [];
+    const settings = {
+      connectionString: POSTGRES,
+      batch: BATCH,
+      prefetch: PREFETCH,
+      senders: SENDERS,
+      consumerBatch: CONSUMER_BATCH,
+    };
+    const paced = LATENCY_RATE * LATENCY_SECONDS;
     try {
       for (let round = 0; round < ROUNDS; round++) {
         baseline.push(await raw.run(COUNT, BATCH, PREFETCH));
-        ours.push(
-          await oursRun(broker.transport, COUNT, {
-            connectionString: POSTGRES,
-            batch: BATCH,
-            prefetch: PREFETCH,
-            senders: SENDERS,
-          }),
-        );
+        ours.push(await oursRun(broker.transport, COUNT, settings));
+        baselinePaced.push(await raw.run(paced, BATCH, PREFETCH, LATENCY_RATE));
+        oursPaced.push(await oursRun(broker.transport, paced, settings, LATENCY_RATE));
       }
     } finally {
       await raw.close();
@@ -102,8 +113,21 @@ async function main(): Promise<void> {
         raw: rate(baseline),
       }),
     );
-    rows.push(row(`${broker.name}: latency p50`, 'ms', lat(ours, 0.5), { raw: lat(baseline, 0.5) }));
-    rows.push(row(`${broker.name}: latency p99`, 'ms', lat(ours, 0.99), { raw: lat(baseline, 0.99) }));
+    rows.push(
+      row(`${broker.name}: latency p50 at ${fmt(LATENCY_RATE)} msg/s`, 'ms', lat(oursPaced, 0.5), {
+        raw: lat(baselinePaced, 0.5),
+      }),
+    );
+    rows.push(
+      row(`${broker.name}: latency p99 at ${fmt(LATENCY_RATE)} msg/s`, 'ms', lat(oursPaced, 0.99), {
+        raw: lat(baselinePaced, 0.99),
+      }),
+    );
+    rows.push(
+      row(`${broker.name}: latency p99 at full throughput`, 'ms', lat(ours, 0.99), {
+        raw: lat(baseline, 0.99),
+      }),
+    );
   }
   for (const note of notes) console.log(`- ${note}`);
   reportResults('messaging', rows);

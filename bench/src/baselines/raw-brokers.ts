@@ -28,7 +28,11 @@ export interface BrokerRun {
 
 export interface RawBroker {
   readonly name: string;
-  run(count: number, batch: number, prefetch: number): Promise<BrokerRun>;
+  /**
+   * With `rate` (messages/s), messages are published one at a time on a fixed schedule, each
+   * confirmed before the next, for latency below saturation; without, as fast as confirms allow.
+   */
+  run(count: number, batch: number, prefetch: number, rate?: number): Promise<BrokerRun>;
   close(): Promise<void>;
 }
 
@@ -59,6 +63,13 @@ class Arrivals {
   }
 }
 
+/** Waits until message `n` of a run paced at `rate` per second is due. */
+export async function due(n: number, rate: number | undefined, start: number): Promise<void> {
+  if (rate === undefined) return;
+  const wait = start + (n * 1000) / rate - performance.now();
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+}
+
 const body = (sentAt: number, n: number) =>
   Buffer.from(JSON.stringify({ sentAt, n, note: 'benchmark message' }));
 const sentAtOf = (data: Uint8Array | Buffer) =>
@@ -68,7 +79,8 @@ export async function rawRabbitMq(url: string): Promise<RawBroker> {
   const connection = await amqp.connect(url);
   return {
     name: 'rabbitmq',
-    async run(count, batch, prefetch) {
+    async run(count, batchSize, prefetch, rate) {
+      const batch = rate === undefined ? batchSize : 1;
       const queue = `bench.raw.${randomUUID()}`;
       const publisher = await connection.createConfirmChannel();
       const consumer = await connection.createChannel();
@@ -81,7 +93,9 @@ export async function rawRabbitMq(url: string): Promise<RawBroker> {
         consumer.ack(message);
       });
       arrivals.started();
+      const start = performance.now();
       for (let sent = 0; sent < count; sent += batch) {
+        await due(sent, rate, start);
         const at = performance.now();
         for (let i = sent; i < Math.min(count, sent + batch); i++)
           publisher.sendToQueue(queue, body(at, i), { persistent: true, messageId: String(i) });
@@ -103,7 +117,8 @@ export async function rawNats(servers: string): Promise<RawBroker> {
   const js = jetstream(nc);
   return {
     name: 'nats',
-    async run(count, batch, prefetch) {
+    async run(count, batchSize, prefetch, rate) {
+      const batch = rate === undefined ? batchSize : 1;
       const name = `benchraw${randomUUID().replaceAll('-', '')}`;
       await jsm.streams.add({
         name,
@@ -128,7 +143,9 @@ export async function rawNats(servers: string): Promise<RawBroker> {
         }
       })();
       arrivals.started();
+      const start = performance.now();
       for (let sent = 0; sent < count; sent += batch) {
+        await due(sent, rate, start);
         const at = performance.now();
         const publishes = [];
         for (let i = sent; i < Math.min(count, sent + batch); i++)
@@ -150,7 +167,8 @@ export async function rawRedis(url: string): Promise<RawBroker> {
   const reader = new Redis(url);
   return {
     name: 'redis',
-    async run(count, batch, prefetch) {
+    async run(count, batchSize, prefetch, rate) {
+      const batch = rate === undefined ? batchSize : 1;
       const key = `bench:raw:${randomUUID()}`;
       await commands.xgroup('CREATE', key, 'consumers', '$', 'MKSTREAM');
       const arrivals = new Arrivals(count);
@@ -178,7 +196,9 @@ export async function rawRedis(url: string): Promise<RawBroker> {
         }
       })();
       arrivals.started();
+      const start = performance.now();
       for (let sent = 0; sent < count; sent += batch) {
+        await due(sent, rate, start);
         const at = performance.now();
         const pipeline = commands.multi();
         for (let i = sent; i < Math.min(count, sent + batch); i++)

@@ -8,7 +8,7 @@
 import { Pool } from 'pg';
 import { defineCommand, handle, type, whizbang, type Transport } from '@whizbang/core';
 import { postgresStore } from '@whizbang/postgres';
-import type { BrokerRun } from '../baselines/raw-brokers.js';
+import { due, type BrokerRun } from '../baselines/raw-brokers.js';
 import { CommitClock } from '../harness/commit-clock.js';
 import { wallClock } from '../harness/paced-writer.js';
 
@@ -22,14 +22,19 @@ export interface OursSettings {
   readonly prefetch: number;
   /** Concurrent `send` loops on the sending side. */
   readonly senders: number;
+  /** Deliveries the receiver handles in one transaction. */
+  readonly consumerBatch: number;
 }
 
 let runs = 0;
+const WARMUP = 100;
 
+/** With `rate` (messages/s), each `send` starts on a fixed schedule; without, as fast as it can. */
 export async function oursRun(
   connect: () => Promise<Transport>,
   count: number,
   settings: OursSettings,
+  rate?: number,
 ): Promise<BrokerRun> {
   const run = `${process.pid}_${runs++}`;
   const schemas = { sender: `bench_msg_send_${run}`, receiver: `bench_msg_recv_${run}` };
@@ -49,7 +54,13 @@ export async function oursRun(
   const service = `bench-receiver-${run.replaceAll('_', '-')}`;
   const receiver = whizbang({
     store: clock.store,
-    messaging: { transport: receiverTransport, service, prefetch: settings.prefetch, runRelay: false },
+    messaging: {
+      transport: receiverTransport,
+      service,
+      prefetch: settings.prefetch,
+      batchSize: settings.consumerBatch,
+      runRelay: false,
+    },
     handlers: [
       handle(BenchPing, async (command, ctx) => {
         await ctx.store.documents.put('effects', String(command.data.n), { n: command.data.n });
@@ -67,27 +78,37 @@ export async function oursRun(
       relay: { batchSize: settings.batch, pollIntervalMs: 50 },
     },
   });
-  const sentAt = new Float64Array(count);
-  const committedAt = new Float64Array(count);
+  // The first messages pay for connections, prepared statements and JIT: sent, not measured.
+  const warmup = Math.min(WARMUP, count);
+  const total = warmup + count;
+  const sentAt = new Float64Array(total);
+  const committedAt = new Float64Array(total);
   clock.onCommit((seqs, at) => {
     for (const n of seqs) committedAt[n] = at;
   });
   try {
     await receiver.start();
     await sender.start();
-    const done = clock.reached(count);
+    const send = async (from: number, to: number, paced: number | undefined) => {
+      const start = performance.now();
+      let next = from;
+      await Promise.all(
+        Array.from({ length: settings.senders }, async () => {
+          for (let n = next++; n < to; n = next++) {
+            await due(n - from, paced, start);
+            sentAt[n] = wallClock();
+            await sender.send(BenchPing({ n }));
+          }
+        }),
+      );
+    };
+    await send(0, warmup, undefined);
+    await clock.reached(warmup);
+    const done = clock.reached(total);
     const first = wallClock();
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: settings.senders }, async () => {
-        for (let n = next++; n < count; n = next++) {
-          sentAt[n] = wallClock();
-          await sender.send(BenchPing({ n }));
-        }
-      }),
-    );
+    await send(warmup, total, rate);
     const last = await done;
-    const latencies = Array.from({ length: count }, (_, n) => committedAt[n]! - sentAt[n]!);
+    const latencies = Array.from({ length: count }, (_, i) => committedAt[warmup + i]! - sentAt[warmup + i]!);
     return { rate: (count * 1000) / (last - first), latencies };
   } finally {
     await sender.stop();

@@ -33,6 +33,13 @@ export interface ParkedMessage {
   readonly message: TransportMessage;
 }
 
+/** A decoded delivery. */
+interface Received {
+  readonly kind: MessageKind;
+  readonly envelope: Envelope;
+  readonly delivery: Delivery;
+}
+
 /** Errors another attempt cannot fix. */
 const permanent = (error: unknown) => isValidationError(error) || isHandlerNotFoundError(error);
 
@@ -54,6 +61,8 @@ export class MessageConsumer {
   #markReady!: () => void;
   #consumptions: Consumption[] = [];
   #signal: AbortSignal | undefined;
+  /** Deliveries waiting to be handled together (when `batchSize` > 1). */
+  #batch: (Received & { readonly settled: () => void })[] = [];
   #setup: Promise<void> | undefined;
 
   constructor(
@@ -116,17 +125,63 @@ export class MessageConsumer {
   }
 
   async #handle(delivery: Delivery): Promise<void> {
-    let kind: MessageKind;
-    let envelope: Envelope;
+    let decoded: Received;
     try {
-      ({ kind, envelope } = decodeEnvelope(delivery.message));
+      decoded = { ...decodeEnvelope(delivery.message), delivery };
     } catch (error) {
       await delivery.deadLetter(error instanceof Error ? error.message : String(error));
       return;
     }
+    if (this.plan.batchSize === 1) return this.#handleAlone(decoded, 1);
+    return new Promise<void>((resolve) => {
+      this.#batch.push({ ...decoded, settled: resolve });
+      if (this.#batch.length >= this.plan.batchSize) this.#flush();
+      // Deliveries that arrive together (a broker hands over up to `prefetch` at once) share a batch.
+      else if (this.#batch.length === 1) setImmediate(() => this.#flush());
+    });
+  }
+
+  #flush(): void {
+    const batch = this.#batch;
+    if (batch.length === 0) return;
+    this.#batch = [];
+    void this.#handleBatch(batch).finally(() => {
+      for (const item of batch) item.settled();
+    });
+  }
+
+  /**
+   * Handles a batch in one transaction: one commit for all of it. If any message fails, the
+   * transaction rolls back and each message is handled on its own, so the failing one is
+   * retried and parked alone and the others commit.
+   */
+  async #handleBatch(batch: readonly Received[]): Promise<void> {
+    const signal = this.#signal;
+    let duplicates = 0;
+    try {
+      await this.store.transaction(async (tx) => {
+        duplicates = 0;
+        for (const { kind, envelope, delivery } of batch) {
+          if (!(await tx.inbox.record(delivery.subscription.group, envelope.id))) {
+            duplicates++;
+            continue;
+          }
+          await this.receiver.receive(kind, envelope, tx, signal);
+        }
+      });
+    } catch {
+      for (const item of batch) await this.#handleAlone(item, 1);
+      return;
+    }
+    this.handled += batch.length - duplicates;
+    this.duplicates += duplicates;
+    await Promise.all(batch.map(({ delivery }) => delivery.ack()));
+  }
+
+  async #handleAlone({ kind, envelope, delivery }: Received, firstAttempt: number): Promise<void> {
     const { group } = delivery.subscription;
     const signal = this.#signal;
-    for (let attempt = 1; ; attempt++) {
+    for (let attempt = firstAttempt; ; attempt++) {
       try {
         const handled = await this.store.transaction(async (tx) => {
           if (!(await tx.inbox.record(group, envelope.id))) return false;

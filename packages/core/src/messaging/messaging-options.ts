@@ -42,6 +42,13 @@ export interface MessagingOptions {
   readonly relay?: RelayOptions;
   /** Deliveries each consumer handles at once (default 16). */
   readonly prefetch?: number;
+  /**
+   * Messages handled in one transaction, when that many arrive together (default 1). Larger
+   * batches commit once for many messages (far higher throughput on a database that waits for
+   * its disk), but if one message fails, the others of its batch run again one by one: keep a
+   * handler's side effects in its transaction (`ctx.store`, `ctx.send`), as you should anyway.
+   */
+  readonly batchSize?: number;
   /** Run the outbox relay on this node (default true). */
   readonly runRelay?: boolean;
   /** Consume this service's queues on this node (default true). */
@@ -58,6 +65,7 @@ export class MessagingPlan {
   readonly retry: Required<MessageRetryPolicy>;
   readonly relay: Required<RelayOptions>;
   readonly prefetch: number;
+  readonly batchSize: number;
   readonly runRelay: boolean;
   readonly runConsumers: boolean;
   readonly #commandRoutes: ReadonlyMap<string, string>;
@@ -90,6 +98,7 @@ export class MessagingPlan {
       pollIntervalMs: positive(relay.pollIntervalMs, 500, 'relay.pollIntervalMs'),
     };
     this.prefetch = positive(options.prefetch, 16, 'prefetch');
+    this.batchSize = positive(options.batchSize, 1, 'batchSize');
     this.runRelay = options.runRelay ?? true;
     this.runConsumers = options.runConsumers ?? true;
   }

@@ -266,6 +266,37 @@ describe('messaging between services', () => {
     expect(await store.outbox.list()).toEqual([]);
   });
 
+  it('handles messages that arrive together in one transaction, and a failing one alone', async () => {
+    const broker = new MemoryBroker();
+    const base = memoryStore();
+    let transactions = 0;
+    const store: Store = { ...base, transaction: (work) => (transactions++, base.transaction(work)) };
+    const app = await service({
+      store,
+      messaging: { transport: memoryTransport({ broker }), service: 'billing', prefetch: 32, batchSize: 16 },
+      handlers: [
+        handle(ChargeCard, async (command, ctx) => {
+          if (command.data.orderId === 'o-13') throw new Error('card declined');
+          const seen = await ctx.store.documents.get<{ count: number }>('charges', command.data.orderId);
+          await ctx.store.documents.put('charges', command.data.orderId, {
+            count: (seen?.data.count ?? 0) + 1,
+          });
+        }),
+      ],
+    });
+    const messages = Array.from({ length: 40 }, (_, i) =>
+      encodeEnvelope('command', envelopeOf(ChargeCard({ orderId: `o-${i}`, amount: i }))),
+    );
+    await memoryTransport({ broker }).publish('billing.commands', messages);
+    await until(() => app.consumer!.handled + app.consumer!.deadLettered === 40, 'every message');
+    const charges = await store.documents.list<{ count: number }>('charges', { limit: 100 });
+    expect(charges).toHaveLength(39);
+    expect(charges.every((c) => c.data.count === 1)).toBe(true);
+    expect(await store.deadLetters.list({ source: 'messages/billing' })).toHaveLength(1);
+    // Far fewer commits than messages: a batch, its one-by-one rerun, the retries and the parking.
+    expect(transactions).toBeLessThan(40);
+  });
+
   it('refuses scheduling without messaging, and bad routes up front', async () => {
     const app = whizbang({ store: memoryStore() });
     await expect(app.schedule(ChargeCard({ orderId: 'x', amount: 1 }), { delayMs: 1 })).rejects.toSatisfy(
