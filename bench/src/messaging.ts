@@ -22,6 +22,7 @@ import type { Transport } from '@whizbang/core';
 import { rawNats, rawRabbitMq, rawRedis, type BrokerRun, type RawBroker } from './baselines/raw-brokers.js';
 import { describeMachine } from './harness/machine.js';
 import { median, reportResults, row, type ResultRow } from './harness/measure.js';
+import { purgeNats, purgeRabbitMq, purgeRedis } from './messaging/cleanup.js';
 import { oursRun } from './messaging/ours.js';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback) || fallback;
@@ -43,6 +44,8 @@ interface Broker {
   readonly name: string;
   readonly raw: () => Promise<RawBroker>;
   readonly transport: () => Promise<Transport>;
+  /** Deletes what the transports declared in this run. */
+  readonly purge: () => Promise<void>;
 }
 
 const brokers: Broker[] = [
@@ -50,17 +53,20 @@ const brokers: Broker[] = [
     name: 'rabbitmq',
     raw: () => rawRabbitMq(RABBITMQ),
     transport: () => rabbitmqTransport({ url: RABBITMQ, prefix: `bench${process.pid}.` }),
+    purge: () => purgeRabbitMq(RABBITMQ, `bench${process.pid}.`),
   },
   {
     name: 'nats',
     raw: () => rawNats(NATS),
     transport: () => natsTransport({ servers: NATS, prefix: `bench${process.pid}` }),
+    purge: () => purgeNats(NATS, `bench${process.pid}`),
   },
   {
     name: 'redis',
     raw: () => rawRedis(REDIS),
     transport: async () =>
       redisTransport({ url: REDIS, prefix: `bench:${process.pid}:`, onError: () => undefined }),
+    purge: () => purgeRedis(REDIS, `bench:${process.pid}:`),
   },
 ];
 
@@ -94,14 +100,20 @@ async function main(): Promise<void> {
     };
     const paced = LATENCY_RATE * LATENCY_SECONDS;
     try {
+      const progress = (what: string) => process.stderr.write(`${broker.name}: ${what}\n`);
       for (let round = 0; round < ROUNDS; round++) {
+        progress(`round ${round + 1}, raw throughput`);
         baseline.push(await raw.run(COUNT, BATCH, PREFETCH));
+        progress(`round ${round + 1}, ours throughput`);
         ours.push(await oursRun(broker.transport, COUNT, settings));
+        progress(`round ${round + 1}, raw latency`);
         baselinePaced.push(await raw.run(paced, BATCH, PREFETCH, LATENCY_RATE));
+        progress(`round ${round + 1}, ours latency`);
         oursPaced.push(await oursRun(broker.transport, paced, settings, LATENCY_RATE));
       }
     } finally {
       await raw.close();
+      await broker.purge();
     }
     notes.push(
       `${broker.name}: ours ${ours.map((r) => fmt(r.rate)).join(', ')} msg/s; raw ${baseline.map((r) => fmt(r.rate)).join(', ')} msg/s by round`,

@@ -76,7 +76,8 @@ const sentAtOf = (data: Uint8Array | Buffer) =>
   (JSON.parse(Buffer.from(data).toString()) as { sentAt: number }).sentAt;
 
 export async function rawRabbitMq(url: string): Promise<RawBroker> {
-  const connection = await amqp.connect(url);
+  // noDelay: without it, Nagle's algorithm and delayed ACKs add ~40 ms to a lone publish's confirm.
+  const connection = await amqp.connect(url, { noDelay: true });
   return {
     name: 'rabbitmq',
     async run(count, batchSize, prefetch, rate) {

@@ -46,6 +46,9 @@ export class Connection {
     const connection = new Connection(options);
     const recovering = await connect(options.url, {
       timeout: options.connectTimeoutMs,
+      // Without it, Nagle's algorithm holds a lone publish or ack back until the broker's delayed
+      // ACK (~40 ms): measured, a paced publish's confirm went from ~44 ms to ~1 ms.
+      noDelay: true,
       clientProperties: { connection_name: options.connectionName },
       recovery: {
         initialDelay: options.initialDelayMs,
