@@ -156,21 +156,7 @@ export class WhizbangApp extends Mediator implements AsyncDisposable {
       throw new ValidationError([{ message: 'must be a valid Date or delay', path: ['at'] }], 'schedule');
     const id = options.id ?? command.id ?? uuidv7();
     const destination = messaging.destinationOf('command', command.type) ?? commandsOf(messaging.service);
-    const envelope = {
-      id,
-      type: command.type,
-      data: command.data,
-      metadata: {
-        correlationId: options.correlationId ?? id,
-        causationId: options.causationId,
-        tenantId: options.tenantId,
-        principal: options.principal,
-        traceparent: options.traceparent,
-        tracestate: options.tracestate,
-        timestamp: Date.now(),
-        headers: command.headers,
-      },
-    };
+    const envelope = this.envelopeFor('command', { ...command, id }, options);
     await this.store.outbox.add([outboxMessage('command', envelope, destination, deliverAt)]);
     return id;
   }

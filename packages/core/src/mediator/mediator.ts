@@ -184,24 +184,14 @@ export class Mediator implements Dispatcher {
       );
     }
     const destination = this.#forwarder?.destinationOf(kind, message.type);
-    if (destination !== undefined && kind === 'command') {
-      // Handled by another service: it validates on receipt; here the command only has to leave.
-      const envelope = this.#envelope(
-        kind,
-        message,
-        message.data,
-        undefined,
-        correlationId,
-        causationId,
-        from,
-      );
-      return this.#forwarder!.forward(kind, envelope, destination, store).then(() => undefined);
-    }
     let target: Route | EventRoute | undefined;
-    if (kind === 'event') {
-      target = this.#events.get(message.type);
-      if (target === undefined) {
-        if (destination === undefined) return Promise.resolve(); // nobody listens, here or elsewhere
+    if (kind === 'event') target = this.#events.get(message.type);
+    else if (destination === undefined)
+      target = (kind === 'command' ? this.#commands : this.#queries).get(message.type);
+    if (target === undefined) {
+      if (destination !== undefined) {
+        // Handled by another service (or only there): it validates on receipt; here the message
+        // only has to leave. A command sent elsewhere resolves to nothing.
         const envelope = this.#envelope(
           kind,
           message,
@@ -211,11 +201,10 @@ export class Mediator implements Dispatcher {
           causationId,
           from,
         );
-        return this.#forwarder!.forward(kind, envelope, destination, store);
+        return this.#forwarder!.forward(kind, envelope, destination, store).then(() => undefined);
       }
-    } else {
-      target = (kind === 'command' ? this.#commands : this.#queries).get(message.type);
-      if (target === undefined) return Promise.reject(new HandlerNotFoundError(message.type, kind));
+      if (kind === 'event') return Promise.resolve(); // nobody listens, here or elsewhere
+      return Promise.reject(new HandlerNotFoundError(message.type, kind));
     }
     const schema = target.definition.schema;
     if (schema === undefined) {
@@ -304,24 +293,21 @@ export class Mediator implements Dispatcher {
    * the one `options` names, reading and writing through `store`.
    */
   contextFor(store: StoreSession, options: DispatchOptions = NO_OPTIONS): HandlerContext {
-    const timestamp = Date.now();
-    const id = uuidv7At(timestamp);
-    const envelope: Envelope = {
-      id,
-      type: '$unit-of-work',
-      data: undefined,
-      metadata: {
-        correlationId: options.correlationId ?? id,
-        causationId: options.causationId,
-        tenantId: options.tenantId,
-        principal: options.principal,
-        traceparent: options.traceparent,
-        tracestate: options.tracestate,
-        timestamp,
-        headers: options.headers,
-      },
-    };
+    const envelope = this.envelopeFor('command', { type: '$unit-of-work', data: undefined }, options);
     return new DispatchContext('command', envelope, store, options.signal, this);
+  }
+
+  /** The envelope a message sent with `options` gets: its id, journey, tenant and trace context. */
+  envelopeFor(kind: MessageKind, message: Message, options: DispatchOptions = NO_OPTIONS): Envelope {
+    return this.#envelope(
+      kind,
+      message,
+      message.data,
+      undefined,
+      options.correlationId,
+      options.causationId,
+      options,
+    );
   }
 
   /**

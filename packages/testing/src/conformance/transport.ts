@@ -95,14 +95,19 @@ export function transportConformance(name: string, options: TransportConformance
     await Promise.all(open.splice(0).map((t) => t.close().catch(() => undefined)));
   });
   const caseTimeout = timeoutMs + redeliveryMs + 10_000;
+  /** A connection, and a destination of the case's own with one declared group, `svc`. */
+  const declared = async () => {
+    const t = await connect();
+    const names = channel();
+    await t.declare({ subscriptions: [names.group('svc')] });
+    return { t, ...names };
+  };
 
   describe(`${name}: transport conformance`, () => {
     it(
       'delivers a message with its id, type, body, headers and key intact',
       async () => {
-        const t = await connect();
-        const { destination, group } = channel();
-        await t.declare({ subscriptions: [group('svc')] });
+        const { t, destination, group } = await declared();
         const got = recorder();
         await t.consume(group('svc'), got.handler);
         const sent: TransportMessage = {
@@ -158,9 +163,7 @@ export function transportConformance(name: string, options: TransportConformance
     it(
       'does not deliver an acknowledged message again',
       async () => {
-        const t = await connect();
-        const { destination, group } = channel();
-        await t.declare({ subscriptions: [group('svc')] });
+        const { t, destination, group } = await declared();
         const first = recorder();
         const consumer = await t.consume(group('svc'), first.handler);
         await t.publish(destination, [message(1)]);
@@ -179,9 +182,7 @@ export function transportConformance(name: string, options: TransportConformance
     it(
       'delivers a nacked message again',
       async () => {
-        const t = await connect();
-        const { destination, group } = channel();
-        await t.declare({ subscriptions: [group('svc')] });
+        const { t, destination, group } = await declared();
         const got = recorder((d) =>
           d.deliveryCount === 1 && numberOf(d.message) === 1 ? d.nack() : d.ack(),
         );
@@ -199,9 +200,7 @@ export function transportConformance(name: string, options: TransportConformance
     it(
       'a handler that throws without settling has its delivery given back',
       async () => {
-        const t = await connect();
-        const { destination, group } = channel();
-        await t.declare({ subscriptions: [group('svc')] });
+        const { t, destination, group } = await declared();
         let calls = 0;
         const got = recorder(async (d) => {
           if (calls++ === 0) throw new Error('handler bug');
@@ -239,9 +238,7 @@ export function transportConformance(name: string, options: TransportConformance
     it(
       "delivers one key's messages in publish order",
       async () => {
-        const t = await connect();
-        const { destination, group } = channel();
-        await t.declare({ subscriptions: [group('svc')] });
+        const { t, destination, group } = await declared();
         const seen = new Map<string, number[]>();
         const busy = new Set<string>();
         let overlapped = false;
@@ -276,9 +273,7 @@ export function transportConformance(name: string, options: TransportConformance
     it(
       'parks a dead-lettered message with its reason and delivers the ones behind it',
       async () => {
-        const t = await connect();
-        const { destination, group } = channel();
-        await t.declare({ subscriptions: [group('svc')] });
+        const { t, destination, group } = await declared();
         const got = recorder((d) =>
           numberOf(d.message) === 1 ? d.deadLetter('Error: cannot parse the order') : d.ack(),
         );
@@ -300,9 +295,7 @@ export function transportConformance(name: string, options: TransportConformance
     it(
       'refuses to settle a delivery twice',
       async () => {
-        const t = await connect();
-        const { destination, group } = channel();
-        await t.declare({ subscriptions: [group('svc')] });
+        const { t, destination, group } = await declared();
         const errors: unknown[] = [];
         const got = recorder(async (d) => {
           await d.ack();
@@ -327,9 +320,7 @@ export function transportConformance(name: string, options: TransportConformance
     });
 
     it('rejects bad names and malformed messages before anything reaches the broker', async () => {
-      const t = await connect();
-      const { destination, group } = channel();
-      await t.declare({ subscriptions: [group('svc')] });
+      const { t, destination, group } = await declared();
       const got = recorder();
       await t.consume(group('svc'), got.handler);
       const bad: unknown[] = [
@@ -376,9 +367,7 @@ export function transportConformance(name: string, options: TransportConformance
     it.runIf(options.restartBroker !== undefined)(
       'carries on across a broker restart: nothing published is lost, publishing resumes',
       async () => {
-        const t = await connect();
-        const { destination, group } = channel();
-        await t.declare({ subscriptions: [group('svc')] });
+        const { t, destination, group } = await declared();
         const got = recorder();
         await t.consume(group('svc'), got.handler);
         await t.publish(destination, [message(1)]);
