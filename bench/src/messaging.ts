@@ -80,10 +80,10 @@ async function main(): Promise<void> {
   const rows: ResultRow[] = [];
   const notes: string[] = [describeMachine()];
   const admin = new Pool({ connectionString: POSTGRES, max: 1 });
-  const { rows: settings } = await admin.query(`SELECT current_setting('synchronous_commit') AS sc`);
+  const { rows: pgSettings } = await admin.query(`SELECT current_setting('synchronous_commit') AS sc`);
   await admin.end();
   notes.push(
-    `${fmt(COUNT)} messages per run, ${ROUNDS} rounds; batch ${BATCH} (relay claim and publish; raw publish), prefetch ${PREFETCH}, receiver transactions of up to ${CONSUMER_BATCH} messages, ${SENDERS} concurrent senders; PostgreSQL synchronous_commit=${(settings[0] as { sc: string }).sc}`,
+    `${fmt(COUNT)} messages per run, ${ROUNDS} rounds; batch ${BATCH} (relay claim and publish; raw publish), prefetch ${PREFETCH}, receiver transactions of up to ${CONSUMER_BATCH} messages, ${SENDERS} concurrent senders; PostgreSQL synchronous_commit=${(pgSettings[0] as { sc: string }).sc}`,
   );
   for (const broker of brokers.filter((b) => BROKERS.includes(b.name))) {
     const raw = await broker.raw();
