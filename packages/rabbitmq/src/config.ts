@@ -29,6 +29,13 @@ export interface RabbitMqTransportOptions {
   readonly heartbeatSeconds?: number;
   /** How long the first connection attempt may take before `rabbitmqTransport` rejects (ms, default 10,000). */
   readonly connectTimeoutMs?: number;
+  /**
+   * Resolve at once and connect in the background, retrying until the broker answers (default
+   * false: `rabbitmqTransport` waits for the first connection and rejects if it fails, so a wrong
+   * URL shows at start). Lazily, a process can start while the broker is down: until it is up,
+   * every call rejects with `TransportUnavailableError`, which `whizbang({ messaging })` retries.
+   */
+  readonly lazyConnect?: boolean;
   /** Backoff between reconnection attempts: the first delay and the cap (ms, defaults 100 and 5,000). */
   readonly reconnect?: { readonly initialDelayMs?: number; readonly maxDelayMs?: number };
   /** Shown in the management UI's connection list (default `whizbang`). */
@@ -42,6 +49,7 @@ export interface ResolvedOptions {
   readonly prefix: string;
   readonly queueType: 'quorum' | 'classic';
   readonly connectTimeoutMs: number;
+  readonly lazyConnect: boolean;
   readonly initialDelayMs: number;
   readonly maxDelayMs: number;
   readonly connectionName: string;
@@ -88,6 +96,7 @@ export function resolveOptions(options: RabbitMqTransportOptions): ResolvedOptio
     prefix,
     queueType,
     connectTimeoutMs,
+    lazyConnect: options.lazyConnect ?? false,
     initialDelayMs,
     maxDelayMs: Math.max(maxDelayMs, initialDelayMs),
     connectionName: options.connectionName ?? 'whizbang',

@@ -37,7 +37,8 @@ export class Connection {
 
   /**
    * Connects once (rejecting if that fails: a wrong URL should not retry forever in silence),
-   * then keeps reconnecting. `setup` runs on every new connection before it is used.
+   * then keeps reconnecting; with `lazyConnect`, returns at once and keeps trying from the
+   * start. `setup` runs on every new connection before it is used.
    */
   static async open(
     options: ResolvedOptions,
@@ -53,7 +54,8 @@ export class Connection {
       recovery: {
         initialDelay: options.initialDelayMs,
         maxDelay: options.maxDelayMs,
-        initialMaxRetries: 0,
+        // Eager: one attempt, and the caller hears of a wrong URL. Lazy: keep trying until it answers.
+        ...(options.lazyConnect ? {} : { initialMaxRetries: 0 }),
         waitForConnect: false,
         setup: (model: ChannelModel) => connection.#setup(model, setup),
       },
@@ -64,6 +66,10 @@ export class Connection {
     recovering.on('connect-failed', (error: unknown) => (connection.#lastError = error));
     recovering.on('blocked', (reason: string) => (connection.#blocked = reason));
     recovering.on('unblocked', () => (connection.#blocked = undefined));
+    if (options.lazyConnect) {
+      recovering.waitForConnect().catch((error: unknown) => (connection.#lastError = error));
+      return connection;
+    }
     try {
       await recovering.waitForConnect();
     } catch (error) {

@@ -44,8 +44,6 @@ describe.runIf(available)('rabbitmq: messaging under fire', () => {
     },
     stopBroker,
     startBroker,
-    // rabbitmqTransport() connects before it returns, so a process cannot start while RabbitMQ is down.
-    startsWithoutBroker: false,
   });
   poisonMessageConformance('rabbitmq', {
     connect: () => rabbitmqTransport({ url: brokerUrl, prefix }),

@@ -6,6 +6,7 @@
  */
 import type { Channel, ChannelModel } from 'amqplib';
 import {
+  isTransportUnavailableError,
   StateError,
   type ConsumeOptions,
   type Consumption,
@@ -47,7 +48,9 @@ function brokerError(error: unknown, doing: string): Error {
       `${doing}: access refused (${messageOf(error)}); grant the user configure/write/read permissions on the virtual host`,
       cause,
     );
-  return error instanceof StateError ? error : new StateError(`${doing}: ${messageOf(error)}`, cause);
+  // Not connected is not the broker refusing: keep the error that says to try again.
+  if (error instanceof StateError || isTransportUnavailableError(error)) return error as Error;
+  return new StateError(`${doing}: ${messageOf(error)}`, cause);
 }
 
 export class RabbitMqTransport implements Transport {

@@ -60,6 +60,24 @@ describe.runIf(available)('rabbitmq: failures and recovery', () => {
     await deleteByPrefix(prefix);
   }, 60_000);
 
+  it('with lazyConnect, is made while no broker answers, refuses work at once, and closes', async () => {
+    const started = Date.now();
+    const lazy = await rabbitmqTransport({
+      url: 'amqp://guest:guest@127.0.0.1:1',
+      prefix,
+      lazyConnect: true,
+    });
+    expect(Date.now() - started).toBeLessThan(500);
+    expect(lazy.connected).toBe(false);
+    expect(isTransportUnavailableError(await rejection(lazy.declare({ destinations: ['d-lazy'] })))).toBe(
+      true,
+    );
+    expect(isTransportUnavailableError(await rejection(lazy.publish('d-lazy', [message(1)])))).toBe(true);
+    const closing = Date.now();
+    await lazy.close();
+    expect(Date.now() - closing).toBeLessThan(3_000);
+  });
+
   it('rejects a publish the broker refuses to confirm (basic.nack)', async () => {
     const t = await transport();
     const { destination, group } = channel();

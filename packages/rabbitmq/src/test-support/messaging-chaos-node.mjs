@@ -8,5 +8,5 @@ const [connectionString, schema, url, prefix, role] = process.argv.slice(2);
 await runMessagingChaosNode(
   role,
   postgresStore({ connectionString, schema }),
-  await rabbitmqTransport({ url, prefix, reconnect: { maxDelayMs: 1_000 } }),
+  await rabbitmqTransport({ url, prefix, lazyConnect: true, reconnect: { maxDelayMs: 1_000 } }),
 );

@@ -183,6 +183,9 @@ export function messagingChaosConformance(name: string, options: MessagingChaosO
         for (;;) {
           if (consumer.child.exitCode !== null || consumer.child.signalCode !== null)
             throw new Error('the consumer process died');
+          // Killed by the test: a signal; died on its own: an exit code.
+          if (relay.child.exitCode !== null)
+            throw new Error(`the relay process exited (${relay.child.exitCode})`);
           done = 0;
           let after: string | undefined;
           for (;;) {
@@ -195,8 +198,12 @@ export function messagingChaosConformance(name: string, options: MessagingChaosO
             after = page.at(-1)!.id;
           }
           if (done >= total && (await store.outbox.list({ limit: 1 })).length === 0) break;
-          if (Date.now() > deadline)
-            throw new Error(`only ${done} of ${total} effects after ${timeoutMs} ms`);
+          if (Date.now() > deadline) {
+            const waiting = (await store.outbox.list({ limit: 10_000 })).length;
+            throw new Error(
+              `only ${done} of ${total} effects after ${timeoutMs} ms; ${waiting} still in the outbox`,
+            );
+          }
           await sleep(500);
         }
         await sleep(1_000); // a late duplicate would show now
