@@ -34,6 +34,13 @@ export interface NatsTransportOptions {
    * (ms, default 10,000). While the connection is down, `publish` rejects at once.
    */
   readonly requestTimeoutMs?: number;
+  /**
+   * Resolve at once and connect in the background, retrying with back-off until the server
+   * answers (default false: `natsTransport` connects before it resolves and rejects if it
+   * cannot). Lazily, a process can start while NATS is down; until it is connected every call
+   * rejects with `NatsUnavailableError`, which `whizbang({ messaging })` retries.
+   */
+  readonly lazyConnect?: boolean;
   /** Replicas of the streams the transport creates, for a JetStream cluster (1 to 5, default 1). */
   readonly replicas?: number;
   /**

@@ -6,6 +6,7 @@
  * @module
  */
 export { natsTransport, NatsTransport } from './nats-transport.js';
+export { LazyNatsTransport } from './lazy-nats-transport.js';
 export type { NatsTransportOptions } from './config.js';
 export { NatsUnavailableError } from './errors.js';
 export { Names } from './names.js';

@@ -31,7 +31,15 @@ import { describe, isNotFound, NatsUnavailableError } from './errors.js';
 import { encodeMessage, msgId, type NatsPayload } from './message-codec.js';
 import { Names } from './names.js';
 import { PullConsumption } from './pull-consumption.js';
+import { checkedServers, LazyNatsTransport } from './lazy-nats-transport.js';
 import { TopologyDeclarer } from './topology.js';
+
+export const NATS_CAPABILITIES: TransportCapabilities = {
+  // JetStream hands a durable's messages to competing pullers with no regard for keys.
+  orderedKeys: false,
+  deduplicatesPublishes: true,
+  countsDeliveries: true,
+};
 
 /**
  * A connection to NATS JetStream carrying Whizbang messages. Make it with {@link natsTransport};
@@ -40,12 +48,7 @@ import { TopologyDeclarer } from './topology.js';
  */
 export class NatsTransport implements Transport {
   readonly name = 'nats';
-  readonly capabilities: TransportCapabilities = {
-    // JetStream hands a durable's messages to competing pullers with no regard for keys.
-    orderedKeys: false,
-    deduplicatesPublishes: true,
-    countsDeliveries: true,
-  };
+  readonly capabilities: TransportCapabilities = NATS_CAPABILITIES;
   readonly names: Names;
   readonly #js: JetStreamClient;
   readonly #jsm: JetStreamManager;
@@ -260,7 +263,19 @@ const isTransient = (error: unknown): boolean =>
  * });
  * await transport.publish('orders.events', [{ id: 'e-1', type: 'OrderPlaced', body: '{}', headers: {} }]);
  */
-export async function natsTransport(options: NatsTransportOptions = {}): Promise<NatsTransport> {
+export function natsTransport(
+  options: NatsTransportOptions & { readonly lazyConnect: true },
+): Promise<LazyNatsTransport>;
+export function natsTransport(options?: NatsTransportOptions): Promise<NatsTransport>;
+export async function natsTransport(
+  options: NatsTransportOptions = {},
+): Promise<NatsTransport | LazyNatsTransport> {
+  if (options.lazyConnect)
+    return new LazyNatsTransport(NATS_CAPABILITIES, () => connectTransport(options), checkedServers(options));
+  return connectTransport(options);
+}
+
+async function connectTransport(options: NatsTransportOptions): Promise<NatsTransport> {
   const settings = natsSettings(options);
   let connection: NatsConnection;
   try {

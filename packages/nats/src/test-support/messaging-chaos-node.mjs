@@ -8,5 +8,5 @@ const [connectionString, schema, servers, prefix, role] = process.argv.slice(2);
 await runMessagingChaosNode(
   role,
   postgresStore({ connectionString, schema }),
-  await natsTransport({ servers, prefix, ackWaitMs: 5_000, requestTimeoutMs: 5_000 }),
+  await natsTransport({ servers, prefix, lazyConnect: true, ackWaitMs: 5_000, requestTimeoutMs: 5_000 }),
 );
