@@ -49,7 +49,7 @@ function brokerError(error: unknown, doing: string): Error {
       cause,
     );
   // Not connected is not the broker refusing: keep the error that says to try again.
-  if (error instanceof StateError || isTransportUnavailableError(error)) return error as Error;
+  if (error instanceof StateError || isTransportUnavailableError(error)) return error;
   return new StateError(`${doing}: ${messageOf(error)}`, cause);
 }
 
