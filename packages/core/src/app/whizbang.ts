@@ -92,10 +92,16 @@ export class WhizbangApp extends Mediator implements AsyncDisposable {
     super({ ...options, store, ...(messaging && { forwarder: outboxForwarder(messaging) }) });
     this.store = store;
     this.messaging = messaging;
-    relay = messaging?.runRelay ? new OutboxRelay(store, messaging.transport, messaging.relay) : undefined;
+    relay = messaging?.runRelay
+      ? new OutboxRelay(store, messaging.transport, messaging.relay, messaging.onError)
+      : undefined;
     this.relay = relay;
     this.consumer =
-      messaging && new MessageConsumer(store, this, messaging, { consume: messaging.runConsumers });
+      messaging &&
+      new MessageConsumer(store, this, messaging, {
+        consume: messaging.runConsumers,
+        onError: messaging.onError,
+      });
     this.projections = projections;
     this.reactors = options.reactors ?? [];
     const { daemon } = options;

@@ -7,7 +7,7 @@
 import { ValidationError } from '../errors/catalog.js';
 import type { MessageKind } from '../messages/define.js';
 import { checkChannelName } from '../transport/transport-input.js';
-import type { Subscription, Topology, Transport } from '../transport/transport.js';
+import type { Delivery, Subscription, Topology, Transport } from '../transport/transport.js';
 
 export interface MessageRetryPolicy {
   /** Attempts per message, the first included, before it is dead-lettered (default 5). */
@@ -53,6 +53,12 @@ export interface MessagingOptions {
   readonly runRelay?: boolean;
   /** Consume this service's queues on this node (default true). */
   readonly runConsumers?: boolean;
+  /**
+   * Hears the errors messaging recovers from by itself: a handler attempt that failed (with its
+   * delivery), a publish the relay will retry, a broker not answering yet. For logs and alerts;
+   * the default drops them (the counters on `app.relay` and `app.consumer` still count them).
+   */
+  readonly onError?: (error: unknown, delivery?: Delivery) => void;
 }
 
 export const commandsOf = (service: string) => `${service}.commands`;
@@ -68,6 +74,7 @@ export class MessagingPlan {
   readonly batchSize: number;
   readonly runRelay: boolean;
   readonly runConsumers: boolean;
+  readonly onError: (error: unknown, delivery?: Delivery) => void;
   readonly #commandRoutes: ReadonlyMap<string, string>;
   readonly #published: ReadonlySet<string>;
   readonly #subscribeTo: readonly string[];
@@ -101,6 +108,7 @@ export class MessagingPlan {
     this.batchSize = positive(options.batchSize, 1, 'batchSize');
     this.runRelay = options.runRelay ?? true;
     this.runConsumers = options.runConsumers ?? true;
+    this.onError = options.onError ?? (() => undefined);
   }
 
   /** Where a message leaves for, or undefined when it stays in process. */

@@ -50,10 +50,20 @@ async function service(
 }
 
 /** Billing: charges cards (appending to the order's payment stream), publishes CardCharged. */
-function billing(store: Store, transport: Transport, fail?: (orderId: string) => boolean) {
+function billing(
+  store: Store,
+  transport: Transport,
+  fail?: (orderId: string) => boolean,
+  onError?: (error: unknown) => void,
+) {
   return service({
     store,
-    messaging: { transport, service: 'billing', publishedEvents: ['CardCharged'] },
+    messaging: {
+      transport,
+      service: 'billing',
+      publishedEvents: ['CardCharged'],
+      ...(onError && { onError }),
+    },
     handlers: [
       handle(ChargeCard, async (command, ctx) => {
         if (fail?.(command.data.orderId)) throw new Error(`card declined for ${command.data.orderId}`);
@@ -166,11 +176,17 @@ describe('messaging between services', () => {
     const store = memoryStore();
     let broken = true;
     let attempts = 0;
-    const app = await billing(store, memoryTransport({ broker }), (orderId) => {
-      if (orderId !== 'poison') return false;
-      attempts++;
-      return broken;
-    });
+    const heard: unknown[] = [];
+    const app = await billing(
+      store,
+      memoryTransport({ broker }),
+      (orderId) => {
+        if (orderId !== 'poison') return false;
+        attempts++;
+        return broken;
+      },
+      (error) => heard.push(error),
+    );
     const sender = memoryTransport({ broker });
     await sender.publish('billing.commands', [
       encodeEnvelope('command', envelopeOf(ChargeCard({ orderId: 'poison', amount: 1 }))),
@@ -181,6 +197,7 @@ describe('messaging between services', () => {
       'the dead letter',
     );
     expect(attempts).toBe(5);
+    expect(heard.map((e) => (e as Error).message)).toEqual(Array(5).fill('card declined for poison'));
     expect((await store.events.readStream('payment-o-2')).events).toHaveLength(1);
     const [letter] = await store.deadLetters.list({ source: 'messages/billing' });
     expect(letter).toMatchObject({
