@@ -317,13 +317,11 @@ describe('messaging between services', () => {
   it('lets concurrent sends outside a transaction share a commit, each resolving once durable', async () => {
     const base = memoryStore();
     let adds = 0;
-    const outbox = new Proxy(base.outbox, {
-      get: (target, key) =>
-        key === 'add'
-          ? (messages: Parameters<typeof target.add>[0]) => (adds++, target.add(messages))
-          : (Reflect.get(target, key, target) as unknown),
-    });
-    const store: Store = { ...base, outbox };
+    const outbox = base.outbox;
+    const store: Store = {
+      ...base,
+      outbox: { ...outbox, add: (messages) => (adds++, outbox.add(messages)) } as typeof outbox,
+    };
     const app = whizbang({
       store,
       messaging: {
