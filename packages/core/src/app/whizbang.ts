@@ -89,7 +89,7 @@ export class WhizbangApp extends Mediator implements AsyncDisposable {
     let relay: OutboxRelay | undefined;
     let store = withInlineProjections(options.store, projections);
     if (messaging) store = withOutboxSignal(store, () => relay?.wake());
-    super({ ...options, store, ...(messaging && { forwarder: outboxForwarder(messaging, store) }) });
+    super({ ...options, store, ...(messaging && { forwarder: outboxForwarder(messaging) }) });
     this.store = store;
     this.messaging = messaging;
     relay = messaging?.runRelay

@@ -314,39 +314,6 @@ describe('messaging between services', () => {
     expect(transactions).toBeLessThan(40);
   });
 
-  it('lets concurrent sends outside a transaction share a commit, each resolving once durable', async () => {
-    const base = memoryStore();
-    let adds = 0;
-    const outbox = base.outbox;
-    const store: Store = {
-      ...base,
-      outbox: { ...outbox, add: (messages) => (adds++, outbox.add(messages)) } as typeof outbox,
-    };
-    const app = whizbang({
-      store,
-      messaging: {
-        transport: memoryTransport(),
-        service: 'orders',
-        commandRoutes: { ChargeCard: 'billing' },
-      },
-    });
-    await Promise.all(
-      Array.from({ length: 50 }, (_, i) => app.send(ChargeCard({ orderId: `o-${i}`, amount: i }))),
-    );
-    expect(await base.outbox.list({ limit: 100 })).toHaveLength(50);
-    expect(adds).toBeLessThan(5);
-    // The same id twice in one batch spoils its statement: each is then written on its own.
-    await Promise.all([
-      app.send(ChargeCard({ orderId: 'twice', amount: 1 }, { id: 'same-id' })),
-      app.send(ChargeCard({ orderId: 'twice', amount: 1 }, { id: 'same-id' })),
-      app.send(ChargeCard({ orderId: 'other', amount: 2 })),
-    ]);
-    expect(await base.outbox.list({ limit: 100 })).toHaveLength(52);
-    await expect(
-      app.send(ChargeCard({ orderId: 'x', amount: 1 }, { headers: { 'whizbang-kind': 'no' } })),
-    ).rejects.toThrow(/reserved/);
-  });
-
   it('refuses scheduling without messaging, and bad routes up front', async () => {
     const app = whizbang({ store: memoryStore() });
     await expect(app.schedule(ChargeCard({ orderId: 'x', amount: 1 }), { delayMs: 1 })).rejects.toSatisfy(

@@ -29,65 +29,11 @@ export function outboxMessage(
   };
 }
 
-/**
- * Sends made outside any transaction commit on their own, and many callers at once would each
- * wait for a commit of their own. Those that arrive together share one statement and one
- * commit; each caller still resolves only once its message is durable.
- */
-class OutboxGroupCommit {
-  #pending: { readonly message: NewOutboxMessage; readonly done: (error?: unknown) => void }[] = [];
-
-  constructor(
-    readonly outbox: OutboxStore,
-    readonly maxBatch = 500,
-  ) {}
-
-  add(message: NewOutboxMessage): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.#pending.push({ message, done: (error) => (error === undefined ? resolve() : reject(error)) });
-      if (this.#pending.length >= this.maxBatch) this.#flush();
-      else if (this.#pending.length === 1) setImmediate(() => this.#flush());
-    });
-  }
-
-  #flush(): void {
-    const batch = this.#pending;
-    if (batch.length === 0) return;
-    this.#pending = [];
-    this.outbox.add(batch.map((b) => b.message)).then(
-      () => {
-        for (const b of batch) b.done();
-      },
-      async (error: unknown) => {
-        if (batch.length === 1) return batch[0]!.done(error);
-        // One message spoilt the statement (an id sent twice at once, say): each on its own.
-        for (const b of batch)
-          await this.outbox.add([b.message]).then(
-            () => b.done(),
-            (own: unknown) => b.done(own),
-          );
-      },
-    );
-  }
-}
-
-/**
- * Writes leaving messages to the outbox of the session they were sent in: a handler's
- * transaction, or (outside any) the app's store, where concurrent sends share a commit.
- */
-export function outboxForwarder(plan: MessagingPlan, root: Store): Forwarder {
-  const grouped = new OutboxGroupCommit(root.outbox);
+export function outboxForwarder(plan: MessagingPlan): Forwarder {
   return {
     destinationOf: (kind, type) => plan.destinationOf(kind, type),
-    forward: (kind, envelope, destination, store) => {
-      let message: NewOutboxMessage;
-      try {
-        message = outboxMessage(kind, envelope, destination);
-      } catch (error) {
-        return Promise.reject(error); // a reserved header, say: `send` rejects, it does not throw
-      }
-      return store === root ? grouped.add(message) : store.outbox.add([message]);
-    },
+    forward: (kind, envelope, destination, store) =>
+      store.outbox.add([outboxMessage(kind, envelope, destination)]),
   };
 }
 
