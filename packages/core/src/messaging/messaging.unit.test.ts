@@ -314,6 +314,21 @@ describe('messaging between services', () => {
     expect(transactions).toBeLessThan(40);
   });
 
+  it('rejects a send whose headers use a reserved name, writing nothing', async () => {
+    const store = memoryStore();
+    const app = whizbang({
+      store,
+      messaging: {
+        transport: memoryTransport(),
+        service: 'orders',
+        commandRoutes: { ChargeCard: 'billing' },
+      },
+    });
+    const sending = app.send(ChargeCard({ orderId: 'x', amount: 1 }, { headers: { 'whizbang-kind': 'no' } }));
+    await expect(sending).rejects.toThrow(/reserved/);
+    expect(await store.outbox.list()).toEqual([]);
+  });
+
   it('refuses scheduling without messaging, and bad routes up front', async () => {
     const app = whizbang({ store: memoryStore() });
     await expect(app.schedule(ChargeCard({ orderId: 'x', amount: 1 }), { delayMs: 1 })).rejects.toSatisfy(

@@ -32,8 +32,15 @@ export function outboxMessage(
 export function outboxForwarder(plan: MessagingPlan): Forwarder {
   return {
     destinationOf: (kind, type) => plan.destinationOf(kind, type),
-    forward: (kind, envelope, destination, store) =>
-      store.outbox.add([outboxMessage(kind, envelope, destination)]),
+    forward: (kind, envelope, destination, store) => {
+      let message: NewOutboxMessage;
+      try {
+        message = outboxMessage(kind, envelope, destination);
+      } catch (error) {
+        return Promise.reject(error); // a reserved header, say: `send` rejects, it does not throw
+      }
+      return store.outbox.add([message]);
+    },
   };
 }
 
