@@ -62,7 +62,13 @@ function encodeOne(message: TransportMessage, index: number, issues: ValidationI
       path: [`messages[${index}].headers`],
     });
   if (message.key !== undefined) headers.push([HEADER.key, message.key]);
-  const options: Options.Publish = { persistent: true, timestamp: Math.floor(Date.now() / 1000) };
+  // Mandatory: a message no queue takes (no binding yet, a queue not back after a restart) comes
+  // back to the publisher instead of being confirmed and dropped.
+  const options: Options.Publish = {
+    persistent: true,
+    mandatory: true,
+    timestamp: Math.floor(Date.now() / 1000),
+  };
   if (bytes(message.id) <= SHORT_STRING) options.messageId = message.id;
   else headers.push([HEADER.id, message.id]);
   if (bytes(message.type) <= SHORT_STRING) options.type = message.type;

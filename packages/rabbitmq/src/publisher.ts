@@ -19,6 +19,8 @@ export class Publisher {
   #channel: OpenChannel | undefined;
   /** Ids of dead-letter copies the broker returned as unroutable. */
   readonly #returned = new Set<string>();
+  /** Ids of messages the broker returned as unroutable, until their publish call has seen them. */
+  readonly #unroutable = new Set<string>();
 
   constructor(private readonly connection: Connection) {}
 
@@ -55,6 +57,12 @@ export class Publisher {
       if (!written) await drained(channel);
     }
     await Promise.all(confirms);
+    // RabbitMQ sends basic.return before the confirm of the same message, so it is in by now.
+    const returned = messages.filter((m) => this.#unroutable.delete(m.id));
+    if (returned.length > 0)
+      throw new StateError(
+        `RabbitMQ returned ${returned.length} of ${messages.length} message(s) published to '${exchange}' as unroutable (no queue bound to it took them, e.g. right after a restart); publish them again`,
+      );
   }
 
   /**
@@ -86,6 +94,8 @@ export class Publisher {
         channel.on('return', (returned: Message) => {
           const moveId: unknown = returned.properties.headers?.[HEADER.move];
           if (typeof moveId === 'string') this.#returned.add(moveId);
+          const id: unknown = returned.properties.messageId ?? returned.properties.headers?.[HEADER.id];
+          if (typeof id === 'string') this.#unroutable.add(id);
         });
         return channel;
       }),

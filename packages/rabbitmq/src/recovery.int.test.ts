@@ -78,6 +78,18 @@ describe.runIf(available)('rabbitmq: failures and recovery', () => {
     expect(Date.now() - closing).toBeLessThan(3_000);
   });
 
+  it('rejects a publish no queue takes (unroutable), rather than taking its confirm for delivery', async () => {
+    const t = await transport();
+    const { destination, group } = channel();
+    await t.declare({ subscriptions: [group('svc')] });
+    const setup = await admin.createChannel();
+    await setup.deleteQueue(`${prefix}${destination}:svc`); // the only queue bound, gone
+    await setup.close();
+    const error = await rejection(t.publish(destination, [message(1), message(2)]));
+    expect(isStateError(error)).toBe(true);
+    expect(String(error)).toMatch(/returned 2 of 2 message\(s\).*unroutable/);
+  });
+
   it('rejects a publish the broker refuses to confirm (basic.nack)', async () => {
     const t = await transport();
     const { destination, group } = channel();
