@@ -215,7 +215,14 @@ export {
   type MessageRetryPolicy,
   type RelayOptions,
 } from './messaging/messaging-options.js';
-export { OutboxRelay, type OutboxRelayStatus } from './messaging/outbox-relay.js';
+export {
+  OutboxRelay,
+  transportMessageOf,
+  type OutboxDelivery,
+  type OutboxRelayStatus,
+} from './messaging/outbox-relay.js';
+export { transportDelivery } from './messaging/transport-delivery.js';
+export { LOCAL_DESTINATION, localDelivery } from './messaging/local-delivery.js';
 export {
   MessageConsumer,
   messageSource,
@@ -223,6 +230,40 @@ export {
   type Receiver,
 } from './messaging/message-consumer.js';
 export { decodeEnvelope, encodeEnvelope, type DecodedMessage } from './messaging/envelope-codec.js';
+
+export {
+  defineSaga,
+  type Saga,
+  type SagaContext,
+  type SagaCorrelations,
+  type SagaFailure,
+  type SagaHandler,
+  type SagaHandlers,
+  type SagaMessageOf,
+  type SagaOptions,
+  type SagaTimeout,
+  type TimeoutWhen,
+} from './sagas/define-saga.js';
+export {
+  runSagaStep,
+  type DueTimeout,
+  type PendingTimeout,
+  type RequestedTimeout,
+  type SagaInstance,
+  type SagaIntents,
+  type SagaStatus,
+  type SagaStepOutcome,
+  type SagaTrigger,
+  type StepEnvironment,
+} from './sagas/saga-step.js';
+export {
+  sagaCollection,
+  SagaRuntime,
+  SagaTimeoutMessage,
+  type SagaCounters,
+  type SagaHost,
+  type StoredSagaInstance,
+} from './sagas/saga-runtime.js';
 
 export * from './errors/catalog.js';
 export { isWhizbangError, WhizbangError } from './errors/whizbang-error.js';

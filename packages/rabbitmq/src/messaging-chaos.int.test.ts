@@ -4,7 +4,11 @@ import { afterAll, describe } from 'vitest';
 import { postgresStore } from '@whizbang/postgres';
 import { realService } from '@whizbang/testing';
 import { rabbitmqTransport } from './rabbitmq-transport.js';
-import { messagingChaosConformance, poisonMessageConformance } from '@whizbang/testing/conformance';
+import {
+  messagingChaosConformance,
+  poisonMessageConformance,
+  sagaTimeoutChaosConformance,
+} from '@whizbang/testing/conformance';
 import {
   brokerUrl,
   deleteByPrefix,
@@ -19,6 +23,7 @@ const available =
   (await rabbitmqAvailable()) &&
   (await realService({ name: 'PostgreSQL', port: Number(new URL(postgres).port || 5432) }));
 const node = fileURLToPath(new URL('./test-support/messaging-chaos-node.mjs', import.meta.url));
+const sagaNode = fileURLToPath(new URL('./test-support/saga-chaos-node.mjs', import.meta.url));
 const schema = `wbmc_rabbitmq_${process.pid}_${Date.now().toString(36)}`;
 const prefix = runPrefix('chaos');
 
@@ -29,7 +34,7 @@ describe.runIf(available)('rabbitmq: messaging under fire', () => {
     await client.connect();
     try {
       await client.query(
-        `DROP SCHEMA IF EXISTS "${schema}" CASCADE; DROP SCHEMA IF EXISTS "${schema}_poison" CASCADE`,
+        `DROP SCHEMA IF EXISTS "${schema}" CASCADE; DROP SCHEMA IF EXISTS "${schema}_poison" CASCADE; DROP SCHEMA IF EXISTS "${schema}_sagas" CASCADE`,
       );
     } finally {
       await client.end();
@@ -44,6 +49,14 @@ describe.runIf(available)('rabbitmq: messaging under fire', () => {
     },
     stopBroker,
     startBroker,
+  });
+  sagaTimeoutChaosConformance('rabbitmq', {
+    command: [process.execPath, sagaNode, postgres, `${schema}_sagas`, brokerUrl, prefix],
+    open: async () => {
+      const store = postgresStore({ connectionString: postgres, schema: `${schema}_sagas` });
+      await store.migrate();
+      return store;
+    },
   });
   poisonMessageConformance('rabbitmq', {
     connect: () => rabbitmqTransport({ url: brokerUrl, prefix }),

@@ -1,7 +1,11 @@
 import { fileURLToPath } from 'node:url';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe } from 'vitest';
-import { messagingChaosConformance, poisonMessageConformance } from '@whizbang/testing/conformance';
+import {
+  messagingChaosConformance,
+  poisonMessageConformance,
+  sagaTimeoutChaosConformance,
+} from '@whizbang/testing/conformance';
 import { postgresStore } from '@whizbang/postgres';
 import { realService } from '@whizbang/testing';
 import { redisTransport } from './redis-transport.js';
@@ -13,6 +17,7 @@ const available =
   (await redisAvailable()) &&
   (await realService({ name: 'PostgreSQL', port: Number(new URL(postgres).port || 5432) }));
 const node = fileURLToPath(new URL('./test-support/messaging-chaos-node.mjs', import.meta.url));
+const sagaNode = fileURLToPath(new URL('./test-support/saga-chaos-node.mjs', import.meta.url));
 const schema = `wbmc_redis_${process.pid}_${Date.now().toString(36)}`;
 const redis = new DurableRedis(6391);
 
@@ -24,7 +29,7 @@ describe.runIf(available)('redis: messaging under fire', () => {
     await client.connect();
     try {
       await client.query(
-        `DROP SCHEMA IF EXISTS "${schema}" CASCADE; DROP SCHEMA IF EXISTS "${schema}_poison" CASCADE`,
+        `DROP SCHEMA IF EXISTS "${schema}" CASCADE; DROP SCHEMA IF EXISTS "${schema}_poison" CASCADE; DROP SCHEMA IF EXISTS "${schema}_sagas" CASCADE`,
       );
     } finally {
       await client.end();
@@ -39,6 +44,14 @@ describe.runIf(available)('redis: messaging under fire', () => {
     },
     stopBroker: () => redis.stop(),
     startBroker: () => redis.start(),
+  });
+  sagaTimeoutChaosConformance('redis', {
+    command: [process.execPath, sagaNode, postgres, `${schema}_sagas`, redis.url, `sagas:${process.pid}:`],
+    open: async () => {
+      const store = postgresStore({ connectionString: postgres, schema: `${schema}_sagas` });
+      await store.migrate();
+      return store;
+    },
   });
   poisonMessageConformance('redis', {
     connect: () =>

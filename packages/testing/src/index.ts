@@ -6,6 +6,6 @@
  */
 export { DeciderSpec, type DeciderGiven, type DeciderThen } from './specs/decider-spec.js';
 export { ProjectionSpec, type FoldProjection, type ProjectionHandlers } from './specs/projection-spec.js';
-export { SagaSpec, type PlainSaga, type SagaStep } from './specs/saga-spec.js';
+export { SagaSpec, type SagaSpecOptions, type SagaThen } from './specs/saga-spec.js';
 export type { ErrorExpectation } from './specs/diff.js';
 export { realService, type RealService } from './services/real-service.js';

@@ -22,9 +22,25 @@ import { retryOnConflict, type RetryPolicy } from '../deciders/retry.js';
 import type { HandlerContext } from '../mediator/handler-context.js';
 import { MessageConsumer } from '../messaging/message-consumer.js';
 import { replayMessage } from '../messaging/message-replay.js';
-import { commandsOf, MessagingPlan, type MessagingOptions } from '../messaging/messaging-options.js';
+import { localDelivery, LOCAL_DESTINATION } from '../messaging/local-delivery.js';
+import {
+  commandsOf,
+  MessagingPlan,
+  relayPolicy,
+  retryPolicy,
+  type MessageRetryPolicy,
+  type MessagingOptions,
+  type RelayOptions,
+} from '../messaging/messaging-options.js';
 import { outboxForwarder, outboxMessage, withOutboxSignal } from '../messaging/outbox-forwarding.js';
 import { OutboxRelay } from '../messaging/outbox-relay.js';
+import { transportDelivery } from '../messaging/transport-delivery.js';
+import { handle } from '../mediator/handlers.js';
+import type { MessageKind } from '../messages/define.js';
+import type { Envelope } from '../messages/envelope.js';
+import type { StoreSession } from '../store/ports.js';
+import type { Saga } from '../sagas/define-saga.js';
+import { SagaRuntime, SagaTimeoutMessage, type StoredSagaInstance } from '../sagas/saga-runtime.js';
 
 /** Something that runs in the background while the app is started. */
 export interface BackgroundService {
@@ -53,6 +69,17 @@ export interface WhizbangOptions extends Omit<MediatorOptions, 'store'> {
    * inbox (with the transaction of their effects).
    */
   readonly messaging?: MessagingOptions;
+  /**
+   * Process managers. Each hears the events appended to this store's log (through the daemon),
+   * the messages that arrive from other services, and its own timeouts.
+   */
+  readonly sagas?: readonly Saga<any>[];
+  /**
+   * Without `messaging`, the app delivers its own outbox (saga commands and timeouts,
+   * scheduled commands) to its handlers: how often a failing one is retried, and the relay's
+   * settings; or `false` to leave that to other nodes.
+   */
+  readonly localDelivery?: { readonly retry?: MessageRetryPolicy; readonly relay?: RelayOptions } | false;
 }
 
 /** When a scheduled command is to be delivered. */
@@ -78,6 +105,8 @@ export class WhizbangApp extends Mediator implements AsyncDisposable {
    * messaging is configured; `consumer.ready` resolves once both are done.
    */
   readonly consumer: MessageConsumer | undefined;
+  /** The sagas' runtime (counters, instances), when there are sagas. */
+  readonly sagas: SagaRuntime | undefined;
   readonly #services: readonly BackgroundService[];
   #state: 'idle' | 'starting' | 'started' | 'stopping' = 'idle';
   #abort: AbortController | undefined;
@@ -86,15 +115,42 @@ export class WhizbangApp extends Mediator implements AsyncDisposable {
   constructor(options: WhizbangOptions) {
     const projections = options.projections ?? [];
     const messaging = options.messaging && new MessagingPlan(options.messaging);
+    const sagas = options.sagas ?? [];
     let relay: OutboxRelay | undefined;
-    let store = withInlineProjections(options.store, projections);
-    if (messaging) store = withOutboxSignal(store, () => relay?.wake());
-    super({ ...options, store, ...(messaging && { forwarder: outboxForwarder(messaging) }) });
+    let runtime: SagaRuntime | undefined;
+    const store = withOutboxSignal(withInlineProjections(options.store, projections), () => relay?.wake());
+    const handlers =
+      sagas.length === 0
+        ? options.handlers
+        : [
+            ...(options.handlers ?? []),
+            handle(SagaTimeoutMessage, (timeout, ctx) => runtime!.timeout(timeout, ctx.store), {
+              name: 'saga timeouts',
+            }),
+          ];
+    super({
+      ...options,
+      store,
+      ...(handlers && { handlers }),
+      ...(messaging && { forwarder: outboxForwarder(messaging) }),
+    });
     this.store = store;
     this.messaging = messaging;
-    relay = messaging?.runRelay
-      ? new OutboxRelay(store, messaging.transport, messaging.relay, messaging.onError)
-      : undefined;
+    if (messaging?.runRelay)
+      relay = new OutboxRelay(
+        store,
+        transportDelivery(store, messaging.transport),
+        messaging.relay,
+        messaging.onError,
+      );
+    else if (!messaging && options.localDelivery !== false) {
+      const local = options.localDelivery ?? {};
+      relay = new OutboxRelay(
+        store,
+        localDelivery(store, this, retryPolicy(local.retry), () => undefined),
+        relayPolicy(local.relay),
+      );
+    }
     this.relay = relay;
     this.consumer =
       messaging &&
@@ -102,18 +158,22 @@ export class WhizbangApp extends Mediator implements AsyncDisposable {
         consume: messaging.runConsumers,
         onError: messaging.onError,
       });
+    runtime =
+      sagas.length > 0
+        ? new SagaRuntime(sagas, store, {
+            dispatch: (kind, message, parent) => this.dispatch(kind, message, parent),
+            envelopeFor: (kind, message, dispatch) => this.envelopeFor(kind, message, dispatch),
+            commandDestination: (type) => this.#commandDestination(type),
+          })
+        : undefined;
+    this.sagas = runtime;
+    const reactors = [...(options.reactors ?? []), ...(runtime?.reactors() ?? [])];
     this.projections = projections;
-    this.reactors = options.reactors ?? [];
+    this.reactors = reactors;
     const { daemon } = options;
     this.daemon =
-      daemon !== false &&
-      (projections.some((p) => p.lifecycle === 'async') || (options.reactors ?? []).length > 0)
-        ? new ProjectionDaemon({
-            ...daemon,
-            store: options.store,
-            projections,
-            reactors: options.reactors ?? [],
-          })
+      daemon !== false && (projections.some((p) => p.lifecycle === 'async') || reactors.length > 0)
+        ? new ProjectionDaemon({ ...daemon, store: options.store, projections, reactors })
         : undefined;
     this.#services = [
       ...(this.daemon ? [this.daemon] : []),
@@ -150,26 +210,23 @@ export class WhizbangApp extends Mediator implements AsyncDisposable {
   /**
    * Sends a command later, durably: it waits in the outbox until it falls due, then goes to its
    * owner (this service, or the one it is routed to). Returns its id, for `cancelScheduled`.
-   * Needs `messaging`.
    * @example
    * const id = await app.schedule(ExpireCart({ cartId }), { delayMs: 30 * 60_000 });
    * await app.cancelScheduled(id); // the customer checked out in time
    */
   async schedule(command: Command, options: ScheduleOptions): Promise<string> {
-    const messaging = this.#requireMessaging('schedule');
     const deliverAt = options.at ?? new Date(Date.now() + (options.delayMs ?? 0));
     if (!Number.isFinite(deliverAt.getTime()))
       throw new ValidationError([{ message: 'must be a valid Date or delay', path: ['at'] }], 'schedule');
     const id = options.id ?? command.id ?? uuidv7();
-    const destination = messaging.destinationOf('command', command.type) ?? commandsOf(messaging.service);
     const envelope = this.envelopeFor('command', { ...command, id }, options);
+    const destination = this.#commandDestination(command.type);
     await this.store.outbox.add([outboxMessage('command', envelope, destination, deliverAt)]);
     return id;
   }
 
   /** Cancels a scheduled message that has not been delivered yet; returns whether it was waiting. */
   cancelScheduled(id: string): Promise<boolean> {
-    this.#requireMessaging('cancelScheduled');
     return this.store.outbox.cancel(id);
   }
 
@@ -182,12 +239,41 @@ export class WhizbangApp extends Mediator implements AsyncDisposable {
     return replayMessage(this.store, this, deadLetterId);
   }
 
-  #requireMessaging(operation: string): MessagingPlan {
-    if (!this.messaging)
-      throw new StateError(
-        `${operation} needs messaging: pass whizbang({ messaging: { transport, service } })`,
-      );
-    return this.messaging;
+  /** Where a command sent later (scheduled, or by a saga) waits to be delivered. */
+  #commandDestination(type: string): string {
+    const { messaging } = this;
+    if (!messaging) return LOCAL_DESTINATION;
+    return messaging.destinationOf('command', type) ?? commandsOf(messaging.service);
+  }
+
+  /**
+   * Also hands a message that arrived from another service to the sagas that handle it, in the
+   * same transaction as its handlers and inbox record.
+   */
+  override async receive(
+    kind: MessageKind,
+    envelope: Envelope,
+    store: StoreSession,
+    signal?: AbortSignal,
+  ): Promise<unknown> {
+    const result = await super.receive(kind, envelope, store, signal);
+    if (kind === 'event' && this.sagas?.handles(envelope.type)) await this.sagas.receive(envelope, store);
+    return result;
+  }
+
+  /**
+   * A saga instance as stored (state, status, pending timeouts, version), or undefined.
+   * @example
+   * const instance = await app.sagaInstance(fulfillment, orderId);
+   * instance?.status; // 'active' | 'completed' | 'compensated'
+   */
+  sagaInstance<S>(
+    saga: Saga<S>,
+    id: string,
+    options: { readonly tenantId?: string } = {},
+  ): Promise<StoredSagaInstance<S> | undefined> {
+    if (!this.sagas) throw new StateError(`'${saga.name}' is not one of this app's sagas`);
+    return this.sagas.instance(saga, id, options);
   }
 
   /**

@@ -41,7 +41,7 @@ interface Received {
 }
 
 /** Errors another attempt cannot fix. */
-const permanent = (error: unknown) => isValidationError(error) || isHandlerNotFoundError(error);
+export const permanent = (error: unknown) => isValidationError(error) || isHandlerNotFoundError(error);
 
 /**
  * Declares the service's topology, then (on a node that consumes) starts its consumers. A
@@ -207,21 +207,36 @@ export class MessageConsumer {
 
   /** Dead-letters the message and records it handled, together; then acknowledges it. */
   async #park(delivery: Delivery, envelope: Envelope, error: unknown, attempts: number): Promise<void> {
-    const { group } = delivery.subscription;
     const parked: ParkedMessage = { subscription: delivery.subscription, message: delivery.message };
     await this.store.transaction(async (tx) => {
-      if (!(await tx.inbox.record(group, envelope.id))) return; // handled meanwhile by another node
-      await tx.deadLetters.add({
-        source: messageSource(group),
-        ...(envelope.metadata.tenantId !== undefined && { tenantId: envelope.metadata.tenantId }),
-        messageId: envelope.id,
-        messageType: envelope.type,
-        payload: parked,
-        error: failureInfo(error),
-        attempts,
-      });
-      this.deadLettered++;
+      if (await parkMessage(tx, parked, envelope, error, attempts)) this.deadLettered++;
     });
     await delivery.ack();
   }
+}
+
+/**
+ * Parks a message in the dead letters with its inbox record, in `tx`, so a redelivery cannot
+ * run it again; returns false when it was handled meanwhile (by another node) instead.
+ */
+export async function parkMessage(
+  tx: StoreSession,
+  parked: ParkedMessage,
+  envelope: Envelope | undefined,
+  error: unknown,
+  attempts: number,
+): Promise<boolean> {
+  const { group } = parked.subscription;
+  if (!(await tx.inbox.record(group, parked.message.id))) return false;
+  const tenantId = envelope?.metadata.tenantId;
+  await tx.deadLetters.add({
+    source: messageSource(group),
+    ...(tenantId !== undefined && { tenantId }),
+    messageId: parked.message.id,
+    messageType: parked.message.type,
+    payload: parked,
+    error: failureInfo(error),
+    attempts,
+  });
+  return true;
 }

@@ -92,18 +92,8 @@ export class MessagingPlan {
     this.#commandRoutes = new Map(Object.entries(options.commandRoutes ?? {}));
     this.#published = new Set(options.publishedEvents ?? []);
     this.#subscribeTo = [...new Set(options.subscribeTo ?? [])];
-    const retry = options.retry ?? {};
-    this.retry = {
-      maxAttempts: positive(retry.maxAttempts, 5, 'retry.maxAttempts'),
-      initialDelayMs: positive(retry.initialDelayMs, 100, 'retry.initialDelayMs'),
-      maxDelayMs: positive(retry.maxDelayMs, 30_000, 'retry.maxDelayMs'),
-    };
-    const relay = options.relay ?? {};
-    this.relay = {
-      batchSize: positive(relay.batchSize, 100, 'relay.batchSize'),
-      leaseMs: positive(relay.leaseMs, 30_000, 'relay.leaseMs'),
-      pollIntervalMs: positive(relay.pollIntervalMs, 500, 'relay.pollIntervalMs'),
-    };
+    this.retry = retryPolicy(options.retry);
+    this.relay = relayPolicy(options.relay);
     this.prefetch = positive(options.prefetch, 16, 'prefetch');
     this.batchSize = positive(options.batchSize, 1, 'batchSize');
     this.runRelay = options.runRelay ?? true;
@@ -144,6 +134,24 @@ export class MessagingPlan {
       ],
     };
   }
+}
+
+/** A retry policy, checked, with its defaults. */
+export function retryPolicy(retry: MessageRetryPolicy = {}): Required<MessageRetryPolicy> {
+  return {
+    maxAttempts: positive(retry.maxAttempts, 5, 'retry.maxAttempts'),
+    initialDelayMs: positive(retry.initialDelayMs, 100, 'retry.initialDelayMs'),
+    maxDelayMs: positive(retry.maxDelayMs, 30_000, 'retry.maxDelayMs'),
+  };
+}
+
+/** Relay settings, checked, with their defaults. */
+export function relayPolicy(relay: RelayOptions = {}): Required<RelayOptions> {
+  return {
+    batchSize: positive(relay.batchSize, 100, 'relay.batchSize'),
+    leaseMs: positive(relay.leaseMs, 30_000, 'relay.leaseMs'),
+    pollIntervalMs: positive(relay.pollIntervalMs, 500, 'relay.pollIntervalMs'),
+  };
 }
 
 function positive(value: number | undefined, fallback: number, path: string): number {

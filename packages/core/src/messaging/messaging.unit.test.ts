@@ -329,11 +329,28 @@ describe('messaging between services', () => {
     expect(await store.outbox.list()).toEqual([]);
   });
 
-  it('refuses scheduling without messaging, and bad routes up front', async () => {
-    const app = whizbang({ store: memoryStore() });
-    await expect(app.schedule(ChargeCard({ orderId: 'x', amount: 1 }), { delayMs: 1 })).rejects.toSatisfy(
-      isStateError,
-    );
+  it('schedules without a broker: the app delivers its own outbox, once, when due', async () => {
+    const charged: string[] = [];
+    const app = whizbang({
+      store: memoryStore(),
+      handlers: [handle(ChargeCard, (command) => void charged.push(command.data.orderId))],
+      localDelivery: { relay: { pollIntervalMs: 10 } },
+    });
+    await app.start();
+    try {
+      await app.schedule(ChargeCard({ orderId: 'later', amount: 1 }), { delayMs: 30 });
+      const cancelled = await app.schedule(ChargeCard({ orderId: 'never', amount: 1 }), { delayMs: 30 });
+      expect(await app.cancelScheduled(cancelled)).toBe(true);
+      for (let i = 0; charged.length === 0 && i < 200; i++) await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setTimeout(r, 80));
+      expect(charged).toEqual(['later']);
+      expect(await app.store.outbox.list()).toEqual([]);
+    } finally {
+      await app.stop();
+    }
+  });
+
+  it('refuses bad routes up front', () => {
     expect(() =>
       whizbang({ store: memoryStore(), messaging: { transport: memoryTransport(), service: 'has space' } }),
     ).toThrow(/service/);

@@ -1,28 +1,39 @@
 /**
- * The outbox relay: claims due messages, publishes them with the broker's confirmation, and
- * completes them. Every node runs one; claims keep them from publishing the same message at
- * once, and a claim that runs out (its relay died) frees the messages for the others. A
- * failed publish releases its messages with back-off, so a broker that comes back finds them
- * waiting: nothing is stranded on a dead connection.
+ * The outbox relay: claims due messages, has them delivered (published with the broker's
+ * confirmation, see transport-delivery; or, with no broker, handed to this app's handlers, see
+ * local-delivery), and sleeps until the next one falls due. Every node runs one; claims keep
+ * them from delivering the same message at once, and a claim that runs out (its relay died)
+ * frees the messages for the others.
  */
 import { hostname } from 'node:os';
 import { pause } from '../async/sleep.js';
 import { uuidv7 } from '../ids/uuidv7.js';
 import type { OutboxMessage, Store } from '../store/ports.js';
-import type { Transport, TransportMessage } from '../transport/transport.js';
+import type { TransportMessage } from '../transport/transport.js';
 import { backoffDelay } from './backoff.js';
 import type { RelayOptions } from './messaging-options.js';
 
-const toTransport = (m: OutboxMessage): TransportMessage => ({
-  id: m.id,
-  type: m.type,
-  body: m.body,
-  headers: m.headers,
-  ...(m.key !== undefined && { key: m.key }),
-});
+/** The transport form of an outbox row. */
+export function transportMessageOf(m: OutboxMessage): TransportMessage {
+  return {
+    id: m.id,
+    type: m.type,
+    body: m.body,
+    headers: m.headers,
+    ...(m.key !== undefined && { key: m.key }),
+  };
+}
 
-/** Longest wait between publish attempts of a message that keeps failing. */
-const RETRY_CEILING = { initialDelayMs: 250, maxDelayMs: 30_000 };
+/** Longest wait between delivery attempts of a message that keeps failing. */
+export const RETRY_CEILING = { initialDelayMs: 250, maxDelayMs: 30_000 };
+
+/**
+ * How claimed messages reach their readers. It completes (or releases) what it delivered
+ * (or could not) and returns how many it delivered; it throws to make the relay back off.
+ */
+export interface OutboxDelivery {
+  deliver(owner: string, claimed: readonly OutboxMessage[]): Promise<number>;
+}
 
 export interface OutboxRelayStatus {
   readonly owner: string;
@@ -44,7 +55,7 @@ export class OutboxRelay {
 
   constructor(
     readonly store: Store,
-    readonly transport: Transport,
+    readonly delivery: OutboxDelivery,
     readonly options: Required<RelayOptions>,
     readonly onError: (error: unknown) => void = () => undefined,
   ) {}
@@ -86,7 +97,7 @@ export class OutboxRelay {
           leaseMs: this.options.leaseMs,
         });
         if (claimed.length > 0) {
-          await this.#deliver(claimed);
+          this.published += await this.delivery.deliver(this.owner, claimed);
           failedRounds = 0;
           continue;
         }
@@ -121,44 +132,5 @@ export class OutboxRelay {
       }
     });
     this.#wake = undefined;
-  }
-
-  /** Publishes claimed messages, destination by destination, in the order claimed. */
-  async #deliver(claimed: readonly OutboxMessage[]): Promise<void> {
-    const byDestination = new Map<string, OutboxMessage[]>();
-    for (const message of claimed) {
-      let batch = byDestination.get(message.destination);
-      if (!batch) byDestination.set(message.destination, (batch = []));
-      batch.push(message);
-    }
-    const batches = [...byDestination];
-    for (const [index, [destination, batch]] of batches.entries()) {
-      const ids = batch.map((m) => m.id);
-      try {
-        await this.transport.publish(destination, batch.map(toTransport));
-      } catch (error) {
-        const attempts = Math.max(...batch.map((m) => m.attempts)) + 1;
-        const rest = batches.slice(index + 1).flatMap(([, later]) => later);
-        // Give back this batch, with back-off, and the ones not yet tried, at once.
-        await this.store.outbox
-          .release(this.owner, ids, {
-            retryAt: new Date(Date.now() + backoffDelay(attempts, RETRY_CEILING)),
-            error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-          })
-          .catch(() => undefined); // if this fails too, the claim runs out and frees them
-        if (rest.length > 0)
-          await this.store.outbox
-            .release(
-              this.owner,
-              rest.map((m) => m.id),
-              { retryAt: new Date(), error: 'not tried: an earlier publish failed' },
-            )
-            .catch(() => undefined);
-        throw error;
-      }
-      // Published: if completing fails, the claim runs out and the messages go again, which the inbox absorbs.
-      await this.store.outbox.complete(this.owner, ids);
-      this.published += batch.length;
-    }
   }
 }

@@ -24,6 +24,7 @@ import { projectionCases } from './projections.js';
 import { reactorCases } from './reactors.js';
 import { readAllCases } from './read-all.js';
 import { readStreamCases } from './read-stream.js';
+import { sagaCases } from './sagas.js';
 import { schemaCases } from './schemas.js';
 import { snapshotCases } from './snapshots.js';
 import { streamLifecycleCases } from './stream-lifecycle.js';
@@ -41,6 +42,7 @@ export {
   type MessagingChaosOptions,
   type PoisonMessageOptions,
 } from './messaging-chaos.js';
+export { runSagaChaosNode, sagaTimeoutChaosConformance, type SagaChaosOptions } from './saga-chaos.js';
 export { logIntegrityConformance, type LogIntegrityOptions } from './log-integrity.js';
 export {
   chaosCounter,
@@ -118,6 +120,13 @@ export function projectionConformance(name: string, factory: StoreFactory): void
   });
 }
 
+/** Sagas on this store: state, timeouts and commands through its documents, outbox and inbox. */
+export function sagaConformance(name: string, factory: StoreFactory): void {
+  describe(`${name}: saga conformance`, () => {
+    sagaCases(factory);
+  });
+}
+
 /** Every port of a store, and transactions across them. */
 export function storeConformance(name: string, factory: StoreFactory): void {
   eventStoreConformance(name, factory);
@@ -131,4 +140,5 @@ export function storeConformance(name: string, factory: StoreFactory): void {
     transactionCases(factory);
   });
   projectionConformance(name, factory);
+  sagaConformance(name, factory);
 }

@@ -5,7 +5,6 @@
  * the relay's claims), none doubled (the inbox). Transport packages run it against their
  * broker; the store is a real database shared by the processes.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { expect, it } from 'vitest';
 import {
   commandsOf,
@@ -19,6 +18,7 @@ import {
   type Store,
   type Transport,
 } from '@whizbang/core';
+import { kill, startNode, type Node } from './child-nodes.js';
 
 /** The command each chaos message carries; its handler counts its effect per message. */
 export const ChaosEffect = defineCommand('ChaosEffect', { data: type<{ n: number }>() });
@@ -88,34 +88,6 @@ export interface MessagingChaosOptions {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-interface Node {
-  readonly child: ChildProcess;
-  readonly started: Promise<void>;
-  readonly role: string;
-}
-
-function startNode(command: readonly string[], role: 'relay' | 'consumer'): Node {
-  const [cmd, ...args] = command;
-  const child = spawn(cmd!, [...args, role], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const started = new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('started')) resolve();
-    });
-    child.once('exit', (code, signal) =>
-      reject(new Error(`${role} exited (${code ?? signal}) before starting`)),
-    );
-  });
-  started.catch(() => undefined);
-  return { child, started, role };
-}
-
-function kill({ child }: Node): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGKILL');
-  return exited;
-}
 
 /** Outbox rows as a sending handler would have written them: one ChaosEffect each. */
 function effects(from: number, count: number): NewOutboxMessage[] {

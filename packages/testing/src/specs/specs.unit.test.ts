@@ -1,7 +1,7 @@
 // oxlint-disable vitest/expect-expect -- the specs under test are the assertions: each throws on failure
 import { AssertionError } from 'node:assert';
 import { describe, expect, it } from 'vitest';
-import { defineCommand, defineEvent, type, type Decider, type MessageOf } from '@whizbang/core';
+import { defineCommand, defineEvent, defineSaga, type, type Decider, type MessageOf } from '@whizbang/core';
 import { DeciderSpec, ProjectionSpec, SagaSpec } from '../index.js';
 
 const Place = defineCommand('Place', { data: type<{ id: string; total: number }>() });
@@ -146,45 +146,106 @@ describe('ProjectionSpec', () => {
 });
 
 describe('SagaSpec', () => {
-  const saga = {
+  const Cancel = defineCommand('Cancel', { data: type<{ id: string }>() });
+  const confirmation = defineSaga<{ placed: boolean }, OrderEvent>({
+    name: 'confirmation',
+    startedBy: [Placed],
+    correlate: { Placed: (e) => e.data.id, Confirmed: (e) => e.data.id },
     initialState: () => ({ placed: false }),
-    handle: (state: { placed: boolean }, message: OrderEvent) =>
-      message.type === 'Placed'
-        ? { state: { placed: true }, send: [Confirm({ id: message.data.id })] }
-        : { state, complete: state.placed },
-  };
+    handlers: {
+      Placed: (_state, e, saga) => {
+        saga.send(Confirm({ id: e.data.id }));
+        saga.requestTimeout('confirmation', { delayMs: 60_000 }, { total: e.data.total });
+        return { placed: true };
+      },
+      Confirmed: (_state, _e, saga) => saga.complete(),
+    },
+    timeouts: {
+      confirmation: (_state, timeout, saga) =>
+        saga.compensate(`unconfirmed order of ${(timeout.data as { total: number }).total}`),
+    },
+    compensate: (_state, _failure, saga) => saga.send(Cancel({ id: saga.id })),
+  });
 
-  it('checks sent messages, state and completion', () => {
-    SagaSpec.for(saga)
+  it('checks sent messages, state, timeouts, completion and compensation', async () => {
+    await SagaSpec.for(confirmation)
       .given([])
       .when(Placed({ id: '1', total: 1 }))
       .thenSends([Confirm({ id: '1' })]);
-    SagaSpec.for(saga)
+    await SagaSpec.for(confirmation)
       .given([])
       .when(Placed({ id: '1', total: 1 }))
       .thenState({ placed: true });
-    SagaSpec.for(saga)
+    await SagaSpec.for(confirmation)
+      .given([])
+      .when(Placed({ id: '1', total: 7 }))
+      .thenRequestsTimeout('confirmation', { total: 7 });
+    await SagaSpec.for(confirmation)
       .given([Placed({ id: '1', total: 1 })])
       .when(Confirmed({ id: '1' }))
       .thenCompletes();
+    await SagaSpec.for(confirmation)
+      .given([Placed({ id: '1', total: 3 })])
+      .whenTimeout('confirmation')
+      .thenCompensates('unconfirmed order of 3');
+    await SagaSpec.for(confirmation)
+      .given([Placed({ id: '1', total: 3 })])
+      .whenTimeout('confirmation')
+      .thenSends([Cancel({ id: '1' })]);
+    await SagaSpec.for(confirmation)
+      .given([])
+      .when(Confirmed({ id: '1' }))
+      .thenIgnores();
   });
 
-  it('fails readably', () => {
+  it('fails readably', async () => {
+    const failed = async (run: () => Promise<void>) => {
+      try {
+        await run();
+      } catch (error) {
+        return error as AssertionError;
+      }
+      throw new Error('expected the spec to fail');
+    };
     expect(
-      failure(() =>
-        SagaSpec.for(saga)
-          .given([])
-          .when(Placed({ id: '1', total: 1 }))
-          .thenSends([]),
+      (
+        await failed(() =>
+          SagaSpec.for(confirmation)
+            .given([])
+            .when(Placed({ id: '1', total: 1 }))
+            .thenSends([]),
+        )
       ).message,
     ).toContain('expected 0 sent messages, got 1');
     expect(
-      failure(() =>
-        SagaSpec.for(saga)
-          .given([])
-          .when(Confirmed({ id: '1' }))
-          .thenCompletes(),
+      (
+        await failed(() =>
+          SagaSpec.for(confirmation)
+            .given([])
+            .when(Confirmed({ id: '1' }))
+            .thenCompletes(),
+        )
       ).message,
-    ).toContain("Expected the saga to complete on 'Confirmed'");
+    ).toContain("The saga ignored 'Confirmed' (no-instance)");
+    expect(
+      (
+        await failed(() =>
+          SagaSpec.for(confirmation)
+            .given([Placed({ id: '1', total: 1 })])
+            .when(Confirmed({ id: '1' }))
+            .thenCompensates(),
+        )
+      ).message,
+    ).toContain("Expected the saga to compensate on 'Confirmed', but it is completed");
+    expect(
+      (
+        await failed(() =>
+          SagaSpec.for(confirmation)
+            .given([Placed({ id: '1', total: 1 }), Placed({ id: '2', total: 1 })])
+            .when(Confirmed({ id: '1' }))
+            .thenCompletes(),
+        )
+      ).message,
+    ).toContain("belongs to instance '2', not '1'");
   });
 });
