@@ -17,6 +17,8 @@ for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true }
 const store = sqliteStore({ path });
 const app = createOrdersApp({
   store,
+  // Short, so the demo shows the confirmation-deadline saga expire an order (the default is 30 min).
+  confirmWithinMs: Number(process.env['ORDERS_CONFIRM_WITHIN_MS'] ?? 1_000),
   // The shipping-notices reactor's side effect: here, a line on the console.
   notify: (notice) =>
     console.log(

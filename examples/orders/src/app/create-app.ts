@@ -1,6 +1,7 @@
-/** The orders service as one Whizbang app: every handler, bound to a store. */
+/** The orders service as one Whizbang app: every handler, read model, reactor and saga, bound to a store. */
 import { whizbang, type Middleware, type Store, type WhizbangApp } from '@whizbang/core';
-import { cancelOrder } from './cancel-order.js';
+import { cancelOrder, expireOrder } from './cancel-order.js';
+import { confirmationDeadline } from './confirmation-deadline.js';
 import { getCustomer, registerCustomer } from './customers.js';
 import { getOrder } from './get-order.js';
 import { listOrders, orderSummaries } from './order-summaries.js';
@@ -16,6 +17,8 @@ export interface OrdersAppOptions {
   readonly middleware?: readonly Middleware[];
   /** Where shipping notices go (default: nowhere). */
   readonly notify?: (notice: ShippingNotice) => void | Promise<void>;
+  /** How long an order may wait for confirmation before it expires (default 30 minutes). */
+  readonly confirmWithinMs?: number;
 }
 
 export const ordersHandlers = [
@@ -29,6 +32,7 @@ export const ordersHandlers = [
   shipOrder,
   deliverOrder,
   cancelOrder,
+  expireOrder,
   getOrder,
   listOrders,
   getProductSales,
@@ -49,6 +53,7 @@ export function createOrdersApp(options: OrdersAppOptions): WhizbangApp {
     handlers: ordersHandlers,
     projections: ordersProjections,
     reactors: [shippingNotices(options.notify ?? (() => undefined))],
+    sagas: [confirmationDeadline(options.confirmWithinMs ?? 30 * 60_000)],
     ...(options.middleware !== undefined && { middleware: options.middleware }),
   });
 }

@@ -1,7 +1,8 @@
 /** The orders service's public surface: its app factory, commands, queries and views. */
 export { createOrdersApp, ordersHandlers, ordersProjections, type OrdersAppOptions } from './create-app.js';
 export { PlaceOrder } from './place-order.js';
-export { CancelOrder } from './cancel-order.js';
+export { CancelOrder, ExpireOrder } from './cancel-order.js';
+export { confirmationDeadline, type Deadline } from './confirmation-deadline.js';
 export { ConfirmOrder, DeliverOrder, ShipOrder } from './order-lifecycle.js';
 export { GetCustomer, RegisterCustomer, type CustomerView } from './customers.js';
 export { AddProduct, AddStock, GetProduct, type ProductView } from './products.js';

@@ -9,19 +9,31 @@ describe('the demo that npm start runs', () => {
   it('says first which store it runs on, then walks the journey with correlation ids', async () => {
     const lines: string[] = [];
     const notices: string[] = [];
-    const app = createOrdersApp({ store: memoryStore(), notify: (n) => void notices.push(n.trackingNumber) });
+    const app = createOrdersApp({
+      store: memoryStore(),
+      notify: (n) => void notices.push(n.trackingNumber),
+      confirmWithinMs: 100,
+    });
     await app.start();
     const outcome = await runDemo({ app, log: (line) => lines.push(line) });
     await app.stop();
 
     expect(lines[0]).toMatch(/IN-MEMORY store/);
-    expect(lines).toContainEqual(expect.stringMatching(/^Ada's orders: …[0-9a-f]{8} shipped 61\.00\.$/));
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^Ada's orders: …[0-9a-f]{8} cancelled 59\.90, …[0-9a-f]{8} shipped 61\.00\.$/),
+    );
     expect(lines).toContainEqual(expect.stringMatching(/ordered in 1 order\(s\)\.$/));
     expect(notices).toEqual(['1Z-DEMO-0001']);
     expect(outcome.refusals).toEqual(['ORDER_ALREADY_SHIPPED', 'INSUFFICIENT_STOCK']);
     expect(await app.query(GetOrder({ orderId: outcome.orderId }))).toMatchObject({ status: 'shipped' });
-    expect(lines.filter((line) => /^\d\. .*\(correlation …[0-9a-f]{8}\)$/.test(line))).toHaveLength(5);
-    expect(lines.length).toBeLessThanOrEqual(18);
+    expect(lines.filter((line) => /^\d\. .*\(correlation …[0-9a-f]{8}\)$/.test(line))).toHaveLength(6);
+    expect(lines).toContainEqual(
+      expect.stringMatching(/deadline passed: order …[0-9a-f]{8} cancelled \(not confirmed in time\)/),
+    );
+    expect(await app.query(GetOrder({ orderId: outcome.expiredOrderId }))).toMatchObject({
+      status: 'cancelled',
+    });
+    expect(lines.length).toBeLessThanOrEqual(20);
   });
 
   it('seeds idempotently: a second run adds nothing', async () => {
@@ -40,7 +52,7 @@ describe('the demo on SQLite', () => {
     const { sqliteStore } = await import('@whizbang/sqlite');
     const store = sqliteStore({ path: ':memory:' });
     const lines: string[] = [];
-    const app = createOrdersApp({ store });
+    const app = createOrdersApp({ store, confirmWithinMs: 100 });
     await app.start();
     const outcome = await runDemo({ app, where: 'test.db', log: (line) => lines.push(line) });
     await app.stop();

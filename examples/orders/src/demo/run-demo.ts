@@ -1,6 +1,7 @@
 /**
  * The scripted journey `npm start` runs: seed, place an order, confirm, ship, then two
- * commands the domain refuses, printing each step with its correlation id.
+ * commands the domain refuses, then an order nobody confirms, which the confirmation-deadline
+ * saga expires; each step printed with its correlation id.
  */
 import { uuidv7, type WhizbangApp } from '@whizbang/core';
 import { CancelOrder } from '../app/cancel-order.js';
@@ -9,6 +10,7 @@ import { ConfirmOrder, ShipOrder } from '../app/order-lifecycle.js';
 import { PlaceOrder } from '../app/place-order.js';
 import { ListOrders } from '../app/order-summaries.js';
 import { GetProductSales } from '../app/product-sales.js';
+import { GetOrder } from '../app/get-order.js';
 import { GetProduct } from '../app/products.js';
 import { OrderId, orderStream } from '../domain/ids.js';
 import { formatCents } from '../domain/money.js';
@@ -21,12 +23,16 @@ export interface DemoOptions {
   readonly where?: string;
   /** Where lines go (default `console.log`). */
   readonly log?: (line: string) => void;
+  /** How long to wait for the unconfirmed order to expire (default 60 s). */
+  readonly expiryWaitMs?: number;
 }
 
 /** What the journey ended with, for tests. */
 export interface DemoOutcome {
   readonly orderId: OrderId;
   readonly refusals: readonly string[];
+  /** The order left unconfirmed, which the saga expired. */
+  readonly expiredOrderId: OrderId;
 }
 
 const short = (id: string) => id.slice(-8);
@@ -37,7 +43,12 @@ function banner(driver: string, where: string | undefined): string {
     : `Whizbang orders example, on the ${driver} store${where ? ` at ${where}` : ''}.`;
 }
 
-export async function runDemo({ app, where, log = console.log }: DemoOptions): Promise<DemoOutcome> {
+export async function runDemo({
+  app,
+  where,
+  log = console.log,
+  expiryWaitMs = 60_000,
+}: DemoOptions): Promise<DemoOutcome> {
   log(banner(app.store.driver, where));
   const seeded = await seedDemoData(app);
   log(
@@ -99,10 +110,32 @@ export async function runDemo({ app, where, log = console.log }: DemoOptions): P
     return 'placed (this should not happen)';
   });
 
+  const expiredOrderId = OrderId();
+  await step(`PlaceOrder 1 × ${kettle.name}, never confirmed`, async (correlationId) => {
+    await app.send(
+      PlaceOrder({
+        orderId: expiredOrderId,
+        customerId: demoCustomer.customerId,
+        items: [{ productId: kettle.productId, quantity: 1 }],
+      }),
+      { correlationId },
+    );
+    return `order …${short(expiredOrderId)}: the confirmation-deadline saga starts its clock`;
+  });
+  // The saga's timeout waits in the outbox; when it falls due, ExpireOrder cancels the order.
+  const since = Date.now();
+  let expired = await app.query(GetOrder({ orderId: expiredOrderId }));
+  while (expired?.status !== 'cancelled') {
+    if (Date.now() - since > expiryWaitMs) throw new Error('the unconfirmed order did not expire in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expired = await app.query(GetOrder({ orderId: expiredOrderId }));
+  }
+  log(`   ⏱ deadline passed: order …${short(expiredOrderId)} cancelled (${expired.cancelReason}).`);
+
   const kettleNow = await app.query(GetProduct({ productId: kettle.productId }));
   const ada = await app.query(GetCustomer({ customerId: demoCustomer.customerId }));
   log(
-    `Refusals wrote nothing: ${kettleNow?.stock ?? 0} kettles in stock, ${formatCents(ada?.availableCents ?? 0)} of Ada's credit available.`,
+    `Refusals wrote nothing, and the expired order gave back what it held: ${kettleNow?.stock ?? 0} kettles in stock, ${formatCents(ada?.availableCents ?? 0)} of Ada's credit available.`,
   );
 
   // The order list is inline (current at once); sales per product are built in the background.
@@ -119,5 +152,5 @@ export async function runDemo({ app, where, log = console.log }: DemoOptions): P
   const traced = events.map((event) => `${event.type} (…${short(event.metadata.correlationId)})`);
   log(`Events of order …${short(orderId)}, with their commands' correlation ids: ${traced.join(', ')}.`);
   log('Done. Next: docs/getting-started.md, then examples/orders/src/app/place-order.ts.');
-  return { orderId, refusals };
+  return { orderId, refusals, expiredOrderId };
 }

@@ -27,6 +27,12 @@ export const CancelOrder = defineCommand('CancelOrder', {
   data: type<{ orderId: OrderId; reason: string }>(),
 });
 
+/**
+ * Cancels an order nobody confirmed in time, giving its stock and credit back. Sent by the
+ * confirmation-deadline saga; an order confirmed (or cancelled) meanwhile is left as it is.
+ */
+export const ExpireOrder = defineCommand('ExpireOrder', { data: type<{ orderId: OrderId }>() });
+
 export const OrderPlaced = defineEvent('OrderPlaced', {
   data: type<{
     orderId: OrderId;
@@ -49,7 +55,8 @@ export type OrderCommand =
   | MessageOf<typeof ConfirmOrder>
   | MessageOf<typeof ShipOrder>
   | MessageOf<typeof DeliverOrder>
-  | MessageOf<typeof CancelOrder>;
+  | MessageOf<typeof CancelOrder>
+  | MessageOf<typeof ExpireOrder>;
 export type OrderEvent =
   | MessageOf<typeof OrderPlaced>
   | MessageOf<typeof OrderConfirmed>

@@ -37,6 +37,9 @@ export class OrderRuleViolation extends RuleViolation<OrderRule> {
   readonly aggregate = 'order' as const;
 }
 
+/** The reason an order that expired unconfirmed carries. */
+export const EXPIRED = 'not confirmed in time';
+
 export type OrderStatus = 'pending' | 'confirmed' | 'shipped' | 'delivered' | 'cancelled';
 
 export type OrderState =
@@ -156,6 +159,11 @@ export const orderDecider: Decider<OrderCommand, OrderEvent, OrderState> = {
         if (reason === '')
           throw new OrderRuleViolation('CANCEL_REASON_REQUIRED', 'Cancelling needs a reason', { orderId });
         return [OrderCancelled({ orderId, reason })];
+      }
+      case 'ExpireOrder': {
+        // Not a refusal: confirming just before the deadline is how the race should end.
+        if (state.status !== 'pending') return [];
+        return [OrderCancelled({ orderId: state.orderId, reason: EXPIRED })];
       }
       default:
         return unreachable(command);

@@ -147,8 +147,7 @@ export class SagaRuntime {
     id: string,
     options: { readonly tenantId?: string } = {},
   ): Promise<StoredSagaInstance<S> | undefined> {
-    if (this.#byName.get(saga.name) !== saga)
-      throw new StateError(`'${saga.name}' is not one of this app's sagas`);
+    if (!this.#byName.has(saga.name)) throw new StateError(`'${saga.name}' is not one of this app's sagas`);
     const found = await this.store.documents.get<SagaInstance<S>>(sagaCollection(saga.name), id, options);
     return found && { ...found.data, id: found.id, version: found.version };
   }
