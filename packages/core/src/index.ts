@@ -9,6 +9,7 @@ export {
   WhizbangApp,
   type BackgroundService,
   type ScheduleOptions,
+  type TransactionStrategy,
   type WhizbangOptions,
 } from './app/whizbang.js';
 
@@ -256,6 +257,16 @@ export {
   type SagaTrigger,
   type StepEnvironment,
 } from './sagas/saga-step.js';
+export {
+  defineWorkflow,
+  workflowStep,
+  type StepResults,
+  type Workflow,
+  type WorkflowOptions,
+  type WorkflowState,
+  type WorkflowStep,
+} from './sagas/define-workflow.js';
+export { ReplyMessage, type ReplyData } from './messaging/replies.js';
 export {
   sagaCollection,
   SagaRuntime,

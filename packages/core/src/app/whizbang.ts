@@ -41,6 +41,8 @@ import type { Envelope } from '../messages/envelope.js';
 import type { StoreSession } from '../store/ports.js';
 import type { Saga } from '../sagas/define-saga.js';
 import { SagaRuntime, SagaTimeoutMessage, type StoredSagaInstance } from '../sagas/saga-runtime.js';
+import { workflowRequestOf, type Workflow } from '../sagas/define-workflow.js';
+import { ReplyMessage, replyFor } from '../messaging/replies.js';
 
 /** Something that runs in the background while the app is started. */
 export interface BackgroundService {
@@ -79,8 +81,18 @@ export interface WhizbangOptions extends Omit<MediatorOptions, 'store'> {
    * scheduled commands) to its handlers: how often a failing one is retried, and the relay's
    * settings; or `false` to leave that to other nodes.
    */
+  /** Commands whose work is written as steps; see `transactionStrategy`. */
+  readonly workflows?: readonly Workflow[];
+  /**
+   * How each workflow's command runs, by command type: `'unit-of-work'` (every step in one
+   * transaction), `'saga'` (step by step through the outbox, undone on failure), or `'auto'`
+   * (the default: a saga when a step's command is routed to another service, else a unit of work).
+   */
+  readonly transactionStrategy?: Readonly<Record<string, TransactionStrategy>>;
   readonly localDelivery?: { readonly retry?: MessageRetryPolicy; readonly relay?: RelayOptions } | false;
 }
+
+export type TransactionStrategy = 'unit-of-work' | 'saga' | 'auto';
 
 /** When a scheduled command is to be delivered. */
 export type ScheduleOptions = DispatchOptions &
@@ -115,23 +127,51 @@ export class WhizbangApp extends Mediator implements AsyncDisposable {
   constructor(options: WhizbangOptions) {
     const projections = options.projections ?? [];
     const messaging = options.messaging && new MessagingPlan(options.messaging);
-    const sagas = options.sagas ?? [];
+    const late: { app?: WhizbangApp } = {};
+    const workflows = (options.workflows ?? []).map((workflow) => ({
+      workflow,
+      strategy: strategyOf(workflow, options.transactionStrategy, messaging),
+    }));
+    const sagas = [
+      ...(options.sagas ?? []),
+      ...workflows.filter((w) => w.strategy === 'saga').map((w) => w.workflow.saga),
+    ];
     let relay: OutboxRelay | undefined;
     let runtime: SagaRuntime | undefined;
     const store = withOutboxSignal(withInlineProjections(options.store, projections), () => relay?.wake());
-    const handlers =
-      sagas.length === 0
-        ? options.handlers
+    const handlers = [
+      ...(options.handlers ?? []),
+      ...workflows.map(({ workflow, strategy }) =>
+        handle(workflow.command, (command, ctx) => late.app!.#runWorkflow(workflow, strategy, command, ctx), {
+          name: `workflow ${workflow.name}`,
+        }),
+      ),
+      ...(sagas.length === 0
+        ? []
         : [
-            ...(options.handlers ?? []),
             handle(SagaTimeoutMessage, (timeout, ctx) => runtime!.timeout(timeout, ctx.store), {
               name: 'saga timeouts',
             }),
-          ];
+          ]),
+      ...(workflows.some((w) => w.strategy === 'saga')
+        ? [
+            handle(
+              ReplyMessage,
+              (reply, ctx) => {
+                const request = workflowRequestOf(reply.data.requestId);
+                // A reply to something no workflow of ours asked: nobody waits for it.
+                if (!request) return undefined;
+                return runtime!.deliver(request.saga, reply, ctx.store, request.instance);
+              },
+              { name: 'workflow replies' },
+            ),
+          ]
+        : []),
+    ];
     super({
       ...options,
       store,
-      ...(handlers && { handlers }),
+      handlers,
       ...(messaging && { forwarder: outboxForwarder(messaging) }),
     });
     this.store = store;
@@ -164,9 +204,11 @@ export class WhizbangApp extends Mediator implements AsyncDisposable {
             dispatch: (kind, message, parent) => this.dispatch(kind, message, parent),
             envelopeFor: (kind, message, dispatch) => this.envelopeFor(kind, message, dispatch),
             commandDestination: (type) => this.#commandDestination(type),
+            replyDestination: () => (messaging ? commandsOf(messaging.service) : LOCAL_DESTINATION),
           })
         : undefined;
     this.sagas = runtime;
+    late.app = this;
     const reactors = [...(options.reactors ?? []), ...(runtime?.reactors() ?? [])];
     this.projections = projections;
     this.reactors = reactors;
@@ -247,8 +289,9 @@ export class WhizbangApp extends Mediator implements AsyncDisposable {
   }
 
   /**
-   * Also hands a message that arrived from another service to the sagas that handle it, in the
-   * same transaction as its handlers and inbox record.
+   * Also hands a message that arrived from another service to the sagas that handle it, and
+   * answers a request (a workflow's step), in the same transaction as its handlers and inbox
+   * record.
    */
   override async receive(
     kind: MessageKind,
@@ -258,7 +301,35 @@ export class WhizbangApp extends Mediator implements AsyncDisposable {
   ): Promise<unknown> {
     const result = await super.receive(kind, envelope, store, signal);
     if (kind === 'event' && this.sagas?.handles(envelope.type)) await this.sagas.receive(envelope, store);
+    // A request's sender hears the outcome with the effects, in the same transaction.
+    if (envelope.metadata.replyTo !== undefined)
+      await store.outbox.add([replyFor(envelope, { ok: true, result })]);
     return result;
+  }
+
+  /** Runs a workflow's command as a unit of work, or starts its saga. */
+  #runWorkflow(
+    workflow: Workflow,
+    strategy: 'unit-of-work' | 'saga',
+    command: Envelope,
+    ctx: HandlerContext,
+  ): Promise<unknown> {
+    // Inside a transaction already (a consumer's, a unit of work's): that one holds the work.
+    const inTransaction = ctx.store !== this.store;
+    if (strategy === 'saga') {
+      const start = (tx: StoreSession) => this.sagas!.receive(command, tx);
+      return (inTransaction ? start(ctx.store) : this.store.transaction(start)).then(() => undefined);
+    }
+    if (inTransaction) return workflow.runAsUnitOfWork(command, ctx);
+    return this.transaction((uow) => workflow.runAsUnitOfWork(command, uow), {
+      correlationId: ctx.correlationId,
+      causationId: command.id,
+      tenantId: ctx.tenantId,
+      principal: ctx.principal,
+      traceparent: ctx.traceparent,
+      tracestate: ctx.tracestate,
+      signal: ctx.signal,
+    });
   }
 
   /**
@@ -344,6 +415,41 @@ export class WhizbangApp extends Mediator implements AsyncDisposable {
     this.#started = [];
     if (errors.length > 0) throw new AggregateError(errors, 'Some services failed to stop');
   }
+}
+
+/** How a workflow runs here; see `WhizbangOptions.transactionStrategy`. */
+function strategyOf(
+  workflow: Workflow,
+  strategies: Readonly<Record<string, TransactionStrategy>> | undefined,
+  messaging: MessagingPlan | undefined,
+): 'unit-of-work' | 'saga' {
+  const configured = strategies?.[workflow.command.type] ?? 'auto';
+  if (configured !== 'auto' && configured !== 'saga' && configured !== 'unit-of-work')
+    throw new ValidationError(
+      [
+        {
+          message: "must be 'unit-of-work', 'saga' or 'auto'",
+          path: ['transactionStrategy', workflow.command.type],
+        },
+      ],
+      'whizbang',
+    );
+  const elsewhere = workflow.steps
+    .flatMap((step) => [step.command, ...(step.undo ? [step.undo.command] : [])])
+    .filter((command) => messaging?.destinationOf('command', command.type) !== undefined)
+    .map((command) => command.type);
+  if (configured === 'unit-of-work' && elsewhere.length > 0)
+    throw new ValidationError(
+      [
+        {
+          message: `cannot be one transaction: ${elsewhere.join(', ')} ${elsewhere.length === 1 ? 'is' : 'are'} handled by another service; use 'saga' or 'auto'`,
+          path: ['transactionStrategy', workflow.command.type],
+        },
+      ],
+      'whizbang',
+    );
+  if (configured === 'auto') return elsewhere.length > 0 ? 'saga' : 'unit-of-work';
+  return configured;
 }
 
 /**

@@ -27,6 +27,11 @@ export interface MessageMetadata {
   /** For events: the schema version the data was written with. */
   readonly schemaVersion?: number | undefined;
   readonly headers?: Headers | undefined;
+  /**
+   * For a command sent as a request (a workflow step): where its outcome goes, as a
+   * `whizbang.Reply` written with the handler's effects, or with its dead letter.
+   */
+  readonly replyTo?: string | undefined;
 }
 
 /** A message with its id and metadata. */

@@ -18,6 +18,7 @@ const H = {
   principal: `${PREFIX}principal`,
   timestamp: `${PREFIX}timestamp`,
   schemaVersion: `${PREFIX}schema-version`,
+  replyTo: `${PREFIX}reply-to`,
   traceparent: 'traceparent',
   tracestate: 'tracestate',
 } as const;
@@ -51,6 +52,7 @@ export function encodeEnvelope(kind: MessageKind, envelope: Envelope, key?: stri
   if (metadata.tenantId !== undefined) headers[H.tenant] = metadata.tenantId;
   if (metadata.principal !== undefined) headers[H.principal] = JSON.stringify(metadata.principal);
   if (metadata.schemaVersion !== undefined) headers[H.schemaVersion] = String(metadata.schemaVersion);
+  if (metadata.replyTo !== undefined) headers[H.replyTo] = metadata.replyTo;
   if (metadata.traceparent !== undefined) headers[H.traceparent] = metadata.traceparent;
   if (metadata.tracestate !== undefined) headers[H.tracestate] = metadata.tracestate;
   return {
@@ -90,6 +92,7 @@ export function decodeEnvelope(message: TransportMessage): DecodedMessage {
     timestamp,
     schemaVersion: schemaVersion === undefined ? undefined : Number(schemaVersion),
     headers: Object.keys(user).length > 0 ? user : undefined,
+    ...(headers[H.replyTo] !== undefined && { replyTo: headers[H.replyTo] }),
   };
   return {
     kind,

@@ -18,6 +18,7 @@ import { backoffDelay } from './backoff.js';
 import { decodeEnvelope } from './envelope-codec.js';
 import { MESSAGE_SOURCE_PREFIX } from './message-replay.js';
 import type { MessagingPlan } from './messaging-options.js';
+import { replyFor } from './replies.js';
 
 /** What the consumer hands messages to: the app's mediator. */
 export interface Receiver {
@@ -217,7 +218,8 @@ export class MessageConsumer {
 
 /**
  * Parks a message in the dead letters with its inbox record, in `tx`, so a redelivery cannot
- * run it again; returns false when it was handled meanwhile (by another node) instead.
+ * run it again (and tells a request's sender it failed); returns false when it was handled
+ * meanwhile (by another node) instead.
  */
 export async function parkMessage(
   tx: StoreSession,
@@ -238,5 +240,8 @@ export async function parkMessage(
     error: failureInfo(error),
     attempts,
   });
+  // A request's sender hears that it failed, with the dead letter.
+  if (envelope?.metadata.replyTo !== undefined)
+    await tx.outbox.add([replyFor(envelope, { ok: false, error })]);
   return true;
 }

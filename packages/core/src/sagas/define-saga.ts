@@ -108,6 +108,11 @@ export interface SagaOptions<S, M extends Message> {
   readonly compensate?: SagaHandler<S, SagaFailure>;
   /** Split the log's events by stream into this many partitions (default 1); see reactors. */
   readonly partitions?: number;
+  /**
+   * Hear the events appended to this store's log (default true). With false, the saga hears
+   * only messages from other services and its own timeouts, and costs the daemon nothing.
+   */
+  readonly log?: boolean;
 }
 
 export interface Saga<S = unknown> {
@@ -118,6 +123,8 @@ export interface Saga<S = unknown> {
   readonly startedBy: ReadonlySet<string>;
   readonly initialState: () => S;
   readonly partitions: number;
+  /** Whether it hears the events appended to this store's log. */
+  readonly log: boolean;
   correlationOf(message: Envelope): string;
   handlerFor(type: string): SagaHandler<S, Envelope> | undefined;
   timeoutHandler(name: string): SagaHandler<S, SagaTimeout> | undefined;
@@ -198,6 +205,7 @@ export function defineSaga<S, M extends Message = Message>(options: SagaOptions<
     startedBy,
     initialState: options.initialState,
     partitions,
+    log: options.log ?? true,
     correlationOf(message: Envelope): string {
       const id: unknown = correlations.get(message.type)?.(message);
       if (typeof id !== 'string' || id.length === 0 || id.length > 250)

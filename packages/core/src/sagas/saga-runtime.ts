@@ -49,6 +49,8 @@ export interface SagaHost extends Dispatcher {
   envelopeFor(kind: MessageKind, message: Message, options?: DispatchOptions): Envelope;
   /** The outbox destination of a command sent by a saga (or of a saga's timeout). */
   commandDestination(type: string): string;
+  /** Where replies to this app's requests go. */
+  replyDestination(): string;
 }
 
 /** A saga instance with its document version. */
@@ -80,11 +82,11 @@ export class SagaRuntime {
     duplicates: 0,
     races: 0,
   };
-  readonly #byType = new Map<string, Saga[]>();
-  readonly #byName = new Map<string, Saga>();
+  readonly #byType = new Map<string, Saga<any>[]>();
+  readonly #byName = new Map<string, Saga<any>>();
 
   constructor(
-    readonly sagas: readonly Saga[],
+    readonly sagas: readonly Saga<any>[],
     readonly store: Store,
     readonly host: SagaHost,
   ) {
@@ -110,6 +112,22 @@ export class SagaRuntime {
       await this.#step(saga, { kind: 'message', message: envelope }, tx, envelope.metadata.tenantId);
   }
 
+  /** Runs one saga, by name, on a message meant for it (a reply to its request), in `tx`. */
+  async deliver(sagaName: string, envelope: Envelope, tx: StoreSession, instanceId: string): Promise<void> {
+    const saga = this.#byName.get(sagaName);
+    if (saga === undefined) {
+      this.counters.ignored++;
+      return;
+    }
+    await this.#step(
+      saga,
+      { kind: 'message', message: envelope },
+      tx,
+      envelope.metadata.tenantId,
+      instanceId,
+    );
+  }
+
   /** Runs a timeout that fell due, in `tx`. */
   async timeout(envelope: Envelope, tx: StoreSession): Promise<void> {
     const data = envelope.data as TimeoutMessageData;
@@ -124,21 +142,23 @@ export class SagaRuntime {
 
   /** One reactor per saga: how the events appended to this store's log reach it. */
   reactors(): Reactor[] {
-    return this.sagas.map((saga) =>
-      defineReactor({
-        name: `saga.${saga.name}`,
-        partitions: saga.partitions,
-        handlers: Object.fromEntries(
-          saga.messageTypes.map((messageType) => [
-            messageType,
-            (event: RecordedEvent) =>
-              this.store.transaction((tx) =>
-                this.#step(saga, { kind: 'message', message: event }, tx, event.tenantId),
-              ),
-          ]),
-        ),
-      }),
-    );
+    return this.sagas
+      .filter((saga) => saga.log)
+      .map((saga) =>
+        defineReactor({
+          name: `saga.${saga.name}`,
+          partitions: saga.partitions,
+          handlers: Object.fromEntries(
+            saga.messageTypes.map((messageType) => [
+              messageType,
+              (event: RecordedEvent) =>
+                this.store.transaction((tx) =>
+                  this.#step(saga, { kind: 'message', message: event }, tx, event.tenantId),
+                ),
+            ]),
+          ),
+        }),
+      );
   }
 
   /** An instance as stored, or undefined. */
@@ -219,6 +239,14 @@ export class SagaRuntime {
         this.host.commandDestination(command.type),
       ),
     );
+    for (const command of intents.requests) {
+      const envelope = this.host.envelopeFor('command', command, journey);
+      const request = {
+        ...envelope,
+        metadata: { ...envelope.metadata, replyTo: this.host.replyDestination() },
+      };
+      rows.push(outboxMessage('command', request, this.host.commandDestination(command.type)));
+    }
     for (const timeout of intents.timeouts) {
       const data: TimeoutMessageData = {
         saga: saga.name,

@@ -61,6 +61,8 @@ export interface RequestedTimeout {
 /** What a step asks for, to happen with its commit. */
 export interface SagaIntents {
   readonly send: Command[];
+  /** Commands sent as requests: their outcome comes back as a `whizbang.Reply`. */
+  readonly requests: Command[];
   readonly publish: Event[];
   readonly timeouts: RequestedTimeout[];
   /** Outbox ids of timeouts withdrawn or replaced. */
@@ -75,6 +77,14 @@ export type SagaStepOutcome<S> =
       readonly instance: SagaInstance<S>;
       readonly intents: SagaIntents;
     };
+
+/**
+ * The context workflows' sagas get: `request` sends a command whose outcome comes back as a
+ * `whizbang.Reply` (not public: a reply names its request by an id the workflow chooses).
+ */
+export interface RequestingContext extends SagaContext {
+  request(command: Command): void;
+}
 
 export interface StepEnvironment {
   /** The instance id (the message's correlation). */
@@ -109,7 +119,7 @@ export async function runSagaStep<S>(
     return { handled: false, reason: 'stale-timeout' }; // withdrawn or replaced after it was claimed
 
   const nowIso = new Date(env.now).toISOString();
-  const intents: SagaIntents = { send: [], publish: [], timeouts: [], cancelled: [] };
+  const intents: SagaIntents = { send: [], requests: [], publish: [], timeouts: [], cancelled: [] };
   const timeouts: Record<string, PendingTimeout> = { ...stored?.timeouts };
   const compensations = [...(stored?.compensations ?? [])];
   let ending: { status: 'completed' } | { status: 'compensated'; failure: SagaFailure } | undefined;
@@ -123,7 +133,7 @@ export async function runSagaStep<S>(
     delete timeouts[name];
   };
   const meta = message.metadata;
-  const context: SagaContext = {
+  const context: RequestingContext = {
     saga: saga.name,
     id: env.id,
     message,
@@ -136,6 +146,7 @@ export async function runSagaStep<S>(
     tracestate: meta.tracestate,
     headers: meta.headers,
     send: (command) => void intents.send.push(checked(command, 'send')),
+    request: (command) => void intents.requests.push(checked(command, 'request')),
     publish: (event) => void intents.publish.push(checked(event, 'publish')),
     requestTimeout(name, when, data) {
       if (saga.timeoutHandler(name) === undefined)

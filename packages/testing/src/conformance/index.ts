@@ -26,6 +26,7 @@ import { readAllCases } from './read-all.js';
 import { readStreamCases } from './read-stream.js';
 import { sagaCases } from './sagas.js';
 import { schemaCases } from './schemas.js';
+import { workflowCases } from './workflows.js';
 import { snapshotCases } from './snapshots.js';
 import { streamLifecycleCases } from './stream-lifecycle.js';
 import { tableCases } from './tables.js';
@@ -124,6 +125,7 @@ export function projectionConformance(name: string, factory: StoreFactory): void
 export function sagaConformance(name: string, factory: StoreFactory): void {
   describe(`${name}: saga conformance`, () => {
     sagaCases(factory);
+    workflowCases(factory);
   });
 }
 
