@@ -91,6 +91,7 @@ export { handleDelivery, settleOnce, type Settlers, type TrackedDelivery } from 
 export {
   checkClaim,
   checkInboxKey,
+  checkInboxKeys,
   checkOutboxMessages,
   checkOwnedIds,
   checkPrune,

@@ -3,7 +3,7 @@
  * insert waits on the first's uncommitted row and then sees it, so exactly one proceeds.
  */
 import type { InboxStore } from '@whizbang/core';
-import { checkInboxKey, checkPrune } from '@whizbang/core/driver';
+import { checkInboxKey, checkInboxKeys, checkPrune } from '@whizbang/core/driver';
 import { PREPARED, type Executor } from './executor.js';
 
 export class PostgresInbox implements InboxStore {
@@ -21,6 +21,18 @@ export class PostgresInbox implements InboxStore {
       PREPARED,
     );
     return rowCount === 1;
+  }
+
+  async recordMany(group: string, messageIds: readonly string[]): Promise<ReadonlySet<string>> {
+    const ids = checkInboxKeys(group, messageIds, 'inbox.recordMany');
+    if (ids.length === 0) return new Set();
+    const { rows } = await this.executor.query(
+      `INSERT INTO ${this.#s}.inbox (group_name, message_id) SELECT $1, id FROM unnest($2::text[]) AS id
+       ON CONFLICT DO NOTHING RETURNING message_id`,
+      [group, ids],
+      PREPARED,
+    );
+    return new Set((rows as { message_id: string }[]).map((row) => row.message_id));
   }
 
   async has(group: string, messageId: string): Promise<boolean> {

@@ -1,6 +1,6 @@
 /** The inbox on SQLite: one row per (group, message id) handled. */
 import type { InboxStore } from '@whizbang/core';
-import { checkInboxKey, checkPrune } from '@whizbang/core/driver';
+import { checkInboxKey, checkInboxKeys, checkPrune } from '@whizbang/core/driver';
 import type { Executor } from './executor.js';
 
 export class SqliteInbox implements InboxStore {
@@ -17,6 +17,20 @@ export class SqliteInbox implements InboxStore {
         .run(group, messageId, Date.now()),
     );
     return Number(changes) === 1;
+  }
+
+  async recordMany(group: string, messageIds: readonly string[]): Promise<ReadonlySet<string>> {
+    const ids = checkInboxKeys(group, messageIds, 'inbox.recordMany');
+    return this.executor.write(({ db }) => {
+      const insert = this.executor.connections.statement(
+        db,
+        'INSERT INTO inbox (group_name, message_id, handled_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+      );
+      const now = Date.now();
+      const recorded = new Set<string>();
+      for (const id of ids) if (Number(insert.run(group, id, now).changes) === 1) recorded.add(id);
+      return recorded;
+    });
   }
 
   async has(group: string, messageId: string): Promise<boolean> {

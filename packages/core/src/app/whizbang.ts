@@ -172,7 +172,7 @@ export class WhizbangApp extends Mediator implements AsyncDisposable {
       ...options,
       store,
       handlers,
-      ...(messaging && { forwarder: outboxForwarder(messaging) }),
+      ...(messaging && { forwarder: outboxForwarder(messaging, store) }),
     });
     this.store = store;
     this.messaging = messaging;

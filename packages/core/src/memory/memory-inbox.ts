@@ -1,5 +1,5 @@
 /** The inbox in memory: (group, message id) → when it was handled. */
-import { checkInboxKey, checkPrune } from '../store/messaging-input.js';
+import { checkInboxKey, checkInboxKeys, checkPrune } from '../store/messaging-input.js';
 import type { InboxStore } from '../store/ports.js';
 import type { Access } from './access.js';
 import { scopedKey } from './state.js';
@@ -14,6 +14,20 @@ export class MemoryInbox implements InboxStore {
       if (draft.inbox.get(key) !== undefined) return false;
       draft.inbox.put(key, Date.now());
       return true;
+    });
+  }
+
+  async recordMany(group: string, messageIds: readonly string[]): Promise<ReadonlySet<string>> {
+    const ids = checkInboxKeys(group, messageIds, 'inbox.recordMany');
+    return this.access.write((draft) => {
+      const recorded = new Set<string>();
+      for (const id of ids) {
+        const key = scopedKey(group, id);
+        if (draft.inbox.get(key) !== undefined) continue;
+        draft.inbox.put(key, Date.now());
+        recorded.add(id);
+      }
+      return recorded;
     });
   }
 

@@ -41,6 +41,9 @@ interface Received {
   readonly delivery: Delivery;
 }
 
+/** Batch transactions one consumer runs at once: two, so one gathers while the other commits. */
+const MAX_BATCHES_IN_FLIGHT = 2;
+
 /** Errors another attempt cannot fix. */
 export const permanent = (error: unknown) => isValidationError(error) || isHandlerNotFoundError(error);
 
@@ -53,6 +56,8 @@ export class MessageConsumer {
   readonly name = 'message-consumer';
   handled = 0;
   duplicates = 0;
+  /** Batches handled in one transaction each (with `batchSize` > 1). */
+  batches = 0;
   deadLettered = 0;
   /** Failed attempts to declare the topology or start a consumer, so far. */
   failures = 0;
@@ -64,6 +69,8 @@ export class MessageConsumer {
   #signal: AbortSignal | undefined;
   /** Deliveries waiting to be handled together (when `batchSize` > 1). */
   #batch: (Received & { readonly settled: () => void })[] = [];
+  /** Batch transactions in flight. */
+  #batches = 0;
   #setup: Promise<void> | undefined;
 
   constructor(
@@ -136,18 +143,26 @@ export class MessageConsumer {
     if (this.plan.batchSize === 1) return this.#handleAlone(decoded, 1);
     return new Promise<void>((resolve) => {
       this.#batch.push({ ...decoded, settled: resolve });
+      if (this.#batches >= MAX_BATCHES_IN_FLIGHT) return; // gathers until a batch commits
       if (this.#batch.length >= this.plan.batchSize) this.#flush();
       // Deliveries that arrive together (a broker hands over up to `prefetch` at once) share a batch.
       else if (this.#batch.length === 1) setImmediate(() => this.#flush());
     });
   }
 
+  /**
+   * Starts a transaction for the deliveries waiting. While the most batches are in flight,
+   * deliveries gather instead, and go together when one commits: the busier the consumer, the
+   * fuller its batches, and the fewer its commits.
+   */
   #flush(): void {
-    const batch = this.#batch;
-    if (batch.length === 0) return;
-    this.#batch = [];
+    if (this.#batch.length === 0 || this.#batches >= MAX_BATCHES_IN_FLIGHT) return;
+    const batch = this.#batch.splice(0, this.plan.batchSize);
+    this.#batches++;
     void this.#handleBatch(batch).finally(() => {
+      this.#batches--;
       for (const item of batch) item.settled();
+      this.#flush();
     });
   }
 
@@ -162,8 +177,17 @@ export class MessageConsumer {
     try {
       await this.store.transaction(async (tx) => {
         duplicates = 0;
+        // One inbox statement per group for the whole batch; a message redelivered within the
+        // batch itself is new only the first time.
+        const fresh = new Map<string, Set<string>>();
+        for (const group of new Set(batch.map((item) => item.delivery.subscription.group))) {
+          const ids = batch
+            .filter((item) => item.delivery.subscription.group === group)
+            .map((item) => item.envelope.id);
+          fresh.set(group, new Set(await tx.inbox.recordMany(group, ids)));
+        }
         for (const { kind, envelope, delivery } of batch) {
-          if (!(await tx.inbox.record(delivery.subscription.group, envelope.id))) {
+          if (!fresh.get(delivery.subscription.group)!.delete(envelope.id)) {
             duplicates++;
             continue;
           }
@@ -174,6 +198,7 @@ export class MessageConsumer {
       for (const item of batch) await this.#handleAlone(item, 1);
       return;
     }
+    this.batches++;
     this.handled += batch.length - duplicates;
     this.duplicates += duplicates;
     await Promise.all(batch.map(({ delivery }) => delivery.ack()));

@@ -314,6 +314,45 @@ describe('messaging between services', () => {
     expect(transactions).toBeLessThan(40);
   });
 
+  it('lets sends outside a transaction that come together share a commit, each resolving once durable', async () => {
+    const base = memoryStore();
+    const writes: number[] = [];
+    const outbox = new Proxy(base.outbox, {
+      get: (target, property) =>
+        property === 'add'
+          ? (messages: Parameters<typeof target.add>[0]) => (
+              writes.push(messages.length),
+              target.add(messages)
+            )
+          : (Reflect.get(target, property, target) as unknown),
+    });
+    const app = whizbang({
+      store: { ...base, outbox },
+      messaging: {
+        transport: memoryTransport(),
+        service: 'orders',
+        commandRoutes: { ChargeCard: 'billing' },
+      },
+    });
+    await app.send(ChargeCard({ orderId: 'alone', amount: 1 })); // nothing in flight: written at once
+    expect(writes).toEqual([1]);
+    await Promise.all(
+      Array.from({ length: 50 }, (_, i) => app.send(ChargeCard({ orderId: `o-${i}`, amount: i }))),
+    );
+    expect(await base.outbox.list({ limit: 100 })).toHaveLength(51);
+    expect(writes.length).toBeLessThanOrEqual(3); // the first alone, the rest gathered behind it
+    // A message that spoils the shared statement fails alone; the others are written.
+    writes.length = 0;
+    const results = await Promise.allSettled([
+      app.send(ChargeCard({ orderId: 'a', amount: 1 })),
+      app.send(ChargeCard({ orderId: 'b', amount: 2 })),
+      app.send(ChargeCard({ orderId: 'c', amount: 3 }, { id: 'x'.repeat(300) })),
+      app.send(ChargeCard({ orderId: 'd', amount: 4 })),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    expect(await base.outbox.list({ limit: 100 })).toHaveLength(54);
+  });
+
   it('rejects a send whose headers use a reserved name, writing nothing', async () => {
     const store = memoryStore();
     const app = whizbang({

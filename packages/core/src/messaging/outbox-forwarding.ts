@@ -29,7 +29,58 @@ export function outboxMessage(
   };
 }
 
-export function outboxForwarder(plan: MessagingPlan): Forwarder {
+/** Most messages one shared statement writes. */
+const MAX_GROUP = 500;
+
+/**
+ * Sends made outside any transaction each need a commit, and many callers at once would queue
+ * for commits of their own. Here a caller that finds no statement in flight writes at once
+ * (a lone send waits for nothing more than its own commit); callers that come while one is in
+ * flight gather, and go together in one statement and one commit when it returns. Each
+ * caller resolves only once its own message is durable, and fails alone if it fails.
+ */
+export class OutboxGroupCommit {
+  #waiting: { readonly message: NewOutboxMessage; readonly done: (error?: unknown) => void }[] = [];
+  #writing = false;
+
+  constructor(readonly outbox: OutboxStore) {}
+
+  add(message: NewOutboxMessage): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.#waiting.push({ message, done: (error) => (error === undefined ? resolve() : reject(error)) });
+      if (!this.#writing) void this.#write();
+    });
+  }
+
+  async #write(): Promise<void> {
+    this.#writing = true;
+    while (this.#waiting.length > 0) {
+      const group = this.#waiting.splice(0, MAX_GROUP);
+      try {
+        await this.outbox.add(group.map((g) => g.message));
+        for (const g of group) g.done();
+      } catch (error) {
+        if (group.length === 1) group[0]!.done(error);
+        // One bad message spoils the statement for all: each goes again on its own.
+        else
+          for (const g of group)
+            await this.outbox.add([g.message]).then(
+              () => g.done(),
+              (own: unknown) => g.done(own),
+            );
+      }
+    }
+    this.#writing = false;
+  }
+}
+
+/**
+ * Writes leaving messages to the outbox of the session they were sent in: a handler's
+ * transaction (they commit with its work), or, outside any, the app's store, where sends made
+ * at the same time share a commit.
+ */
+export function outboxForwarder(plan: MessagingPlan, root: Store): Forwarder {
+  const grouped = new OutboxGroupCommit(root.outbox);
   return {
     destinationOf: (kind, type) => plan.destinationOf(kind, type),
     forward: (kind, envelope, destination, store) => {
@@ -39,7 +90,7 @@ export function outboxForwarder(plan: MessagingPlan): Forwarder {
       } catch (error) {
         return Promise.reject(error); // a reserved header, say: `send` rejects, it does not throw
       }
-      return store.outbox.add([message]);
+      return store === root ? grouped.add(message) : store.outbox.add([message]);
     },
   };
 }

@@ -124,6 +124,18 @@ export function checkInboxKey(group: unknown, messageId: unknown, subject: strin
   checkName(messageId, 'messageId', subject);
 }
 
+/** Checks a group and message ids; returns the ids without repeats, in first-seen order. */
+export function checkInboxKeys(group: unknown, messageIds: unknown, subject: string): string[] {
+  checkName(group, 'group', subject);
+  if (!Array.isArray(messageIds) || messageIds.length > 10_000)
+    throw new ValidationError(
+      [{ message: 'must be an array of at most 10,000 ids', path: ['messageIds'] }],
+      subject,
+    );
+  for (const [i, id] of messageIds.entries()) checkName(id, `messageIds[${i}]`, subject);
+  return [...new Set(messageIds as string[])];
+}
+
 export function checkPrune(options: { readonly before: Date }, subject = 'inbox.prune'): number {
   const before = options?.before;
   if (!(before instanceof Date) || !Number.isFinite(before.getTime()))

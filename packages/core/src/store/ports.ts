@@ -228,6 +228,11 @@ export interface OutboxStore {
 export interface InboxStore {
   /** Records that `group` handled `messageId`; false if it already had. */
   record(group: string, messageId: string): Promise<boolean>;
+  /**
+   * Records many at once (one round trip where the database allows): returns the ids that were
+   * not recorded before, each once however often it is given. At most 10,000 ids.
+   */
+  recordMany(group: string, messageIds: readonly string[]): Promise<ReadonlySet<string>>;
   has(group: string, messageId: string): Promise<boolean>;
   /** Forgets what was recorded before `before` (retention); returns how many. */
   prune(options: { readonly before: Date }): Promise<number>;

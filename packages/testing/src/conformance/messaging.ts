@@ -189,6 +189,25 @@ export function messagingCases(factory: StoreFactory): void {
       expect(await store.inbox.has('billing', 'msg-2')).toBe(false);
     });
 
+    it('records many at once, returning only those not recorded before, each once', async () => {
+      const store = await open();
+      expect(await store.inbox.record('billing', 'msg-2')).toBe(true);
+      const recorded = await store.inbox.recordMany('billing', ['msg-1', 'msg-2', 'msg-3', 'msg-1']);
+      expect([...recorded].toSorted()).toEqual(['msg-1', 'msg-3']);
+      expect([...(await store.inbox.recordMany('billing', ['msg-3', 'msg-4']))]).toEqual(['msg-4']);
+      expect([...(await store.inbox.recordMany('shipping', ['msg-1']))]).toEqual(['msg-1']);
+      expect((await store.inbox.recordMany('billing', [])).size).toBe(0);
+      expect(await store.inbox.has('billing', 'msg-4')).toBe(true);
+      await rejection(store.inbox.recordMany('billing', ['ok', '']));
+      expect(await store.inbox.has('billing', 'ok')).toBe(false); // bad input changes nothing
+      // Racing a single record, exactly one of them gets the message.
+      const [one, many] = await Promise.all([
+        store.transaction((tx) => tx.inbox.record('billing', 'msg-9')),
+        store.transaction((tx) => tx.inbox.recordMany('billing', ['msg-8', 'msg-9'])),
+      ]);
+      expect(Number(one) + Number(many.has('msg-9'))).toBe(1);
+    });
+
     it('records with the transaction of the effects, or not at all', async () => {
       const store = await open();
       await rejection(
