@@ -173,11 +173,13 @@ export class PostgresDocuments extends DocumentStoreBase {
   ): Promise<StoredDocument<T>[]> {
     const { collection, tenantId } = checkDocumentIds(ref, ids, options, 'documents.getMany');
     if (ids.length === 0) return [];
-    // `= ANY` and ordering here is ~25 % cheaper than joining unnest(...) WITH ORDINALITY (measured,
-    // 250 of 1,000 documents): this is on every projection batch.
+    // A join on the ids, not `id = ANY($3)`: as a prepared statement this runs on a generic plan,
+    // where a parameter array is not hashed, and `= ANY` became a filter comparing every document
+    // of the collection with every id (5.7 against 0.8 ms for 250 of 1,000 documents, on every
+    // projection batch). The order is restored below.
     const { rows } = await this.executor.query(
-      `SELECT id, version, data FROM ${this.#s}.documents
-        WHERE tenant_id = $1 AND collection = $2 AND id = ANY($3::text[])`,
+      `SELECT d.id, d.version, d.data FROM unnest($3::text[]) AS k(id)
+         JOIN ${this.#s}.documents d ON d.tenant_id = $1 AND d.collection = $2 AND d.id = k.id`,
       [tenantId, collection, ids],
       PREPARED,
     );
@@ -223,7 +225,9 @@ export class PostgresDocuments extends DocumentStoreBase {
     const { collection, tenantId } = checkDocumentIds(ref, ids, options, 'documents.deleteMany');
     if (ids.length === 0) return 0;
     const { rowCount } = await this.executor.query(
-      `DELETE FROM ${this.#s}.documents WHERE tenant_id = $1 AND collection = $2 AND id = ANY($3::text[])`,
+      // A join rather than `= ANY`, for the reason given in getMany.
+      `DELETE FROM ${this.#s}.documents d USING unnest($3::text[]) AS k(id)
+        WHERE d.tenant_id = $1 AND d.collection = $2 AND d.id = k.id`,
       [tenantId, collection, ids],
       PREPARED,
     );

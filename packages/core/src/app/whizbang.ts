@@ -35,7 +35,7 @@ import {
 import { outboxForwarder, outboxMessage, withOutboxSignal } from '../messaging/outbox-forwarding.js';
 import { OutboxRelay } from '../messaging/outbox-relay.js';
 import { transportDelivery } from '../messaging/transport-delivery.js';
-import { handle } from '../mediator/handlers.js';
+import { handle, type HandlerRegistration } from '../mediator/handlers.js';
 import type { MessageKind } from '../messages/define.js';
 import type { Envelope } from '../messages/envelope.js';
 import type { StoreSession } from '../store/ports.js';
@@ -127,7 +127,7 @@ export class WhizbangApp extends Mediator implements AsyncDisposable {
   constructor(options: WhizbangOptions) {
     const projections = options.projections ?? [];
     const messaging = options.messaging && new MessagingPlan(options.messaging);
-    const late: { app?: WhizbangApp } = {};
+    const late: Late = {};
     const workflows = (options.workflows ?? []).map((workflow) => ({
       workflow,
       strategy: strategyOf(workflow, options.transactionStrategy, messaging),
@@ -137,37 +137,8 @@ export class WhizbangApp extends Mediator implements AsyncDisposable {
       ...workflows.filter((w) => w.strategy === 'saga').map((w) => w.workflow.saga),
     ];
     let relay: OutboxRelay | undefined;
-    let runtime: SagaRuntime | undefined;
     const store = withOutboxSignal(withInlineProjections(options.store, projections), () => relay?.wake());
-    const handlers = [
-      ...(options.handlers ?? []),
-      ...workflows.map(({ workflow, strategy }) =>
-        handle(workflow.command, (command, ctx) => late.app!.#runWorkflow(workflow, strategy, command, ctx), {
-          name: `workflow ${workflow.name}`,
-        }),
-      ),
-      ...(sagas.length === 0
-        ? []
-        : [
-            handle(SagaTimeoutMessage, (timeout, ctx) => runtime!.timeout(timeout, ctx.store), {
-              name: 'saga timeouts',
-            }),
-          ]),
-      ...(workflows.some((w) => w.strategy === 'saga')
-        ? [
-            handle(
-              ReplyMessage,
-              (reply, ctx) => {
-                const request = workflowRequestOf(reply.data.requestId);
-                // A reply to something no workflow of ours asked: nobody waits for it.
-                if (!request) return undefined;
-                return runtime!.deliver(request.saga, reply, ctx.store, request.instance);
-              },
-              { name: 'workflow replies' },
-            ),
-          ]
-        : []),
-    ];
+    const handlers = [...(options.handlers ?? []), ...builtInHandlers(workflows, sagas.length > 0, late)];
     super({
       ...options,
       store,
@@ -198,7 +169,7 @@ export class WhizbangApp extends Mediator implements AsyncDisposable {
         consume: messaging.runConsumers,
         onError: messaging.onError,
       });
-    runtime =
+    const runtime =
       sagas.length > 0
         ? new SagaRuntime(sagas, store, {
             dispatch: (kind, message, parent) => this.dispatch(kind, message, parent),
@@ -208,7 +179,9 @@ export class WhizbangApp extends Mediator implements AsyncDisposable {
           })
         : undefined;
     this.sagas = runtime;
-    late.app = this;
+    late.runWorkflow = (workflow, strategy, command, ctx) =>
+      this.#runWorkflow(workflow, strategy, command, ctx);
+    late.runtime = runtime;
     const reactors = [...(options.reactors ?? []), ...(runtime?.reactors() ?? [])];
     this.projections = projections;
     this.reactors = reactors;
@@ -307,7 +280,7 @@ export class WhizbangApp extends Mediator implements AsyncDisposable {
     return result;
   }
 
-  /** Runs a workflow's command as a unit of work, or starts its saga. */
+  /** Runs a workflow's command as a unit of work, or starts its saga (its command's handler). */
   #runWorkflow(
     workflow: Workflow,
     strategy: 'unit-of-work' | 'saga',
@@ -415,6 +388,55 @@ export class WhizbangApp extends Mediator implements AsyncDisposable {
     this.#started = [];
     if (errors.length > 0) throw new AggregateError(errors, 'Some services failed to stop');
   }
+}
+
+/** What the built-in handlers reach once the app exists. */
+interface Late {
+  runWorkflow?: (
+    workflow: Workflow,
+    strategy: 'unit-of-work' | 'saga',
+    command: Envelope,
+    ctx: HandlerContext,
+  ) => Promise<unknown>;
+  runtime?: SagaRuntime | undefined;
+}
+
+interface PlannedWorkflow {
+  readonly workflow: Workflow;
+  readonly strategy: 'unit-of-work' | 'saga';
+}
+
+/** The handlers the runtime adds: workflows' commands, sagas' timeouts, replies to workflow steps. */
+function builtInHandlers(
+  workflows: readonly PlannedWorkflow[],
+  hasSagas: boolean,
+  late: Late,
+): HandlerRegistration[] {
+  const handlers = workflows.map(({ workflow, strategy }) =>
+    handle(workflow.command, (command, ctx) => late.runWorkflow!(workflow, strategy, command, ctx), {
+      name: `workflow ${workflow.name}`,
+    }),
+  );
+  if (hasSagas)
+    handlers.push(
+      handle(SagaTimeoutMessage, (timeout, ctx) => late.runtime!.timeout(timeout, ctx.store), {
+        name: 'saga timeouts',
+      }),
+    );
+  if (workflows.some((w) => w.strategy === 'saga'))
+    handlers.push(
+      handle(
+        ReplyMessage,
+        (reply, ctx) => {
+          const request = workflowRequestOf(reply.data.requestId);
+          // A reply to something no workflow of ours asked: nobody waits for it.
+          if (!request) return undefined;
+          return late.runtime!.deliver(request.saga, reply, ctx.store, request.instance);
+        },
+        { name: 'workflow replies' },
+      ),
+    );
+  return handlers;
 }
 
 /** How a workflow runs here; see `WhizbangOptions.transactionStrategy`. */

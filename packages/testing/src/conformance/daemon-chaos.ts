@@ -5,9 +5,9 @@
  * fold of the log: nothing lost, nothing applied twice. And lease failover: kill the holder of
  * a partition and time how long until another node holds it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { expect, it } from 'vitest';
 import { defineProjection, project, ProjectionDaemon, waitForProjections, type Store } from '@whizbang/core';
+import { kill, startNode, type Node } from './child-nodes.js';
 
 /** The projection every chaos node runs: per stream, how many events and the last version seen. */
 export const chaosCounter = defineProjection<{ count: number; last: number }>({
@@ -47,40 +47,12 @@ export interface DaemonChaosOptions {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-interface ChaosNode {
-  readonly child: ChildProcess;
-  /** Resolves once the node's daemon runs. */
-  readonly started: Promise<void>;
-}
-
-function startNode(command: readonly string[], nodeId: string): ChaosNode {
-  const [cmd, ...args] = command;
-  const child = spawn(cmd!, [...args, nodeId], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const started = new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('started')) resolve();
-    });
-    child.once('exit', (code, signal) =>
-      reject(new Error(`daemon node ${nodeId} exited (${code ?? signal}) before starting`)),
-    );
-  });
-  started.catch(() => undefined);
-  return { child, started };
-}
-
-function kill({ child }: ChaosNode): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGKILL');
-  return exited;
-}
-
 export function daemonChaosConformance(name: string, options: DaemonChaosOptions): void {
   const total = options.events ?? Number(process.env['WHIZBANG_CHAOS_EVENTS'] ?? 100_000);
 
   it(`${name}: 3 daemon nodes, one killed every 3 s, while 4 writers append ${total} events: every count exact`, async () => {
     const store = await options.open();
-    const nodes: ChaosNode[] = [];
+    const nodes: Node[] = [];
     let generation = 0;
     const spawnNode = (i: number) => (nodes[i] = startNode(options.command, `chaos-${i}-${generation++}`));
     try {
