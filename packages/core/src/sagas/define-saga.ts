@@ -109,6 +109,12 @@ export interface SagaOptions<S, M extends Message> {
   /** Split the log's events by stream into this many partitions (default 1); see reactors. */
   readonly partitions?: number;
   /**
+   * How long an ended (completed or compensated) instance is kept, in ms, before it is deleted
+   * (default: for good). While it is kept, a late message for it is ignored; once deleted, a
+   * message of a `startedBy` type would start the saga again.
+   */
+  readonly keepEndedFor?: number;
+  /**
    * Hear the events appended to this store's log (default true). With false, the saga hears
    * only messages from other services and its own timeouts, and costs the daemon nothing.
    */
@@ -125,6 +131,8 @@ export interface Saga<S = unknown> {
   readonly partitions: number;
   /** Whether it hears the events appended to this store's log. */
   readonly log: boolean;
+  /** How long an ended instance is kept (ms), or undefined for good. */
+  readonly keepEndedFor: number | undefined;
   correlationOf(message: Envelope): string;
   handlerFor(type: string): SagaHandler<S, Envelope> | undefined;
   timeoutHandler(name: string): SagaHandler<S, SagaTimeout> | undefined;
@@ -189,6 +197,7 @@ export function defineSaga<S, M extends Message = Message>(options: SagaOptions<
     if (!handlers.has(type)) fail(`'${type}' starts the saga, so it needs a handler`, 'startedBy');
   const timeouts = new Map<string, SagaHandler<S, SagaTimeout>>();
   for (const [name, handler] of Object.entries(options.timeouts ?? {})) {
+    if (name.startsWith('$')) fail('names starting with `$` are reserved', `timeouts.${name}`);
     if (typeof handler !== 'function') fail('must be a function', `timeouts.${name}`);
     timeouts.set(name, handler);
   }
@@ -197,6 +206,9 @@ export function defineSaga<S, M extends Message = Message>(options: SagaOptions<
   const partitions = options.partitions ?? 1;
   if (!Number.isSafeInteger(partitions) || partitions < 1 || partitions > MAX_PARTITIONS)
     fail(`must be an integer from 1 to ${MAX_PARTITIONS}`, 'partitions');
+  const keepEndedFor = options.keepEndedFor;
+  if (keepEndedFor !== undefined && (!Number.isSafeInteger(keepEndedFor) || keepEndedFor < 0))
+    fail('must be a whole number of milliseconds, 0 or more', 'keepEndedFor');
   const name = options.name;
   return Object.freeze({
     kind: 'saga' as const,
@@ -206,6 +218,7 @@ export function defineSaga<S, M extends Message = Message>(options: SagaOptions<
     initialState: options.initialState,
     partitions,
     log: options.log ?? true,
+    keepEndedFor,
     correlationOf(message: Envelope): string {
       const id: unknown = correlations.get(message.type)?.(message);
       if (typeof id !== 'string' || id.length === 0 || id.length > 250)

@@ -21,6 +21,7 @@ import { defineReactor, type Reactor } from '../projections/define-reactor.js';
 import type { NewOutboxMessage, Store, StoreSession, StoredDocument } from '../store/ports.js';
 import type { Saga } from './define-saga.js';
 import {
+  FORGET,
   runSagaStep,
   type DueTimeout,
   type SagaInstance,
@@ -70,6 +71,8 @@ export interface SagaCounters {
   duplicates: number;
   /** Steps decided again because another node updated the instance first. */
   races: number;
+  /** Ended instances deleted after `keepEndedFor`. */
+  forgotten: number;
 }
 
 export class SagaRuntime {
@@ -81,6 +84,7 @@ export class SagaRuntime {
     ignored: 0,
     duplicates: 0,
     races: 0,
+    forgotten: 0,
   };
   readonly #byType = new Map<string, Saga<any>[]>();
   readonly #byName = new Map<string, Saga<any>>();
@@ -136,8 +140,21 @@ export class SagaRuntime {
       this.counters.ignored++; // the saga was removed from the app since the timeout was asked for
       return;
     }
+    if (data.timeout.name === FORGET) return this.#forget(saga, data.instance, envelope, tx);
     const trigger: SagaTrigger = { kind: 'timeout', message: envelope, timeout: data.timeout };
     await this.#step(saga, trigger, tx, envelope.metadata.tenantId, data.instance);
+  }
+
+  /** Deletes an ended instance whose time to be kept is over. */
+  async #forget(saga: Saga, id: string, envelope: Envelope, tx: StoreSession): Promise<void> {
+    const tenantId = envelope.metadata.tenantId;
+    const scope = tenantId === undefined || tenantId === DEFAULT_TENANT ? {} : { tenantId };
+    const collection = sagaCollection(saga.name);
+    const stored = await tx.documents.get<SagaInstance>(collection, id, scope);
+    // Only the instance that asked for it: not one started again meanwhile.
+    if (stored?.data.status === 'active' || stored === undefined) return;
+    await tx.documents.delete(collection, id, { ...scope, expectedVersion: stored.version });
+    this.counters.forgotten++;
   }
 
   /** One reactor per saga: how the events appended to this store's log reach it. */

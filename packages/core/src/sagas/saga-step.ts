@@ -13,6 +13,9 @@ import type { Saga, SagaContext, SagaFailure, SagaTimeout, TimeoutWhen } from '.
 
 export type SagaStatus = 'active' | 'completed' | 'compensated';
 
+/** The timeout that deletes an ended instance once `keepEndedFor` has passed. */
+export const FORGET = '$forget';
+
 /** A timeout waiting in the outbox under `id`. */
 export interface PendingTimeout {
   readonly id: string;
@@ -194,6 +197,13 @@ export async function runSagaStep<S>(
     for (const name of Object.keys(timeouts)) withdraw(name);
     // Timeouts asked for in the step that ended the saga would never be wanted.
     intents.timeouts.length = 0;
+    if (saga.keepEndedFor !== undefined)
+      intents.timeouts.push({
+        name: FORGET,
+        id: uuidv7(),
+        dueAt: new Date(env.now + saga.keepEndedFor),
+        data: null,
+      });
   }
   const instance: SagaInstance<S> = {
     state,

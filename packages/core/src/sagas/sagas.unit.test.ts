@@ -78,6 +78,10 @@ describe('defineSaga', () => {
     expect(issuesOf(() => defineSaga({ ...base, handlers: {} }))).toEqual(['handlers']);
     expect(issuesOf(() => defineSaga({ ...base, timeouts: { t: 1 as never } }))).toEqual(['timeouts.t']);
     expect(issuesOf(() => defineSaga({ ...base, partitions: 0 }))).toEqual(['partitions']);
+    expect(issuesOf(() => defineSaga({ ...base, keepEndedFor: -1 }))).toEqual(['keepEndedFor']);
+    expect(issuesOf(() => defineSaga({ ...base, timeouts: { $forget: () => undefined } }))).toEqual([
+      'timeouts.$forget',
+    ]);
   });
 
   it('takes message definitions as well as type names, and checks what correlate returns', () => {

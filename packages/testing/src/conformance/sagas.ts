@@ -46,9 +46,10 @@ interface Fulfillment {
 
 const byOrder = (message: { readonly data: { readonly orderId: string } }) => message.data.orderId;
 
-const fulfillment = (paymentTimeoutMs: number) =>
+const fulfillment = (paymentTimeoutMs: number, keepEndedFor?: number) =>
   defineSaga<Fulfillment, FulfillmentMessage>({
     name: 'fulfillment',
+    ...(keepEndedFor !== undefined && { keepEndedFor }),
     startedBy: [OrderPlaced],
     correlate: {
       OrderPlaced: byOrder,
@@ -127,9 +128,14 @@ const envelope = (message: { type: string; data: unknown }, tenantId?: string): 
 export function sagaCases(factory: StoreFactory): void {
   const open = storeHarness(factory);
   const apps: WhizbangApp[] = [];
-  const started = async (store: Store, payments: 'capture' | 'decline' | 'ignore', timeoutMs = 60_000) => {
+  const started = async (
+    store: Store,
+    payments: 'capture' | 'decline' | 'ignore',
+    timeoutMs = 60_000,
+    keepEndedFor?: number,
+  ) => {
     const done: string[] = [];
-    const saga = fulfillment(timeoutMs);
+    const saga = fulfillment(timeoutMs, keepEndedFor);
     const app = whizbang({
       store,
       sagas: [saga],
@@ -223,6 +229,28 @@ export function sagaCases(factory: StoreFactory): void {
           failure: { reason: 'payment declined', during: 'PaymentDeclined' },
         });
         // The payment timeout it had asked for was withdrawn with the compensation.
+        await eventually('an empty outbox', async () => (await store.outbox.list()).length === 0);
+      } finally {
+        await stopAll();
+      }
+    });
+
+    it('deletes an ended instance once keepEndedFor has passed, and only then', async () => {
+      const store = await open();
+      try {
+        const { app, saga, done } = await started(store, 'capture', 60_000, 150);
+        await store.events.appendToStream('order-7', [OrderPlaced({ orderId: '7', amount: 1 })]);
+        await eventually(
+          'completion',
+          async () => (await app.sagaInstance(saga, '7'))?.status === 'completed',
+        );
+        // Kept for a while: a late message is still recognised and ignored.
+        await store.events.appendToStream('order-7', [PaymentCaptured({ orderId: '7' })]);
+        await app.waitForProjections();
+        expect((await app.sagaInstance(saga, '7'))?.steps).toBe(3);
+        await eventually('deletion', async () => (await app.sagaInstance(saga, '7')) === undefined);
+        expect(app.sagas!.counters.forgotten).toBe(1);
+        expect(done.filter((d) => d === 'ShipOrder 7')).toHaveLength(1);
         await eventually('an empty outbox', async () => (await store.outbox.list()).length === 0);
       } finally {
         await stopAll();
