@@ -60,6 +60,10 @@ export interface StoredSagaInstance<S = unknown> extends SagaInstance<S> {
   readonly version: number;
 }
 
+/**
+ * What this node's saga runtime has done since it was created. A step counts when it ran; if the
+ * transaction around it rolled back afterwards (a consumer batch that failed), it still counts.
+ */
 export interface SagaCounters {
   started: number;
   handled: number;
