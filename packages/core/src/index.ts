@@ -121,6 +121,7 @@ export type {
   StoreOptions,
   StoreSession,
   StoredDocument,
+  ReadManyOptions,
 } from './store/ports.js';
 
 export {

@@ -53,3 +53,19 @@ export function transactionExecutor(
 
 /** For `query`: run as a named prepared statement (lookups and writes by key). */
 export const PREPARED: QueryOptions = { prepared: true };
+
+/**
+ * Holds `keys` of `scope` until the transaction ends (transaction-level advisory locks, taken
+ * in one order so that two writers never wait for each other in a circle). A key need not
+ * exist: two transactions about to create the same document wait for each other too. The
+ * read that follows, a statement of its own, sees what the transaction waited for committed.
+ */
+export async function lockKeys(executor: Executor, scope: string, keys: readonly string[]): Promise<void> {
+  await executor.query(
+    `SELECT pg_advisory_xact_lock(k) FROM (
+       SELECT DISTINCT hashtextextended($1 || chr(31) || key, 0) AS k FROM unnest($2::text[]) AS key) AS keys
+     ORDER BY k`,
+    [scope, keys],
+    PREPARED,
+  );
+}

@@ -7,6 +7,7 @@ import {
   type DocumentPage,
   type DocumentWriteOptions,
   type FindOptions,
+  type ReadManyOptions,
   type StoredDocument,
 } from '@whizbang/core';
 import {
@@ -28,7 +29,7 @@ import {
   type DocumentSqlDialect,
   type NormalizedQuery,
 } from '@whizbang/core/driver';
-import { PREPARED, type Executor } from './executor.js';
+import { lockKeys, PREPARED, type Executor } from './executor.js';
 
 const jsonPath = (path: readonly string[]) => `'{${path.join(',')}}'`;
 const SQL_TYPES = { string: 'text', number: 'numeric', boolean: 'boolean' } as const;
@@ -169,10 +170,12 @@ export class PostgresDocuments extends DocumentStoreBase {
   async getMany<T = unknown>(
     ref: CollectionRef<T>,
     ids: readonly string[],
-    options: { readonly tenantId?: string } = {},
+    options: ReadManyOptions = {},
   ): Promise<StoredDocument<T>[]> {
     const { collection, tenantId } = checkDocumentIds(ref, ids, options, 'documents.getMany');
     if (ids.length === 0) return [];
+    if (options.lock)
+      await lockKeys(this.executor, `${this.#s}\u001fdocuments\u001f${tenantId}\u001f${collection}`, ids);
     // A join on the ids, not `id = ANY($3)`: as a prepared statement this runs on a generic plan,
     // where a parameter array is not hashed, and `= ANY` became a filter comparing every document
     // of the collection with every id (5.7 against 0.8 ms for 250 of 1,000 documents, on every

@@ -9,6 +9,7 @@ import {
   type SelectOptions,
   type TableDefinition,
   type TableStore,
+  type ReadManyOptions,
 } from '@whizbang/core';
 import {
   checkKeys,
@@ -21,7 +22,7 @@ import {
 } from '@whizbang/core/driver';
 import type { PgQueryable } from './config.js';
 import type { Database } from './database.js';
-import type { Executor } from './executor.js';
+import { lockKeys, type Executor } from './executor.js';
 
 const SQL_TYPES: Readonly<Record<ColumnType, string>> = {
   text: 'text COLLATE "C"',
@@ -157,10 +158,16 @@ export class PostgresTables implements TableStore {
   async getMany<R>(
     table: TableDefinition<R>,
     keys: readonly string[],
-    options: { readonly tenantId?: string } = {},
+    options: ReadManyOptions = {},
   ): Promise<R[]> {
     const tenantId = checkKeys(keys, options, 'tables.getMany');
     const checked = checkTable(table, 'tables.getMany') as TableDefinition<R>;
+    if (options.lock && keys.length > 0)
+      await lockKeys(
+        this.executor,
+        `${this.executor.db.s}\u001ftable\u001f${tenantId}\u001f${checked.name}`,
+        keys,
+      );
     const { rows } = await this.executor
       .query(tableSql(this.#db, checked).getMany, [tenantId, keys])
       .catch((error: unknown) => {

@@ -65,6 +65,7 @@ async function loadSlots(
   events: readonly RecordedEvent[],
   session: StoreSession,
   target: ReadModelTarget,
+  lock: boolean,
 ): Promise<{ slots: Map<string, Slot>; touched: (readonly Slot[] | undefined)[] }> {
   const slots = new Map<string, Slot>();
   const missing = new Map<string, string[]>();
@@ -86,7 +87,7 @@ async function loadSlots(
   });
   for (const [tenantId, ids] of missing) {
     for (const chunk of chunks(ids)) {
-      for (const found of await loadStates(session, target, tenantId, chunk)) {
+      for (const found of await loadStates(session, target, tenantId, chunk, lock)) {
         const slot = slots.get(slotKey(tenantId, found.id))!;
         slot.state = found.data;
         slot.stored = true;
@@ -207,7 +208,10 @@ export async function applyEvents(
   options: ApplyOptions,
 ): Promise<BatchResult> {
   const target = options.target ?? projection.target;
-  const { slots, touched } = await loadSlots(projection, events, session, target);
+  // Inline projections run in their writers' transactions, concurrently: each holds the
+  // documents it reads until it commits, so none overwrites another's update. (A daemon shard
+  // is its documents' only writer.)
+  const { slots, touched } = await loadSlots(projection, events, session, target, options.mode === 'inline');
   const failed: FailedEvent[] = [];
   let applied = 0;
   let consumed = 0;

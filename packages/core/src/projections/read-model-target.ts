@@ -20,16 +20,18 @@ export function targetName(target: ReadModelTarget): string {
   return target.kind === 'documents' ? target.collection.name : target.table.name;
 }
 
-/** The states with these ids that exist (at most 10,000 ids). */
+/** The states with these ids that exist (at most 10,000 ids); `lock` holds them for the transaction. */
 export async function loadStates(
   session: StoreSession,
   target: ReadModelTarget,
   tenantId: string,
   ids: readonly string[],
+  lock = false,
 ): Promise<StoredState[]> {
-  if (target.kind === 'documents') return session.documents.getMany(target.collection, ids, { tenantId });
+  if (target.kind === 'documents')
+    return session.documents.getMany(target.collection, ids, { tenantId, lock });
   const { table } = target;
-  const rows = await session.tables.getMany(table, ids, { tenantId });
+  const rows = await session.tables.getMany(table, ids, { tenantId, lock });
   return rows.map((row) => ({ id: (row as Record<string, unknown>)[table.key] as string, data: row }));
 }
 

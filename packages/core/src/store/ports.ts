@@ -238,6 +238,18 @@ export interface InboxStore {
   prune(options: { readonly before: Date }): Promise<number>;
 }
 
+/** Options of the bulk reads by key (`documents.getMany`, `tables.getMany`). */
+export interface ReadManyOptions {
+  readonly tenantId?: string;
+  /**
+   * Within a transaction, hold these keys (present or not) until it ends: another transaction
+   * reading them with `lock` waits for this one, then sees what it wrote. For read-modify-write
+   * by concurrent writers (inline projections). Stores with one writer at a time need no lock
+   * and ignore it; outside a transaction it has no effect.
+   */
+  readonly lock?: boolean;
+}
+
 /** A stored document with its optimistic version (1 after the first write). */
 export interface StoredDocument<T = unknown> {
   readonly id: string;
@@ -289,7 +301,7 @@ export interface DocumentStore {
   getMany<T = unknown>(
     collection: CollectionRef<T>,
     ids: readonly string[],
-    options?: { readonly tenantId?: string },
+    options?: ReadManyOptions,
   ): Promise<StoredDocument<T>[]>;
   /**
    * Inserts or replaces many documents in one round trip, without version checks (each
@@ -339,11 +351,7 @@ export interface TableStore {
    */
   migrate(table: TableDefinition): Promise<void>;
   /** The rows with these keys that exist, in the order of `keys` (at most 10,000). */
-  getMany<R>(
-    table: TableDefinition<R>,
-    keys: readonly string[],
-    options?: { readonly tenantId?: string },
-  ): Promise<R[]>;
+  getMany<R>(table: TableDefinition<R>, keys: readonly string[], options?: ReadManyOptions): Promise<R[]>;
   /** Inserts or replaces rows (each carrying its key column) in one round trip; unset columns are null. */
   upsertMany<R>(
     table: TableDefinition<R>,

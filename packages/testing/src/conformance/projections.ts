@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   defineProjection,
+  defineTable,
   isProjectionFailedError,
   isStateError,
   project,
@@ -55,6 +56,50 @@ export function projectionCases(factory: StoreFactory): void {
       failing = false;
       await store.events.appendToStream('s-1', ticks(1, { bad: true }));
       expect(await counts(store, inline, ['s-1'])).toEqual({ 's-1': 5 });
+    });
+
+    it('loses no update when concurrent appends change one inline document or row', async () => {
+      const base = await open();
+      const identity = (e: { data: unknown }) => [(e.data as { customer: string }).customer];
+      const perCustomer = defineProjection<{ count: number }>({
+        name: 'per-customer',
+        lifecycle: 'inline',
+        identity,
+        initialState: () => ({ count: 0 }),
+        handlers: { Ordered: (doc) => ({ count: doc.count + 1 }) },
+      });
+      const CustomerRows = defineTable<{ id: string; orders: number }>('customer_orders', {
+        columns: { orders: 'integer' },
+      });
+      const perCustomerRow = defineProjection<{ id: string; orders: number }>({
+        name: 'per-customer-row',
+        lifecycle: 'inline',
+        identity,
+        table: CustomerRows,
+        initialState: () => ({ id: '', orders: 0 }),
+        handlers: { Ordered: (row) => ({ ...row, orders: row.orders + 1 }) },
+      });
+      await base.tables.migrate(CustomerRows);
+      const store = withInlineProjections(base, [perCustomer, perCustomerRow]);
+      // Different streams, one customer: nothing but the read model makes these writers meet.
+      const writers = 24;
+      await Promise.all(
+        Array.from({ length: writers }, (_, i) =>
+          store.events.appendToStream(`order-${i}`, [
+            event('Ordered', { customer: i % 3 === 0 ? 'c-2' : 'c-1' }),
+          ]),
+        ),
+      );
+      const doc = await base.documents.get<{ count: number }>(perCustomer.collection, 'c-1');
+      expect(doc?.data.count).toBe(16);
+      expect((await base.documents.get<{ count: number }>(perCustomer.collection, 'c-2'))?.data.count).toBe(
+        8,
+      );
+      const rows = await base.tables.getMany(CustomerRows, ['c-1', 'c-2']);
+      expect(rows.map((r) => [r.id, r.orders])).toEqual([
+        ['c-1', 16],
+        ['c-2', 8],
+      ]);
     });
 
     it('runs async projections in the daemon: every event once, documents deleted on null', async () => {
