@@ -9,9 +9,9 @@ export {
   WhizbangApp,
   type BackgroundService,
   type ScheduleOptions,
-  type TransactionStrategy,
   type WhizbangOptions,
 } from './app/whizbang.js';
+export type { TransactionStrategy } from './app/built-in-handlers.js';
 
 export {
   defineCommand,

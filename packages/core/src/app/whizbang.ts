@@ -3,6 +3,7 @@
  * (projection daemon, outbox relay, consumers, scheduler) that `start()` and `stop()` manage.
  */
 import { StateError, ValidationError } from '../errors/catalog.js';
+import { builtInHandlers, strategyOf, type Late, type TransactionStrategy } from './built-in-handlers.js';
 import { Mediator, type MediatorOptions } from '../mediator/mediator.js';
 import type { Projection } from '../projections/define-projection.js';
 import type { Reactor } from '../projections/define-reactor.js';
@@ -35,14 +36,13 @@ import {
 import { outboxForwarder, outboxMessage, withOutboxSignal } from '../messaging/outbox-forwarding.js';
 import { OutboxRelay } from '../messaging/outbox-relay.js';
 import { transportDelivery } from '../messaging/transport-delivery.js';
-import { handle, type HandlerRegistration } from '../mediator/handlers.js';
 import type { MessageKind } from '../messages/define.js';
 import type { Envelope } from '../messages/envelope.js';
 import type { StoreSession } from '../store/ports.js';
 import type { Saga } from '../sagas/define-saga.js';
-import { SagaRuntime, SagaTimeoutMessage, type StoredSagaInstance } from '../sagas/saga-runtime.js';
-import { workflowRequestOf, type Workflow } from '../sagas/define-workflow.js';
-import { ReplyMessage, replyFor } from '../messaging/replies.js';
+import { SagaRuntime, type StoredSagaInstance } from '../sagas/saga-runtime.js';
+import type { Workflow } from '../sagas/define-workflow.js';
+import { replyFor } from '../messaging/replies.js';
 
 /** Something that runs in the background while the app is started. */
 export interface BackgroundService {
@@ -91,8 +91,6 @@ export interface WhizbangOptions extends Omit<MediatorOptions, 'store'> {
   readonly transactionStrategy?: Readonly<Record<string, TransactionStrategy>>;
   readonly localDelivery?: { readonly retry?: MessageRetryPolicy; readonly relay?: RelayOptions } | false;
 }
-
-export type TransactionStrategy = 'unit-of-work' | 'saga' | 'auto';
 
 /** When a scheduled command is to be delivered. */
 export type ScheduleOptions = DispatchOptions &
@@ -388,90 +386,6 @@ export class WhizbangApp extends Mediator implements AsyncDisposable {
     this.#started = [];
     if (errors.length > 0) throw new AggregateError(errors, 'Some services failed to stop');
   }
-}
-
-/** What the built-in handlers reach once the app exists. */
-interface Late {
-  runWorkflow?: (
-    workflow: Workflow,
-    strategy: 'unit-of-work' | 'saga',
-    command: Envelope,
-    ctx: HandlerContext,
-  ) => Promise<unknown>;
-  runtime?: SagaRuntime | undefined;
-}
-
-interface PlannedWorkflow {
-  readonly workflow: Workflow;
-  readonly strategy: 'unit-of-work' | 'saga';
-}
-
-/** The handlers the runtime adds: workflows' commands, sagas' timeouts, replies to workflow steps. */
-function builtInHandlers(
-  workflows: readonly PlannedWorkflow[],
-  hasSagas: boolean,
-  late: Late,
-): HandlerRegistration[] {
-  const handlers = workflows.map(({ workflow, strategy }) =>
-    handle(workflow.command, (command, ctx) => late.runWorkflow!(workflow, strategy, command, ctx), {
-      name: `workflow ${workflow.name}`,
-    }),
-  );
-  if (hasSagas)
-    handlers.push(
-      handle(SagaTimeoutMessage, (timeout, ctx) => late.runtime!.timeout(timeout, ctx.store), {
-        name: 'saga timeouts',
-      }),
-    );
-  if (workflows.some((w) => w.strategy === 'saga'))
-    handlers.push(
-      handle(
-        ReplyMessage,
-        (reply, ctx) => {
-          const request = workflowRequestOf(reply.data.requestId);
-          // A reply to something no workflow of ours asked: nobody waits for it.
-          if (!request) return undefined;
-          return late.runtime!.deliver(request.saga, reply, ctx.store, request.instance);
-        },
-        { name: 'workflow replies' },
-      ),
-    );
-  return handlers;
-}
-
-/** How a workflow runs here; see `WhizbangOptions.transactionStrategy`. */
-function strategyOf(
-  workflow: Workflow,
-  strategies: Readonly<Record<string, TransactionStrategy>> | undefined,
-  messaging: MessagingPlan | undefined,
-): 'unit-of-work' | 'saga' {
-  const configured = strategies?.[workflow.command.type] ?? 'auto';
-  if (configured !== 'auto' && configured !== 'saga' && configured !== 'unit-of-work')
-    throw new ValidationError(
-      [
-        {
-          message: "must be 'unit-of-work', 'saga' or 'auto'",
-          path: ['transactionStrategy', workflow.command.type],
-        },
-      ],
-      'whizbang',
-    );
-  const elsewhere = workflow.steps
-    .flatMap((step) => [step.command, ...(step.undo ? [step.undo.command] : [])])
-    .filter((command) => messaging?.destinationOf('command', command.type) !== undefined)
-    .map((command) => command.type);
-  if (configured === 'unit-of-work' && elsewhere.length > 0)
-    throw new ValidationError(
-      [
-        {
-          message: `cannot be one transaction: ${elsewhere.join(', ')} ${elsewhere.length === 1 ? 'is' : 'are'} handled by another service; use 'saga' or 'auto'`,
-          path: ['transactionStrategy', workflow.command.type],
-        },
-      ],
-      'whizbang',
-    );
-  if (configured === 'auto') return elsewhere.length > 0 ? 'saga' : 'unit-of-work';
-  return configured;
 }
 
 /**
