@@ -27,6 +27,9 @@ export {
   checkPrefix,
   checkSnapshot,
   checkBulkDocuments,
+  checkDeletions,
+  type CheckedDocument,
+  type CheckedDeletions,
   checkDeadLetter,
   checkDeadLetterList,
   checkIds,
@@ -41,6 +44,7 @@ export { EventTypeRegistry } from './event-store/event-types.js';
 export {
   checkCollectionDefinition,
   checkCount,
+  checkDocumentDeletions,
   checkDocumentIds,
   checkFind,
   collectionName,

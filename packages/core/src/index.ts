@@ -114,6 +114,8 @@ export type {
   SelectOptions,
   TableStore,
   DocumentStore,
+  DocumentDeletion,
+  DocumentWrite,
   DocumentWriteOptions,
   Snapshot,
   SnapshotStore,

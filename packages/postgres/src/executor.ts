@@ -6,11 +6,20 @@ import { StateError } from '@whizbang/core';
 import type { PgQueryable, PgResult, PgSession } from './config.js';
 import type { Database, QueryOptions } from './database.js';
 
+/** Runs one statement; a function, not a method, so it can be handed on. */
+export type Query = (text: string, values?: readonly unknown[], options?: QueryOptions) => Promise<PgResult>;
+
 export interface Executor {
   readonly db: Database;
-  query(text: string, values?: readonly unknown[], options?: QueryOptions): Promise<PgResult>;
+  readonly query: Query;
   /** Runs `fn` atomically: its own transaction, or the surrounding one. */
   atomically<T>(fn: (q: PgQueryable) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` all or nothing: in its own transaction, or within the surrounding one behind a
+   * savepoint, so that an error thrown by `fn` (say, a failed version check found after a
+   * write) undoes its statements and leaves the surrounding transaction usable.
+   */
+  isolated<T>(fn: (query: Query) => Promise<T>): Promise<T>;
   /** Called after an append succeeded: announced now, or when the surrounding transaction commits. */
   appended(): void;
 }
@@ -20,6 +29,7 @@ export function poolExecutor(db: Database): Executor {
     db,
     query: (text, values, options) => db.query(text, values, options),
     atomically: (fn) => db.transaction(fn),
+    isolated: (fn) => db.transaction((client) => fn(queryOn(db, client))),
     appended: () => db.announceAppend(),
   };
 }
@@ -30,6 +40,7 @@ export function transactionExecutor(
   scope: { readonly active: boolean; appended: boolean },
 ): Executor {
   const isActive = () => scope.active;
+  const query = queryOn(db, client);
   const check = () => {
     db.assertOpen();
     if (!isActive())
@@ -37,18 +48,36 @@ export function transactionExecutor(
   };
   return {
     db,
-    async query(text, values, options) {
+    query: async (text, values, options) => {
       check();
-      return options?.prepared ? client.query(db.prepared(text, values)) : client.query(text, values);
+      return query(text, values, options);
     },
     async atomically(fn) {
       check();
       return fn(client);
     },
+    async isolated(fn) {
+      check();
+      await client.query('SAVEPOINT whizbang_isolated');
+      try {
+        const result = await fn(query);
+        await client.query('RELEASE SAVEPOINT whizbang_isolated');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK TO SAVEPOINT whizbang_isolated');
+        await client.query('RELEASE SAVEPOINT whizbang_isolated');
+        throw error;
+      }
+    },
     appended: () => {
       scope.appended = true;
     },
   };
+}
+
+function queryOn(db: Database, client: PgSession): Query {
+  return (text, values, options) =>
+    options?.prepared ? client.query(db.prepared(text, values)) : client.query(text, values);
 }
 
 /** For `query`: run as a named prepared statement (lookups and writes by key). */

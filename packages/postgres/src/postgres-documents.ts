@@ -4,7 +4,9 @@ import {
   type CollectionDefinition,
   type CollectionRef,
   type CountOptions,
+  type DocumentDeletion,
   type DocumentPage,
+  type DocumentWrite,
   type DocumentWriteOptions,
   type FindOptions,
   type ReadManyOptions,
@@ -16,6 +18,7 @@ import {
   checkCount,
   checkDocumentKey,
   checkFind,
+  checkDocumentDeletions,
   checkDocumentIds,
   checkLimit,
   checkName,
@@ -26,10 +29,11 @@ import {
   DocumentStoreBase,
   pageOf,
   sqlLiteral,
+  type CheckedDocument,
   type DocumentSqlDialect,
   type NormalizedQuery,
 } from '@whizbang/core/driver';
-import { lockKeys, PREPARED, type Executor } from './executor.js';
+import { lockKeys, PREPARED, type Executor, type Query } from './executor.js';
 
 const jsonPath = (path: readonly string[]) => `'{${path.join(',')}}'`;
 const SQL_TYPES = { string: 'text', number: 'numeric', boolean: 'boolean' } as const;
@@ -63,6 +67,20 @@ export function findStatement(s: string, query: NormalizedQuery): { text: string
             ORDER BY ${orderBy} LIMIT $${params.length - 1} OFFSET $${params.length}`,
     params,
   };
+}
+
+/**
+ * Bulk documents as one JSON array built from their already-serialised data (one jsonb
+ * parameter parses once; see the append function), each with its expected version if it has
+ * one. `->` then keeps a JSON null as jsonb 'null', where jsonb_to_recordset would make it SQL NULL.
+ */
+function documentsJson(documents: readonly CheckedDocument[]): string {
+  let json = '[';
+  for (const [i, { id, json: data, expectedVersion }] of documents.entries()) {
+    const version = typeof expectedVersion === 'number' ? `,"version":${expectedVersion}` : '';
+    json += `${i === 0 ? '' : ','}{"id":${JSON.stringify(id)}${version},"data":${data}}`;
+  }
+  return json + ']';
 }
 
 export class PostgresDocuments extends DocumentStoreBase {
@@ -124,7 +142,13 @@ export class PostgresDocuments extends DocumentStoreBase {
               PREPARED,
             );
     if (rows.length === 1) return Number((rows[0] as { version: string }).version);
-    throw new DocumentConflictError(collection, id, expected!, await this.#version(tenantId, collection, id));
+    throw new DocumentConflictError(
+      collection,
+      id,
+      expected!,
+      await this.#version(tenantId, collection, id),
+      tenantId,
+    );
   }
 
   async delete(ref: CollectionRef, id: string, options: DocumentWriteOptions = {}): Promise<boolean> {
@@ -133,7 +157,7 @@ export class PostgresDocuments extends DocumentStoreBase {
     const expected = options.expectedVersion;
     if (expected === 'none') {
       const actual = await this.#version(tenantId, collection, id);
-      if (actual !== 0) throw new DocumentConflictError(collection, id, expected, actual);
+      if (actual !== 0) throw new DocumentConflictError(collection, id, expected, actual, tenantId);
       return false;
     }
     const { rowCount } = await this.executor.query(
@@ -143,7 +167,13 @@ export class PostgresDocuments extends DocumentStoreBase {
     );
     if (rowCount === 1) return true;
     if (expected === undefined) return false;
-    throw new DocumentConflictError(collection, id, expected, await this.#version(tenantId, collection, id));
+    throw new DocumentConflictError(
+      collection,
+      id,
+      expected,
+      await this.#version(tenantId, collection, id),
+      tenantId,
+    );
   }
 
   async list<T = unknown>(
@@ -197,44 +227,111 @@ export class PostgresDocuments extends DocumentStoreBase {
 
   async putMany<T>(
     ref: CollectionRef<T>,
-    documents: readonly { readonly id: string; readonly data: T }[],
+    documents: readonly DocumentWrite<T>[],
     options: { readonly tenantId?: string } = {},
   ): Promise<void> {
     const collection = collectionName(ref);
     const tenantId = checkDocumentKey(collection, undefined, options, 'documents.putMany');
     const checked = checkBulkDocuments(documents, 'documents.putMany');
-    if (checked.length === 0) return;
-    // One statement for the batch, its rows as one JSON array built from the already-serialised
-    // data (one jsonb parameter parses once; see the append function). `->` keeps a JSON null
-    // as jsonb 'null', where jsonb_to_recordset would make it SQL NULL.
-    let json = '[';
-    for (const [i, document] of checked.entries())
-      json += `${i === 0 ? '' : ','}{"id":${JSON.stringify(document.id)},"data":${document.json}}`;
-    json += ']';
-    await this.executor.query(
+    const plain = checked.filter((document) => document.expectedVersion === undefined);
+    if (plain.length === checked.length) {
+      if (plain.length > 0) await this.#upsert(this.executor.query, tenantId, collection, plain);
+      return;
+    }
+    const created = checked.filter((document) => document.expectedVersion === 'none');
+    const updated = checked.filter((document) => typeof document.expectedVersion === 'number');
+    await this.executor.isolated(async (query) => {
+      // Each statement writes only the documents at their expected version and returns their
+      // ids; the first that is missing names the conflict, and the savepoint undoes the rest.
+      const conflict = async (attempted: readonly CheckedDocument[], rows: readonly unknown[]) => {
+        const written = new Set((rows as { id: string }[]).map((row) => row.id));
+        const { id, expectedVersion } = attempted.find((d) => !written.has(d.id))!;
+        const actual = await this.#version(tenantId, collection, id, query);
+        return new DocumentConflictError(collection, id, expectedVersion!, actual, tenantId);
+      };
+      if (updated.length > 0) {
+        const { rows } = await query(
+          `UPDATE ${this.#s}.documents d SET version = d.version + 1, data = u.value->'data', updated_at = now()
+             FROM jsonb_array_elements($3::jsonb) AS u
+            WHERE d.tenant_id = $1 AND d.collection = $2 AND d.id = u.value->>'id'
+              AND d.version = (u.value->>'version')::bigint
+           RETURNING d.id`,
+          [tenantId, collection, documentsJson(updated)],
+          PREPARED,
+        );
+        if (rows.length < updated.length) throw await conflict(updated, rows);
+      }
+      if (created.length > 0) {
+        const { rows } = await query(
+          `INSERT INTO ${this.#s}.documents (tenant_id, collection, id, version, data)
+           SELECT $1::text, $2::text, d.value->>'id', 1, d.value->'data' FROM jsonb_array_elements($3::jsonb) AS d
+           ON CONFLICT DO NOTHING RETURNING id`,
+          [tenantId, collection, documentsJson(created)],
+          PREPARED,
+        );
+        if (rows.length < created.length) throw await conflict(created, rows);
+      }
+      if (plain.length > 0) await this.#upsert(query, tenantId, collection, plain);
+    });
+  }
+
+  /** Inserts or replaces documents whatever their versions, in one statement. */
+  async #upsert(
+    query: Query,
+    tenantId: string,
+    collection: string,
+    documents: readonly CheckedDocument[],
+  ): Promise<void> {
+    await query(
       `INSERT INTO ${this.#s}.documents (tenant_id, collection, id, version, data)
        SELECT $1::text, $2::text, d.value->>'id', 1, d.value->'data' FROM jsonb_array_elements($3::jsonb) AS d
        ON CONFLICT (tenant_id, collection, id) DO UPDATE SET version = documents.version + 1, data = excluded.data, updated_at = now()`,
-      [tenantId, collection, json],
+      [tenantId, collection, documentsJson(documents)],
       PREPARED,
     );
   }
 
   async deleteMany(
     ref: CollectionRef,
-    ids: readonly string[],
+    ids: readonly (string | DocumentDeletion)[],
     options: { readonly tenantId?: string } = {},
   ): Promise<number> {
-    const { collection, tenantId } = checkDocumentIds(ref, ids, options, 'documents.deleteMany');
-    if (ids.length === 0) return 0;
-    const { rowCount } = await this.executor.query(
-      // A join rather than `= ANY`, for the reason given in getMany.
-      `DELETE FROM ${this.#s}.documents d USING unnest($3::text[]) AS k(id)
-        WHERE d.tenant_id = $1 AND d.collection = $2 AND d.id = k.id`,
-      [tenantId, collection, ids],
-      PREPARED,
-    );
-    return rowCount ?? 0;
+    const {
+      collection,
+      tenantId,
+      ids: unique,
+      expected,
+    } = checkDocumentDeletions(ref, ids, options, 'documents.deleteMany');
+    if (unique.length === 0) return 0;
+    // A join rather than `= ANY`, for the reason given in getMany.
+    const remove = async (query: Query, keys: readonly string[]) =>
+      (
+        await query(
+          `DELETE FROM ${this.#s}.documents d USING unnest($3::text[]) AS k(id)
+            WHERE d.tenant_id = $1 AND d.collection = $2 AND d.id = k.id`,
+          [tenantId, collection, keys],
+          PREPARED,
+        )
+      ).rowCount ?? 0;
+    if (!expected) return remove(this.executor.query, unique);
+    return this.executor.isolated(async (query) => {
+      const keys = [...expected.keys()];
+      const { rows } = await query(
+        `DELETE FROM ${this.#s}.documents d USING unnest($3::text[], $4::bigint[]) AS k(id, version)
+          WHERE d.tenant_id = $1 AND d.collection = $2 AND d.id = k.id AND d.version = k.version
+          RETURNING d.id`,
+        [tenantId, collection, keys, [...expected.values()]],
+        PREPARED,
+      );
+      if (rows.length < keys.length) {
+        const deleted = new Set((rows as { id: string }[]).map((row) => row.id));
+        const id = keys.find((key) => !deleted.has(key))!;
+        const actual = await this.#version(tenantId, collection, id, query);
+        throw new DocumentConflictError(collection, id, expected.get(id)!, actual, tenantId);
+      }
+      const rest = unique.filter((id) => !expected.has(id));
+      return rows.length + (rest.length > 0 ? await remove(query, rest) : 0);
+    });
   }
 
   async deleteCollection(ref: CollectionRef): Promise<number> {
@@ -288,8 +385,13 @@ export class PostgresDocuments extends DocumentStoreBase {
     });
   }
 
-  async #version(tenantId: string, collection: string, id: string): Promise<number> {
-    const { rows } = await this.executor.query(
+  async #version(
+    tenantId: string,
+    collection: string,
+    id: string,
+    query: Query = this.executor.query,
+  ): Promise<number> {
+    const { rows } = await query(
       `SELECT version FROM ${this.#s}.documents WHERE tenant_id = $1 AND collection = $2 AND id = $3`,
       [tenantId, collection, id],
       PREPARED,

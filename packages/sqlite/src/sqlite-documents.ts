@@ -3,7 +3,9 @@ import type {
   CollectionDefinition,
   CollectionRef,
   CountOptions,
+  DocumentDeletion,
   DocumentPage,
+  DocumentWrite,
   DocumentWriteOptions,
   FindOptions,
   StoredDocument,
@@ -15,6 +17,7 @@ import {
   checkCount,
   checkDocumentKey,
   checkFind,
+  checkDocumentDeletions,
   checkDocumentIds,
   checkLimit,
   checkName,
@@ -28,7 +31,7 @@ import {
   type DocumentSqlDialect,
   type NormalizedQuery,
 } from '@whizbang/core/driver';
-import type { SQLInputValue } from 'node:sqlite';
+import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import type { Executor } from './executor.js';
 
 const jsonPath = (path: readonly string[]) => `'$.${path.map((segment) => `"${segment}"`).join('.')}'`;
@@ -55,6 +58,8 @@ const SELECT_VERSION = 'SELECT version FROM documents WHERE tenant_id = ? AND co
 // Bulk calls pass their ids (or [id, json] pairs) as one JSON array parameter: one statement
 // for up to MAX_BULK rows, and one cached statement whatever the count.
 const GET_MANY = `SELECT id, version, data FROM documents
+  WHERE tenant_id = ? AND collection = ? AND id IN (SELECT value FROM json_each(?))`;
+const GET_VERSIONS = `SELECT id, version FROM documents
   WHERE tenant_id = ? AND collection = ? AND id IN (SELECT value FROM json_each(?))`;
 const DELETE_MANY = `DELETE FROM documents
   WHERE tenant_id = ? AND collection = ? AND id IN (SELECT value FROM json_each(?))`;
@@ -113,7 +118,7 @@ export class SqliteDocuments extends DocumentStoreBase {
       const current = statement(SELECT_VERSION).get(tenantId, collection, id) as
         { version: bigint } | undefined;
       const actual = current ? Number(current.version) : 0;
-      assertDocumentVersion(collection, id, options.expectedVersion, actual);
+      assertDocumentVersion(collection, id, options.expectedVersion, actual, tenantId);
       statement(
         `INSERT INTO documents (tenant_id, collection, id, version, data, updated_at) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (tenant_id, collection, id) DO UPDATE SET version = excluded.version, data = excluded.data, updated_at = excluded.updated_at`,
@@ -129,7 +134,13 @@ export class SqliteDocuments extends DocumentStoreBase {
       const statement = (sql: string) => this.executor.connections.statement(db, sql);
       const current = statement(SELECT_VERSION).get(tenantId, collection, id) as
         { version: bigint } | undefined;
-      assertDocumentVersion(collection, id, options.expectedVersion, current ? Number(current.version) : 0);
+      assertDocumentVersion(
+        collection,
+        id,
+        options.expectedVersion,
+        current ? Number(current.version) : 0,
+        tenantId,
+      );
       if (!current) return false;
       statement('DELETE FROM documents WHERE tenant_id = ? AND collection = ? AND id = ?').run(
         tenantId,
@@ -194,29 +205,58 @@ export class SqliteDocuments extends DocumentStoreBase {
 
   async putMany<T>(
     ref: CollectionRef<T>,
-    documents: readonly { readonly id: string; readonly data: T }[],
+    documents: readonly DocumentWrite<T>[],
     options: { readonly tenantId?: string } = {},
   ): Promise<void> {
     const collection = collectionName(ref);
     const tenantId = checkDocumentKey(collection, undefined, options, 'documents.putMany');
     const checked = checkBulkDocuments(documents, 'documents.putMany');
+    const expected = new Map(
+      checked.flatMap(({ id, expectedVersion }) =>
+        expectedVersion === undefined ? [] : [[id, expectedVersion]],
+      ),
+    );
     // Each document's JSON travels as a string, so it is stored exactly as encoded.
     const rows = JSON.stringify(checked.map(({ id, json }) => [id, json]));
-    await this.executor.write(({ db }) =>
-      this.executor.connections.statement(db, PUT_MANY).run(tenantId, collection, Date.now(), rows),
-    );
+    await this.executor.write(({ db }) => {
+      this.#checkVersions(db, tenantId, collection, expected);
+      this.executor.connections.statement(db, PUT_MANY).run(tenantId, collection, Date.now(), rows);
+    });
   }
 
   async deleteMany(
     ref: CollectionRef,
-    ids: readonly string[],
+    ids: readonly (string | DocumentDeletion)[],
     options: { readonly tenantId?: string } = {},
   ): Promise<number> {
-    const { collection, tenantId } = checkDocumentIds(ref, ids, options, 'documents.deleteMany');
-    const { changes } = await this.executor.write(({ db }) =>
-      this.executor.connections.statement(db, DELETE_MANY).run(tenantId, collection, JSON.stringify(ids)),
-    );
+    const checked = checkDocumentDeletions(ref, ids, options, 'documents.deleteMany');
+    const { collection, tenantId } = checked;
+    const { changes } = await this.executor.write(({ db }) => {
+      if (checked.expected) this.#checkVersions(db, tenantId, collection, checked.expected);
+      return this.executor.connections
+        .statement(db, DELETE_MANY)
+        .run(tenantId, collection, JSON.stringify(checked.ids));
+    });
     return Number(changes);
+  }
+
+  /** Throws `DocumentConflictError` for the first document not at its expected version. */
+  #checkVersions(
+    db: DatabaseSync,
+    tenantId: string,
+    collection: string,
+    expected: ReadonlyMap<string, number | 'none'>,
+  ): void {
+    if (expected.size === 0) return;
+    const rows = this.executor.connections
+      .statement(db, GET_VERSIONS)
+      .all(tenantId, collection, JSON.stringify([...expected.keys()])) as unknown as {
+      id: string;
+      version: bigint;
+    }[];
+    const actual = new Map(rows.map((row) => [row.id, Number(row.version)]));
+    for (const [id, version] of expected)
+      assertDocumentVersion(collection, id, version, actual.get(id) ?? 0, tenantId);
   }
 
   async deleteCollection(ref: CollectionRef): Promise<number> {

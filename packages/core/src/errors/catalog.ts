@@ -173,8 +173,11 @@ export class DocumentConflictError extends WhizbangError {
     readonly id: string,
     readonly expected: number | 'none',
     readonly actual: number,
+    readonly tenantId?: string,
   ) {
-    super(`Document '${collection}/${id}' is at version ${actual}, expected ${expected}`);
+    super(
+      `Document '${collection}/${id}'${tenantId === undefined ? '' : ` of tenant '${tenantId}'`} is at version ${actual}, expected ${expected}`,
+    );
   }
 }
 

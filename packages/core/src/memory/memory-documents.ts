@@ -17,6 +17,7 @@ import {
 import {
   checkCollectionDefinition,
   checkCount,
+  checkDocumentDeletions,
   checkDocumentIds,
   checkFind,
   collectionName,
@@ -30,7 +31,12 @@ import {
   checkName,
   encodeDocument,
 } from '../store/port-input.js';
-import type { DocumentWriteOptions, StoredDocument } from '../store/ports.js';
+import type {
+  DocumentDeletion,
+  DocumentWrite,
+  DocumentWriteOptions,
+  StoredDocument,
+} from '../store/ports.js';
 import type { Access } from './access.js';
 import { scopedKey } from './state.js';
 
@@ -57,11 +63,12 @@ export class MemoryDocuments extends DocumentStoreBase {
     options: DocumentWriteOptions = {},
   ): Promise<number> {
     const collection = collectionName(ref);
-    const key = scopedKey(checkDocumentKey(collection, id, options, 'documents.put'), collection);
+    const tenantId = checkDocumentKey(collection, id, options, 'documents.put');
+    const key = scopedKey(tenantId, collection);
     const json = encodeDocument(data, 'documents.put');
     return this.access.write((draft) => {
       const actual = draft.document(key, id)?.version ?? 0;
-      assertDocumentVersion(collection, id, options.expectedVersion, actual);
+      assertDocumentVersion(collection, id, options.expectedVersion, actual, tenantId);
       draft.putDocument(key, id, { version: actual + 1, json });
       return actual + 1;
     });
@@ -69,10 +76,11 @@ export class MemoryDocuments extends DocumentStoreBase {
 
   async delete(ref: CollectionRef, id: string, options: DocumentWriteOptions = {}): Promise<boolean> {
     const collection = collectionName(ref);
-    const key = scopedKey(checkDocumentKey(collection, id, options, 'documents.delete'), collection);
+    const tenantId = checkDocumentKey(collection, id, options, 'documents.delete');
+    const key = scopedKey(tenantId, collection);
     return this.access.write((draft) => {
       const current = draft.document(key, id);
-      assertDocumentVersion(collection, id, options.expectedVersion, current?.version ?? 0);
+      assertDocumentVersion(collection, id, options.expectedVersion, current?.version ?? 0, tenantId);
       if (!current) return false;
       draft.putDocument(key, id, null);
       return true;
@@ -125,27 +133,40 @@ export class MemoryDocuments extends DocumentStoreBase {
 
   async putMany<T>(
     ref: CollectionRef<T>,
-    documents: readonly { readonly id: string; readonly data: T }[],
+    documents: readonly DocumentWrite<T>[],
     options: { readonly tenantId?: string } = {},
   ): Promise<void> {
     const collection = collectionName(ref);
-    const key = scopedKey(checkDocumentKey(collection, undefined, options, 'documents.putMany'), collection);
+    const tenantId = checkDocumentKey(collection, undefined, options, 'documents.putMany');
+    const key = scopedKey(tenantId, collection);
     const checked = checkBulkDocuments(documents, 'documents.putMany');
     await this.access.write((draft) => {
-      for (const { id, json } of checked)
-        draft.putDocument(key, id, { version: (draft.document(key, id)?.version ?? 0) + 1, json });
+      const versionOf = (id: string) => draft.document(key, id)?.version ?? 0;
+      // Every check before the first write: all or nothing.
+      for (const { id, expectedVersion } of checked)
+        assertDocumentVersion(collection, id, expectedVersion, versionOf(id), tenantId);
+      for (const { id, json } of checked) draft.putDocument(key, id, { version: versionOf(id) + 1, json });
     });
   }
 
   async deleteMany(
     ref: CollectionRef,
-    ids: readonly string[],
+    ids: readonly (string | DocumentDeletion)[],
     options: { readonly tenantId?: string } = {},
   ): Promise<number> {
-    const { key } = this.#bulk(ref, ids, options, 'documents.deleteMany');
+    const checked = checkDocumentDeletions(ref, ids, options, 'documents.deleteMany');
+    const key = scopedKey(checked.tenantId, checked.collection);
     return this.access.write((draft) => {
+      for (const [id, expected] of checked.expected ?? [])
+        assertDocumentVersion(
+          checked.collection,
+          id,
+          expected,
+          draft.document(key, id)?.version ?? 0,
+          checked.tenantId,
+        );
       let deleted = 0;
-      for (const id of new Set(ids)) {
+      for (const id of checked.ids) {
         if (!draft.document(key, id)) continue;
         draft.putDocument(key, id, null);
         deleted++;

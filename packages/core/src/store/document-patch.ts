@@ -11,7 +11,13 @@ import type {
   FindOptions,
 } from './document-query.js';
 import { collectionName } from './document-query-input.js';
-import type { DocumentStore, DocumentWriteOptions, StoredDocument } from './ports.js';
+import type {
+  DocumentDeletion,
+  DocumentStore,
+  DocumentWrite,
+  DocumentWriteOptions,
+  StoredDocument,
+} from './ports.js';
 import { checkDocumentKey } from './port-input.js';
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -94,12 +100,12 @@ export abstract class DocumentStoreBase implements DocumentStore {
   ): Promise<StoredDocument<T>[]>;
   abstract putMany<T>(
     collection: CollectionRef<T>,
-    documents: readonly { readonly id: string; readonly data: T }[],
+    documents: readonly DocumentWrite<T>[],
     options?: { readonly tenantId?: string },
   ): Promise<void>;
   abstract deleteMany(
     collection: CollectionRef,
-    ids: readonly string[],
+    ids: readonly (string | DocumentDeletion)[],
     options?: { readonly tenantId?: string },
   ): Promise<number>;
   abstract deleteCollection(collection: CollectionRef): Promise<number>;

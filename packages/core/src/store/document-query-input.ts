@@ -15,7 +15,14 @@ import type {
   FindOptions,
   SortKey,
 } from './document-query.js';
-import { checkDocumentKey, checkIds, checkLimit, checkName } from './port-input.js';
+import {
+  checkDeletions,
+  checkDocumentKey,
+  checkIds,
+  checkLimit,
+  checkName,
+  type CheckedDeletions,
+} from './port-input.js';
 
 export type PredicateOp =
   'eq' | 'ne' | 'gt' | 'gte' | 'lt' | 'lte' | 'in' | 'notIn' | 'exists' | 'missing' | 'startsWith';
@@ -309,7 +316,19 @@ export function checkCollectionDefinition(definition: CollectionDefinition): voi
   if (issues.length > 0) throw new ValidationError(issues, 'documents.createIndexes');
 }
 
-/** Checks the collection, tenant and ids of `getMany`/`deleteMany`. */
+/** Checks the collection, tenant and ids of `deleteMany`. */
+export function checkDocumentDeletions(
+  ref: CollectionRef,
+  ids: unknown,
+  options: { readonly tenantId?: string },
+  subject: string,
+): CheckedDeletions & { collection: string; tenantId: string } {
+  const collection = collectionName(ref);
+  const tenantId = checkDocumentKey(collection, undefined, options, subject);
+  return { collection, tenantId, ...checkDeletions(ids, subject) };
+}
+
+/** Checks the collection, tenant and ids of `getMany`. */
 export function checkDocumentIds(
   ref: CollectionRef,
   ids: readonly string[],

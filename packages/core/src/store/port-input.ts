@@ -7,7 +7,15 @@ import { encodeJson } from '../event-store/append-input.js';
 import { assertStreamName } from '../event-store/append-input.js';
 import { tenantOf } from '../event-store/read-input.js';
 import type { LogPosition } from '../event-store/types.js';
-import type { DeadLetterListOptions, LeaseOptions, LeaseToken, NewDeadLetter, Snapshot } from './ports.js';
+import type {
+  DeadLetterListOptions,
+  DocumentDeletion,
+  DocumentWrite,
+  LeaseOptions,
+  LeaseToken,
+  NewDeadLetter,
+  Snapshot,
+} from './ports.js';
 
 /** Throws unless `value` is a non-empty name of at most 250 characters. */
 export function checkName(value: unknown, name: string, subject: string): asserts value is string {
@@ -19,6 +27,17 @@ export function checkName(value: unknown, name: string, subject: string): assert
   }
 }
 
+const isVersion = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isSafeInteger(value) && value >= 1;
+
+function checkExpectedVersion(expected: unknown, path: string, subject: string, none = true): void {
+  if (expected === undefined || isVersion(expected) || (none && expected === 'none')) return;
+  throw new ValidationError(
+    [{ message: `must be a version of at least 1${none ? " or 'none'" : ''}`, path: [path] }],
+    subject,
+  );
+}
+
 /** Checks a document's collection, id and expected version; returns its tenant. */
 export function checkDocumentKey(
   collection: unknown,
@@ -28,17 +47,7 @@ export function checkDocumentKey(
 ): string {
   checkName(collection, 'collection', subject);
   if (id !== undefined) checkName(id, 'id', subject);
-  const expected = options.expectedVersion;
-  if (!(
-    expected === undefined ||
-    expected === 'none' ||
-    (typeof expected === 'number' && Number.isSafeInteger(expected) && expected >= 1)
-  )) {
-    throw new ValidationError(
-      [{ message: "must be a version of at least 1 or 'none'", path: ['expectedVersion'] }],
-      subject,
-    );
-  }
+  checkExpectedVersion(options.expectedVersion, 'expectedVersion', subject);
   return tenantOf(options.tenantId, subject);
 }
 
@@ -56,10 +65,11 @@ export function assertDocumentVersion(
   id: string,
   expected: number | 'none' | undefined,
   actual: number,
+  tenantId?: string,
 ): void {
   if (expected === undefined) return;
   if (expected === 'none' ? actual !== 0 : expected !== actual)
-    throw new DocumentConflictError(collection, id, expected, actual);
+    throw new DocumentConflictError(collection, id, expected, actual, tenantId);
 }
 
 /** Checks a checkpoint name and the positions of a compare-and-set. */
@@ -121,28 +131,71 @@ export function checkIds(ids: unknown, subject: string): asserts ids is readonly
   ids.forEach((id: unknown, i) => checkName(id, `ids[${i}]`, subject));
 }
 
-/** Checks the documents of `putMany`; returns their data as JSON, in order. */
-export function checkBulkDocuments(
-  documents: unknown,
+/** A document of `putMany` that passed the checks, its data serialised. */
+export interface CheckedDocument {
+  readonly id: string;
+  readonly json: string;
+  readonly expectedVersion?: number | 'none';
+}
+
+function refuse(message: string, path: string, subject: string): never {
+  throw new ValidationError([{ message, path: [path] }], subject);
+}
+
+function checkBulk(
+  items: unknown,
+  path: string,
+  what: string,
   subject: string,
-): { readonly id: string; readonly json: string }[] {
-  if (!Array.isArray(documents) || documents.length > MAX_BULK)
-    throw new ValidationError(
-      [{ message: `must be an array of at most ${MAX_BULK} { id, data }`, path: ['documents'] }],
-      subject,
-    );
+): asserts items is readonly unknown[] {
+  if (!Array.isArray(items) || items.length > MAX_BULK)
+    refuse(`must be an array of at most ${MAX_BULK} ${what}`, path, subject);
+}
+
+/** Checks the documents of `putMany`; returns them with their data as JSON, in order. */
+export function checkBulkDocuments(documents: unknown, subject: string): CheckedDocument[] {
+  checkBulk(documents, 'documents', '{ id, data }', subject);
   const seen = new Set<string>();
-  return documents.map((document: { id?: unknown; data?: unknown } | null, i) => {
-    const id = document?.id;
+  return documents.map((document, i) => {
+    const { id, data, expectedVersion } = (document ?? {}) as Partial<DocumentWrite>;
     checkName(id, `documents[${i}].id`, subject);
-    if (seen.has(id))
-      throw new ValidationError(
-        [{ message: 'appears more than once', path: [`documents[${i}].id`] }],
-        subject,
-      );
+    if (seen.has(id)) refuse('appears more than once', `documents[${i}].id`, subject);
     seen.add(id);
-    return { id, json: encodeDocument(document?.data, subject) };
+    checkExpectedVersion(expectedVersion, `documents[${i}].expectedVersion`, subject);
+    const json = encodeDocument(data, subject);
+    return expectedVersion === undefined ? { id, json } : { id, json, expectedVersion };
   });
+}
+
+/** The ids of `deleteMany` that passed the checks, and the versions of those given with one. */
+export interface CheckedDeletions {
+  readonly ids: string[];
+  /** Undefined when no id came with a version. */
+  readonly expected?: ReadonlyMap<string, number>;
+}
+
+/**
+ * Checks the ids of `deleteMany`, plain or `{ id, expectedVersion }`. A plain id may repeat (it
+ * is deleted once); one given with a version may not appear again.
+ */
+export function checkDeletions(ids: unknown, subject: string): CheckedDeletions {
+  checkBulk(ids, 'ids', 'ids', subject);
+  const unique = new Set<string>();
+  let expected: Map<string, number> | undefined;
+  ids.forEach((item, i) => {
+    const versioned = typeof item === 'object' && item !== null;
+    const id = versioned ? (item as Partial<DocumentDeletion>).id : item;
+    checkName(id, versioned ? `ids[${i}].id` : `ids[${i}]`, subject);
+    if (versioned) {
+      const version = (item as Partial<DocumentDeletion>).expectedVersion;
+      if (!isVersion(version))
+        refuse('must be a version of at least 1', `ids[${i}].expectedVersion`, subject);
+      if (unique.has(id)) refuse('appears more than once', `ids[${i}]`, subject);
+      (expected ??= new Map()).set(id, version);
+    } else if (expected?.has(id)) refuse('appears more than once', `ids[${i}]`, subject);
+    unique.add(id);
+  });
+  return { ids: [...unique], ...(expected && { expected }) };
 }
 
 /** Checks a lease name, owner and time to live. */

@@ -257,6 +257,20 @@ export interface StoredDocument<T = unknown> {
   readonly data: T;
 }
 
+/** A document for `putMany`. */
+export interface DocumentWrite<T = unknown> {
+  readonly id: string;
+  readonly data: T;
+  /** Write it only if it is at this version, or with `'none'` only if it does not exist. */
+  readonly expectedVersion?: number | 'none';
+}
+
+/** A document for `deleteMany` to delete only if it is at `expectedVersion`. */
+export interface DocumentDeletion {
+  readonly id: string;
+  readonly expectedVersion: number;
+}
+
 export interface DocumentWriteOptions {
   /** A version number, or `'none'` to require that the document does not exist. */
   readonly expectedVersion?: number | 'none';
@@ -304,19 +318,23 @@ export interface DocumentStore {
     options?: ReadManyOptions,
   ): Promise<StoredDocument<T>[]>;
   /**
-   * Inserts or replaces many documents in one round trip, without version checks (each
-   * version still goes up by one). For writers that already own the documents, such as a
-   * projection holding its lease. At most 10,000 documents, each id once.
+   * Inserts or replaces many documents in one round trip (at most 10,000, each id once); each
+   * version goes up by one. Documents with an `expectedVersion` are checked, all or nothing: on
+   * the first that is not at its version it throws `DocumentConflictError` and writes none of
+   * them (within a transaction too, which stays usable).
    */
   putMany<T>(
     collection: CollectionRef<T>,
-    documents: readonly { readonly id: string; readonly data: T }[],
+    documents: readonly DocumentWrite<T>[],
     options?: { readonly tenantId?: string },
   ): Promise<void>;
-  /** Deletes the documents with these ids; returns how many existed (at most 10,000 ids). */
+  /**
+   * Deletes the documents with these ids; returns how many existed (at most 10,000). An id given
+   * as `{ id, expectedVersion }` is checked, all or nothing, as in `putMany`.
+   */
   deleteMany(
     collection: CollectionRef,
-    ids: readonly string[],
+    ids: readonly (string | DocumentDeletion)[],
     options?: { readonly tenantId?: string },
   ): Promise<number>;
   /**

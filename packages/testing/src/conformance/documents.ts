@@ -91,6 +91,106 @@ export function documentCases(factory: StoreFactory): void {
       expect(await store.documents.get('counts', 'a', { tenantId: 't2' })).toMatchObject({ data: { n: 99 } });
     });
 
+    it('checks the expected versions of a bulk put, all or nothing', async () => {
+      const store = await open();
+      await store.documents.putMany('counts', [
+        { id: 'a', data: { n: 1 } },
+        { id: 'b', data: { n: 1 } },
+      ]);
+      await store.documents.putMany('counts', [
+        { id: 'a', data: { n: 2 }, expectedVersion: 1 },
+        { id: 'c', data: { n: 1 }, expectedVersion: 'none' },
+        { id: 'd', data: { n: 1 } },
+      ]);
+      const versions = async () =>
+        (await store.documents.getMany('counts', ['a', 'b', 'c', 'd'])).map((d) => [d.id, d.version]);
+      expect(await versions()).toEqual([
+        ['a', 2],
+        ['b', 1],
+        ['c', 1],
+        ['d', 1],
+      ]);
+      // Each refused call names the first document off its version and writes none of the others.
+      for (const [documents, conflict] of [
+        [
+          [
+            { id: 'a', data: { n: 9 }, expectedVersion: 2 },
+            { id: 'b', data: { n: 9 }, expectedVersion: 7 },
+          ],
+          { id: 'b', expected: 7, actual: 1 },
+        ],
+        [
+          [
+            { id: 'e', data: { n: 9 }, expectedVersion: 'none' },
+            { id: 'c', data: { n: 9 }, expectedVersion: 'none' },
+            { id: 'd', data: { n: 9 } },
+          ],
+          { id: 'c', expected: 'none', actual: 1 },
+        ],
+        [[{ id: 'missing', data: {}, expectedVersion: 1 }], { id: 'missing', expected: 1, actual: 0 }],
+      ] as const) {
+        const error = await rejection(store.documents.putMany('counts', documents, { tenantId: 'default' }));
+        expect(isDocumentConflictError(error)).toBe(true);
+        expect(error).toMatchObject({ collection: 'counts', tenantId: 'default', ...conflict });
+      }
+      expect(await versions()).toEqual([
+        ['a', 2],
+        ['b', 1],
+        ['c', 1],
+        ['d', 1],
+      ]);
+      expect(await store.documents.getMany('counts', ['e', 'missing'])).toEqual([]);
+      expect((await store.documents.get('counts', 'a'))?.data).toEqual({ n: 2 });
+    });
+
+    it('undoes a refused bulk write inside a transaction, which goes on', async () => {
+      const store = await open();
+      await store.documents.put('counts', 'a', { n: 1 });
+      await store.transaction(async (tx) => {
+        await tx.documents.put('counts', 'x', { n: 1 });
+        const error = await rejection(
+          tx.documents.putMany('counts', [
+            { id: 'b', data: { n: 1 }, expectedVersion: 'none' },
+            { id: 'a', data: { n: 2 }, expectedVersion: 2 },
+          ]),
+        );
+        expect(isDocumentConflictError(error)).toBe(true);
+        const deletion = await rejection(
+          tx.documents.deleteMany('counts', ['x', { id: 'a', expectedVersion: 3 }]),
+        );
+        expect(deletion).toMatchObject({ id: 'a', expected: 3, actual: 1 });
+        await tx.documents.put('counts', 'y', { n: 1 });
+      });
+      expect((await store.documents.list('counts')).map((d) => [d.id, d.version])).toEqual([
+        ['a', 1],
+        ['x', 1],
+        ['y', 1],
+      ]);
+    });
+
+    it('checks the expected versions of a bulk delete, all or nothing', async () => {
+      const store = await open();
+      await store.documents.putMany('counts', [
+        { id: 'a', data: {} },
+        { id: 'b', data: {} },
+        { id: 'c', data: {} },
+      ]);
+      await store.documents.put('counts', 'b', {});
+      const conflict = await rejection(
+        store.documents.deleteMany('counts', ['a', { id: 'b', expectedVersion: 1 }]),
+      );
+      expect(isDocumentConflictError(conflict)).toBe(true);
+      expect(conflict).toMatchObject({ collection: 'counts', id: 'b', expected: 1, actual: 2 });
+      expect(
+        await rejection(store.documents.deleteMany('counts', [{ id: 'gone', expectedVersion: 1 }])),
+      ).toMatchObject({ id: 'gone', expected: 1, actual: 0 });
+      expect((await store.documents.list('counts')).map((d) => d.id)).toEqual(['a', 'b', 'c']);
+      expect(
+        await store.documents.deleteMany('counts', ['a', 'missing', 'a', { id: 'b', expectedVersion: 2 }]),
+      ).toBe(2);
+      expect((await store.documents.list('counts')).map((d) => d.id)).toEqual(['c']);
+    });
+
     it('deletes a whole collection in every tenant, and nothing else', async () => {
       const store = await open();
       await store.documents.putMany('old', [
@@ -121,8 +221,11 @@ export function documentCases(factory: StoreFactory): void {
           { id: 'b', data: { n: 1n } },
         ]),
         store.documents.putMany('d', [{ id: '', data: {} }]),
+        store.documents.putMany('d', [{ id: 'a', data: {}, expectedVersion: 0 }]),
         store.documents.getMany('d', ['']),
         store.documents.deleteMany('d', [42 as unknown as string]),
+        store.documents.deleteMany('d', [{ id: 'a', expectedVersion: 'none' as unknown as number }]),
+        store.documents.deleteMany('d', [{ id: 'a', expectedVersion: 1 }, 'a']),
       ]) {
         expect(isValidationError(await rejection(attempt))).toBe(true);
       }
