@@ -14,8 +14,10 @@
  * at a steady rate (2,000 events/s from 4 writers, 10 s); an event's lag is the time its
  * projection commit returned minus the time its append was acknowledged.
  *
- * Knobs: BENCH_SCALE multiplies the log (and the streams); BENCH_ROUNDS (5); BENCH_LAG_RATE
- * (2000) and BENCH_LAG_SECONDS (10); BENCH_EMMETT=0 leaves Emmett out, BENCH_EMMETT_EVENTS sets
+ * Knobs: BENCH_SCALE multiplies the log (and the streams); BENCH_ROUNDS (5) after BENCH_WARMUP
+ * untimed runs of every case (1); BENCH_LAG_RATE
+ * (2000) and BENCH_LAG_SECONDS (10), BENCH_LAG=0 leaves it out; BENCH_ONLY=pg or sqlite runs one
+ * store; BENCH_EMMETT=0 leaves Emmett out, BENCH_EMMETT_EVENTS sets
  * the size of its log (default: the same as ours).
  */
 import { mkdirSync, rmSync } from 'node:fs';
@@ -48,6 +50,12 @@ const PER_APPEND = 2;
 const EVENTS = Math.ceil(n(100_000) / (STREAMS * PER_APPEND)) * STREAMS * PER_APPEND;
 const BATCH = 500;
 const ROUNDS = env('BENCH_ROUNDS', 5);
+/** Untimed runs of each catch-up case first (BENCH_WARMUP=0 for none). */
+const WARMUP = process.env['BENCH_WARMUP'] === '0' ? 0 : env('BENCH_WARMUP', 1);
+/** `pg` or `sqlite` runs one of the two; without it, both run. */
+const ONLY = process.env['BENCH_ONLY'];
+/** BENCH_LAG=0 leaves out the lag measurement. */
+const LAG = process.env['BENCH_LAG'] !== '0';
 const LAG_RATE = env('BENCH_LAG_RATE', 2_000);
 const LAG_SECONDS = env('BENCH_LAG_SECONDS', 10);
 const LAG_WRITERS = 4;
@@ -114,8 +122,10 @@ async function catchUpRounds(
         for (let i = 0; i < k; i++) times.get(name)!.push(await run());
       },
     })),
-    { warmup: 0, rounds: ROUNDS, iterations: 1 },
+    { warmup: WARMUP, rounds: ROUNDS, iterations: 1 },
   );
+  // The warm-up runs (JIT, connections, prepared statements) are recorded first: left out.
+  for (const ms of times.values()) ms.splice(0, WARMUP);
   for (const [name, ms] of times)
     notes.push(`${label} ${name}: ${ms.map((x) => fmt((EVENTS * 1000) / x)).join(', ')} events/s by round`);
   return times;
@@ -222,6 +232,15 @@ async function postgresBench(): Promise<void> {
     streams: STREAMS,
     batchSize: BATCH,
   };
+  if (LAG) await lagRows(store, pool, lag);
+  await store.close();
+  await pool.end();
+  await admin.query(`DROP SCHEMA ${SCHEMA} CASCADE`);
+  await admin.query(`DROP SCHEMA ${RAW_SCHEMA} CASCADE`);
+  await admin.end();
+}
+
+async function lagRows(store: Store, pool: Pool, lag: LagSettings): Promise<void> {
   const ours = await daemonLag(store, lag);
   const rawResult = await rawLag(pool, lag);
   for (const [label, p] of [
@@ -247,11 +266,6 @@ async function postgresBench(): Promise<void> {
       `lag ${name}: ${fmt(report.acked.length)} events appended at ${fmt(achieved)} events/s, append p50 ${percentile(latencies, 0.5).toFixed(2)} ms, p99 ${percentile(latencies, 0.99).toFixed(2)} ms`,
     );
   }
-  await store.close();
-  await pool.end();
-  await admin.query(`DROP SCHEMA ${SCHEMA} CASCADE`);
-  await admin.query(`DROP SCHEMA ${RAW_SCHEMA} CASCADE`);
-  await admin.end();
 }
 
 // ---------------------------------------------------------------- SQLite
@@ -302,8 +316,8 @@ async function sqliteBench(): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
 }
 
-await postgresBench();
-await sqliteBench();
+if (ONLY !== 'sqlite') await postgresBench();
+if (ONLY !== 'pg') await sqliteBench();
 console.log(describeMachine());
 for (const note of notes) console.log(`- ${note}`);
 reportResults('projections', rows);

@@ -60,12 +60,11 @@ export function transactionExecutor(
       check();
       await client.query('SAVEPOINT whizbang_isolated');
       try {
-        const result = await fn(query);
-        await client.query('RELEASE SAVEPOINT whizbang_isolated');
-        return result;
+        // Not released on success: the savepoint ends with the transaction, and a later one of
+        // the same name is the one rolled back to. One round trip fewer on every call.
+        return await fn(query);
       } catch (error) {
         await client.query('ROLLBACK TO SAVEPOINT whizbang_isolated');
-        await client.query('RELEASE SAVEPOINT whizbang_isolated');
         throw error;
       }
     },

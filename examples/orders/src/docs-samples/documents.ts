@@ -43,6 +43,21 @@ export async function writeAndQuery(store: Store) {
   return { big, shipped };
 }
 
+/** Cancels the given orders as they were read, or none of them if any changed meanwhile. */
+export async function cancelAll(store: Store, ids: readonly string[]): Promise<void> {
+  // #region bulk
+  const read = await store.documents.getMany(OrderSummaries, ids);
+  await store.documents.putMany(
+    OrderSummaries,
+    read.map((d) => ({
+      id: d.id,
+      data: { ...d.data, status: 'cancelled' as const },
+      expectedVersion: d.version,
+    })),
+  );
+  // #endregion
+}
+
 export async function everyOrderOf(store: Store, customerId: string): Promise<string[]> {
   // #region keyset
   const ids: string[] = [];

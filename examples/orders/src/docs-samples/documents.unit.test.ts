@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { memoryStore } from '@whizbang/core';
 import { sqliteStore } from '@whizbang/sqlite';
-import { everyOrderOf, OrderSummaries, writeAndQuery } from './documents.js';
+import { cancelAll, everyOrderOf, OrderSummaries, writeAndQuery } from './documents.js';
 
 for (const [name, open] of [
   ['memory', () => memoryStore()],
@@ -26,5 +26,11 @@ for (const [name, open] of [
     expect(ids).toHaveLength(250);
     expect(ids[0]).toBe('c2-000');
     expect(ids.at(-1)).toBe('c2-249');
+    await cancelAll(store, ['o-1', 'c2-000']);
+    const cancelled = await store.documents.getMany(OrderSummaries, ['o-1', 'c2-000']);
+    expect(cancelled.map((d) => [d.version, d.data.status])).toEqual([
+      [3, 'cancelled'],
+      [2, 'cancelled'],
+    ]);
   });
 }

@@ -10,8 +10,15 @@ import { MAX_BULK } from '../store/port-input.js';
 import type { StoreSession } from '../store/ports.js';
 import { sleep } from '../async/sleep.js';
 import { attempt, type Attempted } from './attempts.js';
+import type { CachedDocument, DocumentCache } from './document-cache.js';
 import type { Projection } from './define-projection.js';
-import { loadStates, removeStates, saveStates, type ReadModelTarget } from './read-model-target.js';
+import {
+  loadStates,
+  removeStates,
+  saveStates,
+  type ReadModelTarget,
+  type StoredState,
+} from './read-model-target.js';
 
 /** An event a handler kept failing on. */
 export interface FailedEvent {
@@ -28,6 +35,8 @@ export interface BatchResult {
   readonly documentsWritten: number;
   /** Events to dead-letter (policy `'dead-letter'`); their changes were left out. */
   readonly failed: readonly FailedEvent[];
+  /** With a `cache`: the documents written, for the cache to remember once they commit. */
+  readonly written: readonly CachedDocument[];
   /** With policy `'stop'`: the event the projection stopped at; it and later events were left out. */
   readonly stoppedAt?: FailedEvent;
 }
@@ -39,6 +48,14 @@ export interface ApplyOptions {
   readonly mode: 'inline' | 'daemon';
   readonly replaying?: boolean;
   readonly signal?: AbortSignal;
+  /**
+   * Write each document only if it is still at the version read (documents, not tables):
+   * for writers that do not lock what they read, so that a concurrent change fails the batch
+   * (`DocumentConflictError`) rather than being overwritten. Implied by `cache`.
+   */
+  readonly checkVersions?: boolean;
+  /** Documents of earlier batches to use instead of reading them (see `DocumentCache`). */
+  readonly cache?: DocumentCache;
 }
 
 interface Slot {
@@ -48,6 +65,8 @@ interface Slot {
   state: unknown;
   /** Whether the store has it (so removing it means deleting). */
   stored: boolean;
+  /** The stored version (0 while not stored). */
+  version: number;
   dirty: boolean;
 }
 
@@ -59,16 +78,20 @@ function chunks<T>(items: readonly T[]): T[][] {
   return out;
 }
 
-/** The slots each event touches (none when the projection ignores it), all loaded in one round trip per tenant. */
+/**
+ * The slots each event touches (none when the projection ignores it): from the cache if it
+ * has them, the rest loaded in one round trip per tenant.
+ */
 async function loadSlots(
   projection: Projection,
   events: readonly RecordedEvent[],
   session: StoreSession,
   target: ReadModelTarget,
-  lock: boolean,
+  options: ApplyOptions,
 ): Promise<{ slots: Map<string, Slot>; touched: (readonly Slot[] | undefined)[] }> {
   const slots = new Map<string, Slot>();
   const missing = new Map<string, string[]>();
+  const cache = target.kind === 'documents' ? options.cache : undefined;
   const touched = events.map((event) => {
     const ids = projection.identify(event);
     if (ids.length === 0) return undefined;
@@ -76,21 +99,36 @@ async function loadSlots(
       const key = slotKey(event.tenantId, id);
       let slot = slots.get(key);
       if (!slot) {
-        slot = { tenantId: event.tenantId, id, state: undefined, stored: false, dirty: false };
+        const cached = cache?.get(event.tenantId, id);
+        slot = {
+          tenantId: event.tenantId,
+          id,
+          state: cached?.json === undefined ? undefined : JSON.parse(cached.json),
+          stored: cached?.json !== undefined,
+          version: cached?.version ?? 0,
+          dirty: false,
+        };
         slots.set(key, slot);
-        let unloaded = missing.get(event.tenantId);
-        if (!unloaded) missing.set(event.tenantId, (unloaded = []));
-        unloaded.push(id);
+        if (!cached) {
+          let unloaded = missing.get(event.tenantId);
+          if (!unloaded) missing.set(event.tenantId, (unloaded = []));
+          unloaded.push(id);
+        }
       }
       return slot;
     });
   });
+  // Inline projections run in their writers' transactions, concurrently: each holds the
+  // documents it reads until it commits, so none overwrites another's update. (A daemon shard
+  // is its documents' only writer, and checks their versions as it writes.)
+  const lock = options.mode === 'inline';
   for (const [tenantId, ids] of missing) {
     for (const chunk of chunks(ids)) {
       for (const found of await loadStates(session, target, tenantId, chunk, lock)) {
         const slot = slots.get(slotKey(tenantId, found.id))!;
         slot.state = found.data;
         slot.stored = true;
+        slot.version = found.version ?? 0;
       }
     }
   }
@@ -175,26 +213,46 @@ async function retryHandlers(
   return retried.ok ? retried : { ...retried, attempts: retried.attempts + 1 };
 }
 
+/** Writes each changed document once; returns what was written, for the cache. */
 async function flush(
   target: ReadModelTarget,
   slots: Map<string, Slot>,
   session: StoreSession,
-): Promise<number> {
-  const byTenant = new Map<string, { puts: { id: string; data: unknown }[]; deletes: string[] }>();
+  options: ApplyOptions,
+): Promise<{ count: number; written: CachedDocument[] }> {
+  const checked = options.checkVersions === true || options.cache !== undefined;
+  const byTenant = new Map<string, { puts: StoredState[]; deletes: StoredState[] }>();
   for (const slot of slots.values()) {
     if (!slot.dirty || (slot.state === undefined && !slot.stored)) continue;
     let changes = byTenant.get(slot.tenantId);
     if (!changes) byTenant.set(slot.tenantId, (changes = { puts: [], deletes: [] }));
-    if (slot.state === undefined) changes.deletes.push(slot.id);
-    else changes.puts.push({ id: slot.id, data: slot.state });
+    const version = checked ? slot.version : undefined;
+    if (slot.state === undefined) changes.deletes.push({ id: slot.id, data: undefined, version });
+    else changes.puts.push({ id: slot.id, data: slot.state, version });
   }
-  let written = 0;
+  let count = 0;
   for (const [tenantId, { puts, deletes }] of byTenant) {
     for (const chunk of chunks(puts)) await saveStates(session, target, tenantId, chunk);
     for (const chunk of chunks(deletes)) await removeStates(session, target, tenantId, chunk);
-    written += puts.length + deletes.length;
+    count += puts.length + deletes.length;
   }
-  return written;
+  const written: CachedDocument[] = [];
+  if (options.cache && target.kind === 'documents') {
+    for (const slot of slots.values()) {
+      if (!slot.dirty || (slot.state === undefined && !slot.stored)) continue;
+      written.push(
+        slot.state === undefined
+          ? { tenantId: slot.tenantId, id: slot.id, version: 0, json: undefined }
+          : {
+              tenantId: slot.tenantId,
+              id: slot.id,
+              version: slot.version + 1,
+              json: JSON.stringify(slot.state),
+            },
+      );
+    }
+  }
+  return { count, written };
 }
 
 /**
@@ -208,10 +266,7 @@ export async function applyEvents(
   options: ApplyOptions,
 ): Promise<BatchResult> {
   const target = options.target ?? projection.target;
-  // Inline projections run in their writers' transactions, concurrently: each holds the
-  // documents it reads until it commits, so none overwrites another's update. (A daemon shard
-  // is its documents' only writer.)
-  const { slots, touched } = await loadSlots(projection, events, session, target, options.mode === 'inline');
+  const { slots, touched } = await loadSlots(projection, events, session, target, options);
   const failed: FailedEvent[] = [];
   let applied = 0;
   let consumed = 0;
@@ -249,6 +304,6 @@ export async function applyEvents(
     }
     consumed++;
   }
-  const documentsWritten = await flush(target, slots, session);
-  return { consumed, applied, documentsWritten, failed, ...(stoppedAt && { stoppedAt }) };
+  const { count, written } = await flush(target, slots, session, options);
+  return { consumed, applied, documentsWritten: count, failed, written, ...(stoppedAt && { stoppedAt }) };
 }

@@ -3,7 +3,7 @@
  * dead letter deleted in one transaction, so it takes effect exactly once even if two
  * operators replay it at the same time.
  */
-import { StateError, ValidationError } from '../errors/catalog.js';
+import { isDocumentConflictError, StateError, ValidationError } from '../errors/catalog.js';
 import type { Store } from '../store/ports.js';
 import { applyEvents } from './apply-events.js';
 import type { Projection } from './define-projection.js';
@@ -18,7 +18,20 @@ import { eventFromJson, type RecordedEventJson } from './event-payload.js';
  *   await replayDeadLetter(store, orderSummaries, letter.id);
  */
 export async function replayDeadLetter(store: Store, projection: Projection, id: string): Promise<void> {
-  const p = projection;
+  // The daemon may write the same documents meanwhile: the replay checks their versions and,
+  // when one moved on, runs again on what is stored.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await replayOnce(store, projection, id);
+    } catch (error) {
+      if (!isDocumentConflictError(error) || attempt === MAX_ATTEMPTS) throw error;
+    }
+  }
+}
+
+const MAX_ATTEMPTS = 10;
+
+async function replayOnce(store: Store, p: Projection, id: string): Promise<void> {
   await store.transaction(async (tx) => {
     const letter = await tx.deadLetters.get(id);
     if (!letter) throw new StateError(`Dead letter '${id}' does not exist: replayed or discarded already`);
@@ -33,6 +46,7 @@ export async function replayDeadLetter(store: Store, projection: Projection, id:
     await applyEvents(p, [eventFromJson(letter.payload as RecordedEventJson)], tx, {
       mode: 'inline',
       replaying: true,
+      checkVersions: true,
     });
   });
 }

@@ -10,6 +10,7 @@ import { renameTable } from '../store/table-definition.js';
 import type { ReadModelTarget } from './read-model-target.js';
 import type { LeaseToken, Store } from '../store/ports.js';
 import type { FailedEvent } from './apply-events.js';
+import type { DocumentCache } from './document-cache.js';
 import type { Projection } from './define-projection.js';
 import { projectionWork } from './projection-work.js';
 
@@ -36,6 +37,8 @@ export interface BatchContext {
   readonly lease: LeaseToken;
   readonly signal: AbortSignal;
   readonly replaying: boolean;
+  /** Documents the shard wrote in earlier batches (projections use it; reactors need not). */
+  readonly cache: DocumentCache;
 }
 
 export interface BatchOutcome {

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { BackgroundService } from '../app/whizbang.js';
-import { StateError } from '../errors/catalog.js';
+import { StateError, ValidationError } from '../errors/catalog.js';
 import { failureInfo } from '../store/port-input.js';
 import type { LeaseInfo, Store } from '../store/ports.js';
 import type { Projection } from './define-projection.js';
@@ -35,6 +35,13 @@ export interface ProjectionDaemonOptions {
   readonly batchSize?: number;
   /** How long an idle shard waits for an append before looking again (default 1000 ms). */
   readonly pollIntervalMs?: number;
+  /**
+   * The most documents each projection shard keeps between batches, so that the next batch
+   * need not read back what the last one wrote (default 10,000; 0 reads every batch's
+   * documents). Writes are checked against the cached versions, so a document changed from
+   * outside the daemon is read again, never overwritten.
+   */
+  readonly cacheDocuments?: number;
   /** How long a lease lasts without renewal: the longest a dead node's shards wait (default 6000 ms). */
   readonly leaseTtlMs?: number;
   /** How often leases are renewed and rebalanced (default a third of the lease). */
@@ -126,6 +133,7 @@ export class ProjectionDaemon implements BackgroundService {
       store: options.store,
       batchSize: options.batchSize ?? 500,
       pollIntervalMs: options.pollIntervalMs ?? 1_000,
+      cacheDocuments: cacheSize(options.cacheDocuments),
       onError: (shard: Shard, error: unknown) => this.#onError(error, shard.name),
     };
   }
@@ -294,4 +302,14 @@ export class ProjectionDaemon implements BackgroundService {
     if (release && !runner.leaseLost)
       await this.#store.checkpoints.releaseLease(runner.lease).catch(() => false);
   }
+}
+
+function cacheSize(value: number | undefined): number {
+  if (value === undefined) return 10_000;
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new ValidationError(
+      [{ message: 'must be a whole number of documents, 0 or more', path: ['cacheDocuments'] }],
+      'ProjectionDaemon',
+    );
+  return value;
 }

@@ -16,13 +16,26 @@ export const laterOf = (a: LogPosition, b: LogPosition): LogPosition =>
 
 export function projectionWork(projection: Projection, target: ReadModelTarget): ShardWork {
   return {
-    process: ({ store, name, batch, from, head, caughtUp, lease, signal, replaying }: BatchContext) =>
-      store.transaction(async (tx): Promise<BatchOutcome> => {
+    async process({
+      store,
+      name,
+      batch,
+      from,
+      head,
+      caughtUp,
+      lease,
+      signal,
+      replaying,
+      cache,
+    }: BatchContext) {
+      const { outcome, written } = await store.transaction(async (tx) => {
         const result = await applyEvents(projection, batch, tx, {
           mode: 'daemon',
           signal,
           target,
           replaying,
+          checkVersions: true,
+          cache,
         });
         await deadLetter(tx, projection.name, result.failed);
         const last = batch[result.consumed - 1]?.logPosition;
@@ -32,11 +45,18 @@ export function projectionWork(projection: Projection, target: ReadModelTarget):
         const moves = next !== undefined && compareLogPositions(next, from ?? LOG_START) > 0;
         if (moves) await tx.checkpoints.compareAndSet(name, from, next, { lease });
         return {
-          consumed: result.consumed,
-          failed: result.failed.length,
-          ...(result.stoppedAt && { stoppedAt: result.stoppedAt }),
-          ...(moves && { next }),
+          outcome: {
+            consumed: result.consumed,
+            failed: result.failed.length,
+            ...(result.stoppedAt && { stoppedAt: result.stoppedAt }),
+            ...(moves && { next }),
+          } satisfies BatchOutcome,
+          written: result.written,
         };
-      }),
+      });
+      // Only what committed: a failed batch leaves the cache as it was, and the runner clears it.
+      cache.remember(written);
+      return outcome;
+    },
   };
 }

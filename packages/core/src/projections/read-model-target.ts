@@ -14,6 +14,12 @@ export type ReadModelTarget =
 export interface StoredState {
   readonly id: string;
   readonly data: unknown;
+  /**
+   * Documents: the stored version (0: absent). Read back with the state; given to a write, it
+   * is checked (the write fails with `DocumentConflictError` if the document moved on). Rows
+   * in tables have no version.
+   */
+  readonly version?: number | undefined;
 }
 
 export function targetName(target: ReadModelTarget): string {
@@ -35,14 +41,23 @@ export async function loadStates(
   return rows.map((row) => ({ id: (row as Record<string, unknown>)[table.key] as string, data: row }));
 }
 
-/** Writes states (at most 10,000); a row's key column is set from its id. */
+/** Writes states (at most 10,000), documents checked at their versions; a row's key column is set from its id. */
 export async function saveStates(
   session: StoreSession,
   target: ReadModelTarget,
   tenantId: string,
   states: readonly StoredState[],
 ): Promise<void> {
-  if (target.kind === 'documents') return session.documents.putMany(target.collection, states, { tenantId });
+  if (target.kind === 'documents')
+    return session.documents.putMany(
+      target.collection,
+      states.map(({ id, data, version }) =>
+        version === undefined
+          ? { id, data }
+          : { id, data, expectedVersion: version === 0 ? 'none' : version },
+      ),
+      { tenantId },
+    );
   const { table } = target;
   await session.tables.upsertMany(
     table,
@@ -55,10 +70,20 @@ export async function removeStates(
   session: StoreSession,
   target: ReadModelTarget,
   tenantId: string,
-  ids: readonly string[],
+  states: readonly StoredState[],
 ): Promise<void> {
-  if (target.kind === 'documents') await session.documents.deleteMany(target.collection, ids, { tenantId });
-  else await session.tables.deleteMany(target.table, ids, { tenantId });
+  if (target.kind === 'documents')
+    await session.documents.deleteMany(
+      target.collection,
+      states.map(({ id, version }) => (version ? { id, expectedVersion: version } : id)),
+      { tenantId },
+    );
+  else
+    await session.tables.deleteMany(
+      target.table,
+      states.map(({ id }) => id),
+      { tenantId },
+    );
 }
 
 /** Creates what the read model needs before the first write: a table, or declared indexes. */

@@ -5,11 +5,12 @@
  * back-off; a lost lease ends the runner.
  */
 import { pause } from '../async/sleep.js';
-import { isCheckpointConflictError, isLeaseLostError } from '../errors/catalog.js';
+import { isCheckpointConflictError, isDocumentConflictError, isLeaseLostError } from '../errors/catalog.js';
 import { compareLogPositions } from '../event-store/log-position.js';
 import { LOG_START, type LogPosition, type RecordedEvent } from '../event-store/types.js';
 import type { LeaseToken, Store } from '../store/ports.js';
 import type { FailedEvent } from './apply-events.js';
+import { DocumentCache } from './document-cache.js';
 import type { Shard } from './generations.js';
 
 const THROUGHPUT_WINDOW_MS = 10_000;
@@ -20,6 +21,8 @@ export interface ShardRunnerSettings {
   readonly store: Store;
   readonly batchSize: number;
   readonly pollIntervalMs: number;
+  /** The most documents a projection shard keeps between batches (0: none). */
+  readonly cacheDocuments: number;
   /** Told about errors the runner recovers from by retrying. */
   readonly onError: (shard: Shard, error: unknown) => void;
 }
@@ -44,6 +47,8 @@ export class ShardRunner {
   #loaded = false;
   #replaying: boolean;
   #prefetched: { from: LogPosition; head: LogPosition; batch: Promise<RecordedEvent[]> } | undefined;
+  /** Documents this shard wrote, good while it holds the lease and every batch commits. */
+  readonly #cache: DocumentCache;
   /** Batches of the last ten seconds: when, and how many events. */
   readonly #recent: { at: number; events: number }[] = [];
 
@@ -53,6 +58,7 @@ export class ShardRunner {
     readonly settings: ShardRunnerSettings,
   ) {
     this.#replaying = shard.replaying;
+    this.#cache = new DocumentCache(settings.cacheDocuments);
     this.ready = new Promise((resolve) => (this.#markReady = resolve));
     this.done = this.#run().finally(() => this.#markReady());
   }
@@ -88,6 +94,7 @@ export class ShardRunner {
     const { signal } = this.#abort;
     const { events } = this.settings.store;
     let backoff = 0;
+    let conflicted = false;
     while (!signal.aborted) {
       const wake = events.nextAppend();
       const onAbort = () => wake.cancel();
@@ -95,12 +102,14 @@ export class ShardRunner {
       try {
         const caughtUp = await this.#step(signal);
         backoff = 0;
+        conflicted = false;
         if (this.stoppedBy) return;
         if (caughtUp) {
           this.state = 'idle';
           await Promise.race([wake.promise, pause(this.settings.pollIntervalMs, signal)]);
         }
       } catch (error) {
+        this.#cache.clear();
         if (isLeaseLostError(error)) {
           this.leaseLost = true;
           return;
@@ -108,6 +117,12 @@ export class ShardRunner {
         if (isCheckpointConflictError(error)) {
           // Moved by a former holder's last commit: start again from what is stored.
           this.#loaded = false;
+          continue;
+        }
+        if (isDocumentConflictError(error) && !conflicted) {
+          // A document was changed by someone else (a dead-letter replay, an operator) since the
+          // shard read or cached it: the batch rolled back; run it again on what is stored.
+          conflicted = true;
           continue;
         }
         if (signal.aborted) return;
@@ -167,6 +182,7 @@ export class ShardRunner {
       lease: this.lease,
       signal,
       replaying: this.#replaying,
+      cache: this.#cache,
     });
     if (outcome.next) this.#checkpoint = outcome.next;
     this.processed += outcome.consumed;

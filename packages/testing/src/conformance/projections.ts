@@ -12,6 +12,7 @@ import {
   project,
   ProjectionDaemon,
   projectionProgress,
+  readModel,
   replayDeadLetter,
   waitForProjections,
   withInlineProjections,
@@ -205,6 +206,36 @@ export function projectionCases(factory: StoreFactory): void {
       expect(isStateError(await rejection(replayDeadLetter(store, projection, letter!.id)))).toBe(true);
       expect(await counts(store, projection, ['s-1'])).toEqual({ 's-1': 5 });
       expect(await store.deadLetters.list()).toEqual([]);
+    });
+
+    it('reads again, never overwrites, a document changed outside the daemon while it runs', async () => {
+      const store = await open();
+      let broken = true;
+      const projection = defineProjection<Counter & { readonly note?: string }>({
+        name: 'noted-counters',
+        initialState: () => ({ count: 0, last: 0 }),
+        errors: { maxAttempts: 1, backoffMs: 1, onFailure: 'dead-letter' },
+        handlers: {
+          Ticked: (doc, e) => {
+            if ((e.data as { bad?: boolean }).bad && broken) throw new Error('cannot count a bad tick');
+            return { ...doc, count: doc.count + 1, last: e.streamVersion };
+          },
+        },
+      });
+      await store.events.appendToStream('s-1', [...ticks(2), ...ticks(1, { bad: true })]);
+      const document = async () => (await readModel(store, projection).get('s-1'))?.data;
+      await runDaemons(store, [projection], 1, async () => {
+        await waitForProjections(store, [projection], { timeoutMs: 20_000 });
+        expect(await document()).toEqual({ count: 2, last: 2 });
+        // The daemon holds s-1 as it wrote it; an operator and a dead-letter replay change it.
+        await store.documents.patch(await readModel(store, projection).collection(), 's-1', { note: 'ops' });
+        broken = false;
+        const [letter] = await store.deadLetters.list({ source: 'noted-counters' });
+        await replayDeadLetter(store, projection, letter!.id);
+        await store.events.appendToStream('s-1', ticks(2));
+        await waitForProjections(store, [projection], { timeoutMs: 20_000 });
+      });
+      expect(await document()).toEqual({ count: 5, last: 5, note: 'ops' });
     });
 
     it('stops at a failing event under the stop policy, and resumes from there after a fix', async () => {
