@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-packages=(core testing sqlite postgres redis nats rabbitmq)
+packages=(core testing sqlite postgres redis nats rabbitmq http)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -37,6 +37,7 @@ const postgres = await import('@whizbang/postgres');
 const redis = await import('@whizbang/redis');
 const nats = await import('@whizbang/nats');
 const rabbitmq = await import('@whizbang/rabbitmq');
+const http = await import('@whizbang/http');
 const need = (mod, names, from) => {
   for (const name of names) if (!(name in mod)) throw new Error(`${from} does not export ${name}`);
 };
@@ -47,6 +48,7 @@ need(postgres, ['postgresStore', 'migrations'], '@whizbang/postgres');
 need(redis, ['redisTransport', 'RedisTransport'], '@whizbang/redis');
 need(nats, ['natsTransport', 'NatsTransport'], '@whizbang/nats');
 need(rabbitmq, ['rabbitmqTransport', 'RabbitMqTransport'], '@whizbang/rabbitmq');
+need(http, ['httpApi', 'jwtAuth', 'apiKeyAuth', 'serve'], '@whizbang/http');
 need(conformance, ['storeConformance', 'eventStoreConformance', 'transportConformance', 'messagingChaosConformance'], '@whizbang/testing/conformance');
 for (const store of [core.memoryStore(), sqlite.sqliteStore({ path: ':memory:' })]) {
   await store.events.appendToStream('s-1', [{ type: 'Happened', data: {} }]);

@@ -1,0 +1,216 @@
+/**
+ * The HTTP edge of a Whizbang app: a Hono app serving the route table, with request and
+ * correlation ids, CORS, body limits, authentication, tenant resolution, rate limits,
+ * problem+json errors, health and the OpenAPI document. Every request becomes one `send` or
+ * `query` on the app, carrying the principal, the tenant and the correlation id.
+ */
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import type { CommandDefinition, Principal, QueryDefinition, WhizbangApp } from '@whizbang/core';
+import type { Authenticator, Identity } from './auth/authenticator.js';
+import { bindData } from './binding.js';
+import { readiness, readinessChecks, type HealthOptions } from './health.js';
+import { openApiDocument, type OpenApiInfo } from './openapi.js';
+import { HttpProblem, toProblem } from './problem.js';
+import { enforce, TokenBuckets, type RateLimitOptions } from './rate-limit.js';
+import { CORRELATION_ID_HEADER, idFrom, REQUEST_ID_HEADER } from './request-ids.js';
+import { RouteTable, type Route } from './routes.js';
+import { resolveTenant, type TenantOptions } from './tenant.js';
+
+export interface HttpApiOptions {
+  /** Declares the routes: `(r) => r.post('/orders', PlaceOrder, { status: 201 })`. */
+  readonly routes: (routes: RouteTable) => void;
+  /** Credentials accepted, tried in order (JWT, API keys). Without any, every route is public. */
+  readonly auth?: readonly Authenticator[];
+  readonly tenant?: TenantOptions;
+  /** The tenant-prefixed form of every route, for `tenant.from: ['path']` (default `/tenants`). */
+  readonly tenantPathPrefix?: string;
+  readonly rateLimit?: RateLimitOptions;
+  /** Hono's CORS options; off unless given. */
+  readonly cors?: Parameters<typeof cors>[0];
+  /** The largest request body in bytes (default 1 MiB). */
+  readonly maxBodyBytes?: number;
+  readonly health?: HealthOptions;
+  /** Serve the OpenAPI document at `/openapi.json` (default: on, titled by the service). */
+  readonly openapi?: OpenApiInfo | false;
+  /** Statuses for the application's own errors, by whatever they carry (say a `code`). */
+  readonly errorStatus?: (error: unknown) => number | undefined;
+  /** Told of every 5xx with its error, for logs (default: `console.error`). */
+  readonly onServerError?: (error: unknown, ids: { requestId: string; correlationId: string }) => void;
+}
+
+interface EdgeVariables {
+  requestId: string;
+  correlationId: string;
+  identity: Identity | undefined;
+}
+
+type EdgeContext = Context<{ Variables: EdgeVariables }>;
+
+const NO_CONTENT_STATUSES = new Set([204, 205, 304]);
+
+/**
+ * Builds the HTTP edge. Serve it with `serve(api, { port })`, or mount `api.fetch` anywhere
+ * that speaks the Fetch API.
+ * @example
+ * const api = httpApi(app, {
+ *   auth: [jwtAuth({ jwks, issuer, audience: 'orders' })],
+ *   tenant: { from: ['credentials', 'header'], required: true },
+ *   routes: (r) => r.post('/orders', PlaceOrder, { status: 201 }).get('/orders/:orderId', GetOrder),
+ * });
+ */
+export function httpApi(app: WhizbangApp, options: HttpApiOptions): Hono<{ Variables: EdgeVariables }> {
+  const table = new RouteTable();
+  options.routes(table);
+  const authenticators = options.auth ?? [];
+  const secured = authenticators.length > 0;
+  const tenantOptions = options.tenant ?? {};
+  const principalBuckets =
+    options.rateLimit?.perPrincipal &&
+    new TokenBuckets(options.rateLimit.perPrincipal, options.rateLimit.maxKeys);
+  const tenantBuckets =
+    options.rateLimit?.perTenant && new TokenBuckets(options.rateLimit.perTenant, options.rateLimit.maxKeys);
+  const onServerError =
+    options.onServerError ?? ((error, ids) => console.error(`[whizbang/http] ${ids.correlationId}`, error));
+  const api = new Hono<{ Variables: EdgeVariables }>();
+
+  const fail = (c: EdgeContext, error: unknown): Response => {
+    const requestId = c.get('requestId') ?? idFrom(undefined);
+    const correlationId = c.get('correlationId') ?? requestId;
+    const { problem, headers } = toProblem(error, {
+      instance: new URL(c.req.url).pathname,
+      requestId,
+      correlationId,
+      conditional: c.req.header('if-match') !== undefined,
+      statusOf: options.errorStatus,
+    });
+    if (problem.status >= 500) onServerError(error, { requestId, correlationId });
+    return new Response(JSON.stringify(problem), {
+      status: problem.status,
+      headers: {
+        'content-type': 'application/problem+json',
+        [REQUEST_ID_HEADER]: requestId,
+        [CORRELATION_ID_HEADER]: correlationId,
+        ...headers,
+      },
+    });
+  };
+
+  api.use(async (c, next) => {
+    const requestId = idFrom(c.req.header(REQUEST_ID_HEADER));
+    c.set('requestId', requestId);
+    c.set(
+      'correlationId',
+      c.req.header(CORRELATION_ID_HEADER) !== undefined
+        ? idFrom(c.req.header(CORRELATION_ID_HEADER))
+        : requestId,
+    );
+    await next();
+    c.header(REQUEST_ID_HEADER, requestId);
+    c.header(CORRELATION_ID_HEADER, c.get('correlationId'));
+  });
+  api.onError((error, c) => fail(c, error));
+  api.notFound((c) => fail(c, new HttpProblem(404, 'WHIZBANG_NOT_FOUND', 'no such resource')));
+  if (options.cors) api.use(cors(options.cors));
+  api.use(
+    bodyLimit({
+      maxSize: options.maxBodyBytes ?? 1024 * 1024,
+      onError: () => {
+        throw new HttpProblem(413, 'WHIZBANG_PAYLOAD_TOO_LARGE', 'the request body is too large');
+      },
+    }),
+  );
+
+  const checks = readinessChecks(app, options.health);
+  api.get('/health/live', (c) => c.json({ status: 'pass' }));
+  api.get('/health/ready', async (c) => {
+    const report = await readiness(checks, options.health?.timeoutMs);
+    return c.json(report, report.status === 'pass' ? 200 : 503);
+  });
+  if (options.openapi !== false) {
+    const document = openApiDocument(
+      table.routes,
+      options.openapi ?? { title: app.messaging?.service ?? 'Whizbang service', version: '1' },
+      secured,
+    );
+    api.get('/openapi.json', (c) => c.json(document));
+  }
+
+  const authenticate = async (c: EdgeContext, route: Route): Promise<Identity | undefined> => {
+    for (const authenticator of authenticators) {
+      const identity = await authenticator.authenticate({ get: (name) => c.req.header(name) });
+      if (identity) return identity;
+    }
+    if (secured && !route.options.public)
+      throw new HttpProblem(
+        401,
+        'WHIZBANG_UNAUTHENTICATED',
+        'credentials are required',
+        {},
+        {
+          'www-authenticate': authenticators.map((a) => a.challenge).join(', '),
+        },
+      );
+    return undefined;
+  };
+
+  const handle = (route: Route) => async (c: EdgeContext) => {
+    const identity = await authenticate(c, route);
+    const tenantId = resolveTenant(tenantOptions, {
+      credentials: identity?.tenantId,
+      header: (name) => c.req.header(name),
+      host: c.req.header('host'),
+      path: c.req.param('whizbangTenant'),
+    });
+    enforce(principalBuckets, identity?.principal.id, 'principal');
+    enforce(tenantBuckets, tenantId, 'tenant');
+    const data = await bindData(route, {
+      method: route.method,
+      params: c.req.param() as Record<string, string>,
+      query: c.req.queries(),
+      contentType: c.req.header('content-type'),
+      text: () => c.req.text(),
+      ifMatch: c.req.header('if-match'),
+    });
+    const dispatch = {
+      correlationId: c.get('correlationId'),
+      ...(tenantId !== undefined && { tenantId }),
+      ...(identity && { principal: identity.principal satisfies Principal }),
+    };
+    const { definition } = route;
+    const result =
+      definition.kind === 'query'
+        ? await app.query((definition as QueryDefinition)(data), dispatch)
+        : await app.send((definition as CommandDefinition)(data), dispatch);
+    return respond(c, route, result);
+  };
+
+  for (const route of table.routes) {
+    api.on(route.method.toUpperCase(), route.path, handle(route));
+    if (tenantOptions.from?.includes('path'))
+      api.on(
+        route.method.toUpperCase(),
+        `${options.tenantPathPrefix ?? '/tenants'}/:whizbangTenant${route.path}`,
+        handle(route),
+      );
+  }
+  return api;
+}
+
+function respond(c: EdgeContext, route: Route, result: unknown): Response {
+  const { options } = route;
+  if (route.definition.kind === 'query' && (options.notFound ? options.notFound(result) : result == null))
+    throw new HttpProblem(404, 'WHIZBANG_NOT_FOUND', 'no such resource');
+  const version = options.etag
+    ? options.etag(result)
+    : typeof (result as { version?: unknown } | null)?.version === 'number'
+      ? (result as { version: number }).version
+      : undefined;
+  if (version !== undefined) c.header('etag', `"${version}"`);
+  if (options.location) c.header('location', options.location(result));
+  if (result === undefined) return c.body(null, 204);
+  const status = options.status ?? 200;
+  if (NO_CONTENT_STATUSES.has(status)) return c.body(null, status as 204);
+  return c.json(result as object, status as 200);
+}
