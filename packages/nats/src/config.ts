@@ -30,8 +30,8 @@ export interface NatsTransportOptions {
   /** JetStream's de-duplication window for message ids (ms, default 120,000). */
   readonly duplicateWindowMs?: number;
   /**
-   * How long `publish` and the confirmed settles wait for the server before rejecting
-   * (ms, default 10,000). While the connection is down, `publish` rejects at once.
+   * How long `publish`, the confirmed settles and `ping` wait for the server before rejecting
+   * (ms, default 10,000). While the connection is down, `publish` and `ping` reject at once.
    */
   readonly requestTimeoutMs?: number;
   /**

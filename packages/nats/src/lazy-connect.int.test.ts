@@ -35,6 +35,7 @@ describe.runIf(nats.available && nats.down !== undefined)('nats: lazyConnect', (
       expect(isTransportUnavailableError(await rejection(t.declare({ subscriptions: [subscription] })))).toBe(
         true,
       );
+      expect(isTransportUnavailableError(await rejection(t.ping()))).toBe(true);
       await nats.up!();
       const deadline = Date.now() + 15_000;
       for (;;) {
@@ -55,11 +56,13 @@ describe.runIf(nats.available && nats.down !== undefined)('nats: lazyConnect', (
       for (let i = 0; i < 100 && got.length === 0; i++)
         await new Promise((resolve) => setTimeout(resolve, 50));
       expect(got.map((d) => d.message.id)).toEqual(['m-1']);
+      await t.ping();
     } finally {
       const closing = Date.now();
       await t.close();
       expect(Date.now() - closing).toBeLessThan(3_000);
     }
+    expect(isTransportUnavailableError(await rejection(t.ping()))).toBe(true);
   });
 
   it('closes at once while still trying to connect', async () => {
@@ -67,5 +70,6 @@ describe.runIf(nats.available && nats.down !== undefined)('nats: lazyConnect', (
     const closing = Date.now();
     await t.close();
     expect(Date.now() - closing).toBeLessThan(3_000);
+    expect(String(await rejection(t.ping()))).toMatch(/the transport is closed/);
   });
 });

@@ -62,6 +62,13 @@ export class LazyNatsTransport implements Transport {
     return this.#use((t) => t.takeDeadLetters(subscription, options));
   }
 
+  /** Rejects with `NatsUnavailableError` until connected; from then on, the connected transport's ping. */
+  async ping(): Promise<void> {
+    if (this.#stop.signal.aborted)
+      throw new NatsUnavailableError(`Cannot ping NATS at ${this.servers}: the transport is closed`);
+    await this.#use((t) => t.ping());
+  }
+
   async close(): Promise<void> {
     this.#stop.abort();
     await this.#connecting;

@@ -352,6 +352,38 @@ describe.runIf(nats.available)('nats transport on JetStream', () => {
   });
 
   it.runIf(nats.down && nats.up)(
+    'answers a ping only while the server and JetStream do: unavailable at once while it is down, again once it is back',
+    async () => {
+      const t = await open();
+      await t.ping();
+      await nats.down!();
+      const failure = () =>
+        t.ping().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      const deadline = Date.now() + 10_000;
+      while ((await failure()) === undefined) {
+        if (Date.now() > deadline) throw new Error('ping kept answering with the server down');
+        await sleep(50);
+      }
+      const started = Date.now();
+      const error = await failure();
+      expect(Date.now() - started).toBeLessThan(3_000 + 1_000);
+      expect(error).toBeInstanceOf(NatsUnavailableError);
+      await nats.up!();
+      const back = Date.now() + 30_000;
+      for (;;) {
+        const failed = await failure();
+        if (failed === undefined) break;
+        if (!(failed instanceof NatsUnavailableError) || Date.now() > back) throw failed;
+        await sleep(100);
+      }
+    },
+    60_000,
+  );
+
+  it.runIf(nats.down && nats.up)(
     'while the server is down, publish fails fast and close returns; afterwards consumers resume and nothing acknowledged is lost',
     async () => {
       const t = await open();

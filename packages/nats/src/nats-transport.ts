@@ -30,6 +30,7 @@ import { DeadLetters } from './dead-letters.js';
 import { describe, isNotFound, NatsUnavailableError } from './errors.js';
 import { encodeMessage, msgId, type NatsPayload } from './message-codec.js';
 import { Names } from './names.js';
+import { pingNats } from './ping.js';
 import { PullConsumption } from './pull-consumption.js';
 import { checkedServers, LazyNatsTransport } from './lazy-nats-transport.js';
 import { TopologyDeclarer } from './topology.js';
@@ -152,6 +153,26 @@ export class NatsTransport implements Transport {
     return this.#deadLetters
       .take(subscription, limit)
       .catch((error: unknown) => this.#fail(`take dead letters of '${subscription.destination}'`, error));
+  }
+
+  /**
+   * A round trip to the server and one to JetStream, bounded by `requestTimeoutMs`; rejects with
+   * `NatsUnavailableError` at once while the connection is down, and once the transport is closed.
+   */
+  async ping(): Promise<void> {
+    const servers = this.settings.servers.join(', ');
+    if (this.#closed || this.connection.isClosed())
+      throw new NatsUnavailableError(`Cannot ping NATS at ${servers}: the transport is closed`);
+    if (!this.#connected)
+      throw new NatsUnavailableError(
+        `NATS at ${servers} is not reachable: the connection is down and reconnecting in the background`,
+      );
+    await pingNats({
+      connection: this.connection,
+      jsm: this.#jsm,
+      servers,
+      timeoutMs: this.settings.requestTimeoutMs,
+    });
   }
 
   async close(): Promise<void> {

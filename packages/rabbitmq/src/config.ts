@@ -27,7 +27,10 @@ export interface RabbitMqTransportOptions {
    * a silently dropped link goes unnoticed.
    */
   readonly heartbeatSeconds?: number;
-  /** How long the first connection attempt may take before `rabbitmqTransport` rejects (ms, default 10,000). */
+  /**
+   * How long the first connection attempt may take before `rabbitmqTransport` rejects, and how
+   * long `ping()` waits for the broker's answer (ms, default 10,000).
+   */
   readonly connectTimeoutMs?: number;
   /**
    * Resolve at once and connect in the background, retrying until the broker answers (default

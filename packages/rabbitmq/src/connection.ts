@@ -6,12 +6,14 @@
  * connection is ready so consumers can start again.
  */
 import { connect, type Channel, type ChannelModel, type RecoveringChannelModel } from 'amqplib';
-import { StateError, TransportUnavailableError } from '@whizbang/core';
+import { isTransportUnavailableError, StateError, TransportUnavailableError } from '@whizbang/core';
 import type { ResolvedOptions } from './config.js';
 
 const noop = () => undefined;
 /** How long `close` waits for the broker to confirm before it lets go of the socket. */
 const CLOSE_TIMEOUT_MS = 3_000;
+/** Every virtual host has it and no one can delete it, so a passive check of it always answers. */
+const PING_EXCHANGE = 'amq.direct';
 
 export const amqpCode = (error: unknown): unknown => (error as { code?: unknown } | null)?.code;
 /** Closes a channel that may already be closed, or closing. */
@@ -142,6 +144,38 @@ export class Connection {
       return await use(channel);
     } finally {
       await closeQuietly(channel);
+    }
+  }
+
+  /**
+   * A round trip to the broker on a channel of its own (open, a passive exchange check, close),
+   * which declares and changes nothing. Rejects with `TransportUnavailableError` when there is
+   * no connection, when the broker blocks it, or when the answer takes over `timeoutMs`.
+   */
+  async ping(timeoutMs: number): Promise<void> {
+    const unavailable = (why: string, cause?: unknown) =>
+      new TransportUnavailableError('rabbitmq', `RabbitMQ at ${this.options.displayUrl} ${why}`, { cause });
+    if (this.#closed)
+      throw new TransportUnavailableError('rabbitmq', 'Cannot ping RabbitMQ: the transport is closed');
+    // A blocked connection's socket is not read until the alarm clears: a ping would only wait.
+    if (this.#blocked !== undefined)
+      throw unavailable(`is blocking this connection (${this.#blocked}): free memory or disk on the broker`);
+    let timer: NodeJS.Timeout | undefined;
+    const answered = this.withChannel((channel) => channel.checkExchange(PING_EXCHANGE));
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(unavailable(`did not answer a ping within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+    });
+    try {
+      await Promise.race([answered, timedOut]);
+    } catch (error) {
+      if (isTransportUnavailableError(error)) throw error;
+      throw unavailable(`did not answer a ping (${messageOf(error)})`, error);
+    } finally {
+      // A late answer or failure needs no handler of its own: the race has already heard it.
+      clearTimeout(timer);
     }
   }
 

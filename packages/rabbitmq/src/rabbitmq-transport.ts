@@ -204,6 +204,14 @@ export class RabbitMqTransport implements Transport {
   }
 
   /**
+   * A round trip to the broker that changes nothing, bounded by `connectTimeoutMs`. Rejects with
+   * `TransportUnavailableError` while the transport reconnects, and once it is closed.
+   */
+  async ping(): Promise<void> {
+    await this.#connection.ping(this.#options.connectTimeoutMs);
+  }
+
+  /**
    * Stops every consumer without waiting for its handlers and closes the connection; RabbitMQ
    * gives what was unsettled back to the groups. Handlers still running find their delivery's
    * settle methods failing with a `StateError`.

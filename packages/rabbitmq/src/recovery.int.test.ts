@@ -14,6 +14,7 @@ import {
   stopBroker,
   until,
 } from './test-support/broker.js';
+import { tcpProxy } from './test-support/tcp-proxy.js';
 
 const available = await rabbitmqAvailable();
 
@@ -73,9 +74,34 @@ describe.runIf(available)('rabbitmq: failures and recovery', () => {
       true,
     );
     expect(isTransportUnavailableError(await rejection(lazy.publish('d-lazy', [message(1)])))).toBe(true);
+    expect(isTransportUnavailableError(await rejection(lazy.ping()))).toBe(true);
     const closing = Date.now();
     await lazy.close();
     expect(Date.now() - closing).toBeLessThan(3_000);
+  });
+
+  it('rejects a ping the broker leaves unanswered within connectTimeoutMs, rather than hang', async () => {
+    const broker = new URL(brokerUrl);
+    const proxy = await tcpProxy({ host: broker.hostname, port: Number(broker.port || 5672) });
+    try {
+      const through = new URL(brokerUrl);
+      through.port = String(proxy.port);
+      const t = await rabbitmqTransport({ url: through.toString(), prefix, connectTimeoutMs: 500 });
+      open.push(t);
+      await t.ping();
+      proxy.stall(); // the socket stays open, heartbeats have not noticed yet: only the bound helps
+      const started = Date.now();
+      const error = await rejection(t.ping());
+      expect(Date.now() - started).toBeGreaterThanOrEqual(450);
+      expect(Date.now() - started).toBeLessThan(2_000);
+      expect(isTransportUnavailableError(error)).toBe(true);
+      expect(String(error)).toMatch(
+        /RabbitMQ at amqp:\/\/127\.0\.0\.1:\d+ did not answer a ping within 500 ms/,
+      );
+    } finally {
+      await Promise.all(open.splice(0).map((t) => t.close()));
+      await proxy.close();
+    }
   });
 
   it('rejects a publish no queue takes (unroutable), rather than taking its confirm for delivery', async () => {
@@ -163,7 +189,7 @@ describe.runIf(available)('rabbitmq: failures and recovery', () => {
     await until('the re-declared queue holds the message', () => parked.includes('m-1'));
   });
 
-  it('keeps persistent messages across a broker restart; meanwhile publish rejects at once and close does not hang', async () => {
+  it('keeps persistent messages across a broker restart; meanwhile publish and ping reject at once and close does not hang', async () => {
     const t = await transport();
     const spare = await transport();
     const { destination, group } = channel();
@@ -172,6 +198,7 @@ describe.runIf(available)('rabbitmq: failures and recovery', () => {
       destination,
       Array.from({ length: 500 }, (_, i) => message(i)),
     );
+    await t.ping();
     await stopBroker();
     try {
       await until('the transport notices the broker is gone', () => !t.connected, 15_000);
@@ -180,6 +207,10 @@ describe.runIf(available)('rabbitmq: failures and recovery', () => {
       expect(Date.now() - started).toBeLessThan(500);
       expect(isTransportUnavailableError(error)).toBe(true);
       expect(String(error)).toMatch(/Not connected to RabbitMQ at amqp:\/\/.*reconnecting in the background/);
+      const pinging = Date.now();
+      const unanswered = await rejection(t.ping());
+      expect(Date.now() - pinging).toBeLessThan(500);
+      expect(isTransportUnavailableError(unanswered)).toBe(true);
       const closing = Date.now();
       await spare.close();
       expect(Date.now() - closing).toBeLessThan(4_000);
@@ -187,6 +218,7 @@ describe.runIf(available)('rabbitmq: failures and recovery', () => {
       await startBroker();
     }
     await until('the transport reconnects', () => t.connected, 30_000);
+    await t.ping();
     const got: string[] = [];
     await t.consume(group('svc'), async (d) => {
       got.push(d.message.id);

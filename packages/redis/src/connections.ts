@@ -4,7 +4,7 @@
  * the whole block. ioredis reconnects by itself; these settings make a command fail at once
  * while the connection is down, instead of waiting in a queue for however long Redis is away.
  */
-import { StateError, TransportUnavailableError } from '@whizbang/core';
+import { isTransportUnavailableError, StateError, TransportUnavailableError } from '@whizbang/core';
 import { Redis, type RedisOptions } from 'ioredis';
 
 export type Client = Redis | Redis<'resp3'>;
@@ -114,6 +114,38 @@ function unreachable(redis: Client, doing: string, cause?: Error): TransportUnav
       'nothing was sent. The client keeps reconnecting: retry once Redis is back.',
     { cause },
   );
+}
+
+/**
+ * `PING` on the command connection: a round trip that touches no key. Bounded by the client's
+ * `commandTimeout` (10 s when it has none, as the first connection is), and rejects with
+ * `TransportUnavailableError` whatever went wrong, so a readiness probe has one thing to catch.
+ */
+export async function ping(ready: Readiness): Promise<void> {
+  const { redis } = ready;
+  const timeoutMs = redis.options.commandTimeout ?? FIRST_CONNECT_MS;
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(unreachable(redis, 'ping', new Error(`no answer within ${timeoutMs} ms`))),
+      timeoutMs,
+    );
+  });
+  try {
+    await Promise.race([
+      (async () => {
+        await ready.check('ping');
+        await redis.ping();
+      })(),
+      timedOut,
+    ]);
+  } catch (error) {
+    if (isTransportUnavailableError(error)) throw error;
+    throw unreachable(redis, 'ping', error instanceof Error ? error : new Error(String(error)));
+  } finally {
+    // A late reply or failure needs no handler of its own: the race has already heard it.
+    clearTimeout(timer);
+  }
 }
 
 /** Resolves when `promise` settles or after `ms`, whichever is first; never rejects. */

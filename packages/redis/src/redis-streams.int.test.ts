@@ -6,6 +6,7 @@ import { StateError, TransportUnavailableError, type Delivery, type TransportMes
 import type { Redis } from 'ioredis';
 import type { RedisTransportOptions } from './config.js';
 import { redisTransport, type RedisTransport } from './redis-transport.js';
+import { tcpProxy } from './test-support/tcp-proxy.js';
 import {
   deleteTestKeys,
   eventually,
@@ -247,6 +248,38 @@ describe.runIf(available)('redis streams', () => {
     const closing = Date.now();
     await t.close();
     expect(Date.now() - closing).toBeLessThan(1_500);
+  });
+
+  it('answers a ping only while Redis does: unavailable at once while it is away, within commandTimeout while it stalls, and again once it is back', async () => {
+    setup();
+    const server = new URL(redisUrl);
+    const proxy = await tcpProxy({ host: server.hostname, port: Number(server.port || 6379) });
+    try {
+      const t = transport({ url: proxy.url, redis: { commandTimeout: 500 } });
+      await t.ping();
+      await proxy.down();
+      const failure = async () =>
+        t.ping().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      await eventually('the transport sees Redis gone', async () => (await failure()) !== undefined);
+      const started = Date.now();
+      const away = await failure();
+      expect(Date.now() - started).toBeLessThan(200);
+      expect(away).toBeInstanceOf(TransportUnavailableError);
+      expect(String(away)).toMatch(/Cannot ping: Redis at 127\.0\.0\.1:\d+ is unreachable/);
+      await proxy.up();
+      await eventually('ping answers again', async () => (await failure()) === undefined, 15_000);
+      proxy.stall();
+      const stalling = Date.now();
+      const stalled = await failure();
+      expect(stalled).toBeInstanceOf(TransportUnavailableError);
+      expect(Date.now() - stalling).toBeGreaterThanOrEqual(450);
+      expect(Date.now() - stalling).toBeLessThan(2_000);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('refuses to publish to or consume from what was not declared', async () => {

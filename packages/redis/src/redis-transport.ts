@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
   StateError,
+  TransportUnavailableError,
   type ConsumeOptions,
   type Consumption,
   type DeadLetteredMessage,
@@ -30,6 +31,7 @@ import {
   closeConnection,
   openCommandConnection,
   openReaderConnection,
+  ping,
   Readiness,
   watchConnection,
   type Client,
@@ -181,6 +183,16 @@ export class RedisTransport implements Transport {
       const { message, fields: all } = readEntry(id, fields);
       return { message, reason: all.get('reason') ?? '' };
     });
+  }
+
+  /**
+   * `PING` on the command connection, bounded by the client's `commandTimeout` (10 s without one);
+   * rejects with `TransportUnavailableError` at once while the connection is down, and once closed.
+   */
+  async ping(): Promise<void> {
+    if (this.#closed)
+      throw new TransportUnavailableError('redis', 'Cannot ping Redis: the transport is closed');
+    await ping(this.#ready);
   }
 
   async close(): Promise<void> {

@@ -268,6 +268,7 @@ describe('messaging between services', () => {
         down ? Promise.reject(new Error('connection refused')) : real.publish(destination, messages),
       consume: (subscription, handler, options) => real.consume(subscription, handler, options),
       takeDeadLetters: (subscription, options) => real.takeDeadLetters(subscription, options),
+      ping: () => real.ping(),
       close: () => real.close(),
     };
     const orders = await service({

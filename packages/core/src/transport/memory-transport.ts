@@ -4,7 +4,7 @@
  * per-key ordering and redelivery of what a closed connection left unsettled, but nothing
  * survives the process.
  */
-import { StateError } from '../errors/catalog.js';
+import { StateError, TransportUnavailableError } from '../errors/catalog.js';
 import { handleDelivery, settleOnce } from './settle-once.js';
 import {
   checkConsumeOptions,
@@ -249,6 +249,11 @@ export class MemoryTransport implements Transport {
     checkSubscription(subscription, 'transport.takeDeadLetters');
     const limit = checkTakeLimit(options);
     return this.broker.group(subscription).deadLetters.splice(0, limit);
+  }
+
+  /** The broker lives in the process: it answers for as long as this connection is open. */
+  async ping(): Promise<void> {
+    if (this.#closed) throw new TransportUnavailableError('memory', 'The in-memory transport is closed');
   }
 
   async close(): Promise<void> {

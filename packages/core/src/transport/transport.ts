@@ -119,6 +119,17 @@ export interface Transport {
     subscription: Subscription,
     options?: { readonly limit?: number },
   ): Promise<DeadLetteredMessage[]>;
+  /**
+   * Resolves when the broker answers a round trip now; rejects (`TransportUnavailableError`, with
+   * the cause) when it does not, when the transport is closed, or when the answer takes longer
+   * than the transport's request timeout: a ping never hangs. It changes nothing on the broker,
+   * so a readiness probe (`/health/ready`) may call it as often as it likes.
+   * @example
+   * const started = performance.now();
+   * await transport.ping(); // throws TransportUnavailableError while the broker is away
+   * console.log(`${transport.name} answered in ${performance.now() - started} ms`);
+   */
+  ping(): Promise<void>;
   /** Stops every consumer and closes the connection; unsettled deliveries go back to their groups. */
   close(): Promise<void>;
 }

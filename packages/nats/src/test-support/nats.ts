@@ -39,10 +39,14 @@ export function testPrefix(): string {
   return `wbt${process.pid.toString(36)}${Date.now().toString(36)}${(counter++).toString(36)}`;
 }
 
-/** The server to test against: WHIZBANG_TEST_NATS, or one started for this file. */
-export async function testNats(): Promise<TestNats> {
+/**
+ * The server to test against: WHIZBANG_TEST_NATS, or one started for this file. With
+ * `jetstream: false`, always one started for this file, without JetStream.
+ */
+export async function testNats(options: { readonly jetstream?: boolean } = {}): Promise<TestNats> {
+  const jetstream = options.jetstream ?? true;
   const external = process.env['WHIZBANG_TEST_NATS'];
-  if (external) {
+  if (external && jetstream) {
     const url = new URL(external.includes('://') ? external : `nats://${external}`);
     const available = await realService({
       name: 'NATS JetStream',
@@ -51,13 +55,13 @@ export async function testNats(): Promise<TestNats> {
     });
     return { available, url: url.toString(), stop: async () => undefined };
   }
-  return startOwnServer();
+  return startOwnServer(jetstream);
 }
 
-async function startOwnServer(): Promise<TestNats> {
+async function startOwnServer(jetstream: boolean): Promise<TestNats> {
   const port = await freePort();
   const store = await mkdtemp(join(tmpdir(), 'whizbang-nats-'));
-  const args = ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', store];
+  const args = ['-a', '127.0.0.1', '-p', String(port), ...(jetstream ? ['-js', '-sd', store] : [])];
   const server: { process?: ChildProcess } = {};
   const start = async () => {
     const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -103,7 +107,7 @@ async function startOwnServer(): Promise<TestNats> {
   };
 }
 
-/** Resolves when the server logs that it is ready (JetStream is up by then); rejects if it exits. */
+/** Resolves when the server logs that it is ready (JetStream, if enabled, is up by then); rejects if it exits. */
 function ready(child: ChildProcess): Promise<void> {
   return new Promise((resolve, reject) => {
     let log = '';

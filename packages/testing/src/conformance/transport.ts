@@ -7,6 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   isStateError,
+  isTransportUnavailableError,
   isValidationError,
   type Delivery,
   type Subscription,
@@ -362,10 +363,23 @@ export function transportConformance(name: string, options: TransportConformance
       caseTimeout,
     );
 
+    it('answers a ping while open, and refuses one with TransportUnavailableError once closed', async () => {
+      const t = await connect();
+      await expect(t.ping()).resolves.toBeUndefined();
+      // A probe runs again and again: pinging changes nothing and keeps answering.
+      await Promise.all([t.ping(), t.ping(), t.ping()]);
+      await t.close();
+      const started = Date.now();
+      const error = await rejection(t.ping());
+      expect(isTransportUnavailableError(error) || String(error)).toBe(true);
+      expect((error as { transport?: unknown }).transport).toBe(t.name);
+      expect(Date.now() - started).toBeLessThan(1_000);
+    });
+
     // Only transports that talk to a server have a broker to restart.
     const restart = options.restartBroker ?? (async () => undefined);
     it.runIf(options.restartBroker !== undefined)(
-      'carries on across a broker restart: nothing published is lost, publishing resumes',
+      'carries on across a broker restart: nothing published is lost, ping and publishing resume',
       async () => {
         const { t, destination, group } = await declared();
         const got = recorder();
@@ -373,6 +387,18 @@ export function transportConformance(name: string, options: TransportConformance
         await t.publish(destination, [message(1)]);
         await got.waitFor(1, timeoutMs);
         await restart();
+        // A ping may fail while the transport reconnects, only ever as unavailable; it must
+        // answer again soon after.
+        const back = Date.now() + 60_000;
+        for (;;) {
+          const error = await t.ping().then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+          if (error === undefined) break;
+          if (!isTransportUnavailableError(error) || Date.now() > back) throw error;
+          await sleep(250);
+        }
         // Publishing may fail while the transport reconnects; it must work again soon after.
         const deadline = Date.now() + 60_000;
         for (;;) {
