@@ -43,6 +43,8 @@ export { currentContext, runWithContext } from './context/ambient-context.js';
 
 export { Mediator, type Forwarder, type MediatorOptions } from './mediator/mediator.js';
 export type { HandlerContext } from './mediator/handler-context.js';
+export { scopeSession } from './tenancy/scoped-session.js';
+export type { TenancyOptions } from './tenancy/tenancy-options.js';
 export {
   handle,
   type CommandHandler,

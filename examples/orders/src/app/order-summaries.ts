@@ -80,7 +80,6 @@ export const listOrders = handle(ListOrders, async (query, ctx) => {
     orderBy: [{ field: 'placedAt', direction: 'desc' }],
     limit: limit ?? 20,
     ...(after !== undefined && { after }),
-    ...(ctx.tenantId !== undefined && { tenantId: ctx.tenantId }),
   });
   return { orders: page.documents.map((d) => d.data), ...(page.next !== undefined && { next: page.next }) };
 });

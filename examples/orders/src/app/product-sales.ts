@@ -43,8 +43,6 @@ export const GetProductSales = defineQuery('GetProductSales', {
 });
 
 export const getProductSales = handle(GetProductSales, async (query, ctx) => {
-  const found = await readModel(ctx.store, productSales).get(query.data.productId, {
-    ...(ctx.tenantId !== undefined && { tenantId: ctx.tenantId }),
-  });
+  const found = await readModel(ctx.store, productSales).get(query.data.productId);
   return found?.data ?? null;
 });

@@ -30,7 +30,11 @@ export interface PlannedWorkflow {
   readonly strategy: 'unit-of-work' | 'saga';
 }
 
-/** The handlers the runtime adds: workflows' commands, sagas' timeouts, replies to workflow steps. */
+/**
+ * The handlers the runtime adds: workflows' commands, sagas' timeouts, replies to workflow steps.
+ * They run as system: each takes its tenant from the message it handles (the saga runtime scopes
+ * the instance by it), and the workflow's tells a transaction from the app's store by identity.
+ */
 export function builtInHandlers(
   workflows: readonly PlannedWorkflow[],
   hasSagas: boolean,
@@ -39,12 +43,14 @@ export function builtInHandlers(
   const handlers = workflows.map(({ workflow, strategy }) =>
     handle(workflow.command, (command, ctx) => late.runWorkflow!(workflow, strategy, command, ctx), {
       name: `workflow ${workflow.name}`,
+      system: true,
     }),
   );
   if (hasSagas)
     handlers.push(
       handle(SagaTimeoutMessage, (timeout, ctx) => late.runtime!.timeout(timeout, ctx.store), {
         name: 'saga timeouts',
+        system: true,
       }),
     );
   if (workflows.some((w) => w.strategy === 'saga'))
@@ -57,7 +63,7 @@ export function builtInHandlers(
           if (!request) return undefined;
           return late.runtime!.deliver(request.saga, reply, ctx.store, request.instance);
         },
-        { name: 'workflow replies' },
+        { name: 'workflow replies', system: true },
       ),
     );
   return handlers;

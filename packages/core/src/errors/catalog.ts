@@ -3,6 +3,7 @@
  * caller needs to act. The HTTP edge maps codes to statuses; nothing here knows about HTTP.
  */
 import type { ExpectedVersion } from '../event-store/types.js';
+import type { MessageKind } from '../messages/define.js';
 import { errorGuard, WhizbangError } from './whizbang-error.js';
 
 /** One problem found while validating input. `path` locates it inside the payload. */
@@ -210,6 +211,43 @@ export class TransportUnavailableError extends WhizbangError {
   }
 }
 
+/**
+ * A message was dispatched without a tenant where the app requires one
+ * (`whizbang({ tenancy: { required } })`). Nothing was written.
+ */
+export class TenantRequiredError extends WhizbangError {
+  readonly code = 'WHIZBANG_TENANT_REQUIRED' as const;
+  constructor(
+    /** The type of the message that came without a tenant. */
+    readonly messageType: string,
+    readonly kind: MessageKind,
+  ) {
+    super(`The ${kind} '${messageType}' needs a tenant, and none was given`);
+  }
+}
+
+/**
+ * A handler running for one tenant named another, or called a store operation that spans every
+ * tenant. Only handlers registered with `{ system: true }` may. Nothing was read or written.
+ */
+export class CrossTenantAccessError extends WhizbangError {
+  readonly code = 'WHIZBANG_CROSS_TENANT' as const;
+  constructor(
+    /** The tenant the handler runs for. */
+    readonly tenantId: string,
+    /** The tenant the call named; undefined for a call that spans every tenant. */
+    readonly requestedTenantId: string | undefined,
+    /** The store operation, e.g. `documents.get`. */
+    readonly operation: string,
+  ) {
+    super(
+      requestedTenantId === undefined
+        ? `${operation} spans every tenant; a handler for tenant '${tenantId}' may not call it unless it runs as system`
+        : `A handler for tenant '${tenantId}' may not reach tenant '${requestedTenantId}' (${operation}) unless it runs as system`,
+    );
+  }
+}
+
 export const isConcurrencyError = errorGuard<ConcurrencyError>('WHIZBANG_CONCURRENCY');
 export const isValidationError = errorGuard<ValidationError>('WHIZBANG_VALIDATION');
 export const isStreamDeletedError = errorGuard<StreamDeletedError>('WHIZBANG_STREAM_DELETED');
@@ -228,3 +266,5 @@ export const isProjectionFailedError = errorGuard<ProjectionFailedError>('WHIZBA
 export const isTransportUnavailableError = errorGuard<TransportUnavailableError>(
   'WHIZBANG_TRANSPORT_UNAVAILABLE',
 );
+export const isTenantRequiredError = errorGuard<TenantRequiredError>('WHIZBANG_TENANT_REQUIRED');
+export const isCrossTenantAccessError = errorGuard<CrossTenantAccessError>('WHIZBANG_CROSS_TENANT');

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
   ConcurrencyError,
+  CrossTenantAccessError,
+  isCrossTenantAccessError,
+  isTenantRequiredError,
+  TenantRequiredError,
   HandlerNotFoundError,
   isConcurrencyError,
   isHandlerNotFoundError,
@@ -45,5 +49,31 @@ describe('error catalog', () => {
       actual: 1,
     });
     expect(() => JSON.stringify(json)).not.toThrow();
+  });
+
+  it('names the tenants and the operation of a cross-tenant call, and the message that lacked a tenant', () => {
+    const crossing = new CrossTenantAccessError('acme', 'globex', 'documents.get');
+    expect(crossing).toMatchObject({
+      code: 'WHIZBANG_CROSS_TENANT',
+      tenantId: 'acme',
+      requestedTenantId: 'globex',
+      operation: 'documents.get',
+    });
+    expect(crossing.message).toBe(
+      "A handler for tenant 'acme' may not reach tenant 'globex' (documents.get) unless it runs as system",
+    );
+    expect(new CrossTenantAccessError('acme', undefined, 'outbox.claim').message).toBe(
+      "outbox.claim spans every tenant; a handler for tenant 'acme' may not call it unless it runs as system",
+    );
+    const missing = new TenantRequiredError('PlaceOrder', 'command');
+    expect(missing).toMatchObject({
+      code: 'WHIZBANG_TENANT_REQUIRED',
+      messageType: 'PlaceOrder',
+      kind: 'command',
+    });
+    expect(missing.message).toBe("The command 'PlaceOrder' needs a tenant, and none was given");
+    expect(isCrossTenantAccessError(crossing)).toBe(true);
+    expect(isTenantRequiredError(crossing)).toBe(false);
+    expect(isTenantRequiredError(missing)).toBe(true);
   });
 });

@@ -7,6 +7,7 @@ import type { ExecutionContext } from '../context/execution-context.js';
 import type { Command, Event, MessageKind, Query, ResultOf } from '../messages/define.js';
 import type { Envelope, Principal } from '../messages/envelope.js';
 import type { StoreSession } from '../store/ports.js';
+import { scopeSession } from '../tenancy/scoped-session.js';
 
 /** What a context needs from the mediator; kept narrow to avoid a cycle. */
 export interface Dispatcher {
@@ -18,7 +19,11 @@ export interface HandlerContext extends ExecutionContext {
   readonly kind: MessageKind;
   /** The message being handled, with its id and metadata. */
   readonly message: Envelope;
-  /** The store to read and write through (a transaction when the unit-of-work middleware runs). */
+  /**
+   * The store to read and write through (a transaction when the unit-of-work middleware runs).
+   * For a message with a tenant, it is that tenant's view: calls that name no tenant get it,
+   * calls that name another throw `CrossTenantAccessError`, unless the handler runs as system.
+   */
   readonly store: StoreSession;
   readonly signal: AbortSignal | undefined;
   /** Sends a command as a consequence of the current message. */
@@ -29,15 +34,30 @@ export interface HandlerContext extends ExecutionContext {
   publish(event: Event): Promise<void>;
 }
 
-/** The one implementation: a small class, so a dispatch allocates no closures. */
+/**
+ * The one implementation: a small class, so a dispatch allocates no closures. The tenant's view
+ * of the store is made only when a handler first reads `store`.
+ */
 export class DispatchContext implements HandlerContext {
+  #store: StoreSession | undefined;
+
   constructor(
     readonly kind: MessageKind,
     readonly message: Envelope,
-    readonly store: StoreSession,
+    /** The unscoped session: what messages sent through this context are dispatched on. */
+    readonly session: StoreSession,
     readonly signal: AbortSignal | undefined,
     readonly dispatcher: Dispatcher,
+    /** Whether the handler runs as system, with the unscoped session as its store. */
+    readonly system: boolean,
   ) {}
+
+  get store(): StoreSession {
+    if (this.#store !== undefined) return this.#store;
+    const tenantId = this.message.metadata.tenantId;
+    return (this.#store =
+      this.system || tenantId === undefined ? this.session : scopeSession(this.session, tenantId));
+  }
 
   get correlationId(): string {
     return this.message.metadata.correlationId;

@@ -19,6 +19,11 @@ export interface HandlerOptions {
   readonly name?: string;
   /** Middleware that wraps only this handler, inside the global middleware. */
   readonly middleware?: readonly Middleware[];
+  /**
+   * Runs as system: `ctx.store` is the unscoped store, in which the handler may name any tenant
+   * (and call what spans every tenant). Otherwise a handler for tenant T sees only T's data.
+   */
+  readonly system?: boolean;
 }
 
 export interface HandlerRegistration {
@@ -26,6 +31,8 @@ export interface HandlerRegistration {
   readonly name: string;
   readonly handler: (message: Envelope, ctx: HandlerContext) => unknown;
   readonly middleware: readonly Middleware[];
+  /** Whether it runs as system; see `HandlerOptions.system`. */
+  readonly system: boolean;
 }
 
 type DataOf<M> = M extends { readonly data: infer D } ? D : never;
@@ -87,5 +94,6 @@ export function handle(
     name: options.name ?? (handler.name || `${definition.type} handler`),
     handler,
     middleware: options.middleware ?? [],
+    system: options.system === true,
   });
 }

@@ -4,7 +4,12 @@
  */
 import { runWithContext } from '../context/ambient-context.js';
 import type { DispatchOptions } from '../context/execution-context.js';
-import { DuplicateHandlerError, HandlerNotFoundError, PublishError } from '../errors/catalog.js';
+import {
+  DuplicateHandlerError,
+  HandlerNotFoundError,
+  PublishError,
+  TenantRequiredError,
+} from '../errors/catalog.js';
 import { uuidv7At } from '../ids/uuidv7.js';
 import type {
   Command,
@@ -21,6 +26,7 @@ import type { StoreSession } from '../store/ports.js';
 import { DispatchContext, type Dispatcher, type HandlerContext } from './handler-context.js';
 import type { HandlerRegistration } from './handlers.js';
 import { compose, type Middleware, type Terminal } from './middleware.js';
+import { tenantRequirement, type TenancyOptions } from '../tenancy/tenancy-options.js';
 
 /**
  * Where messages leave this process: a command routed to another service goes there instead
@@ -42,16 +48,21 @@ export interface MediatorOptions {
   readonly ambientContext?: boolean;
   /** Routes messages to other services (set by `whizbang({ messaging })`). */
   readonly forwarder?: Forwarder;
+  /** Which messages must come with a tenant (none by default). */
+  readonly tenancy?: TenancyOptions;
 }
 
 interface Route {
   readonly definition: MessageDefinition;
   readonly invoke: Terminal;
+  readonly system: boolean;
 }
 
 interface EventRoute {
   readonly definition: MessageDefinition;
-  readonly handlers: { readonly name: string; readonly invoke: Terminal }[];
+  readonly handlers: { readonly name: string; readonly invoke: Terminal; readonly system: boolean }[];
+  /** Whether every handler runs as system (then the event needs no tenant). */
+  system: boolean;
 }
 
 const NO_OPTIONS: DispatchOptions = {};
@@ -76,9 +87,11 @@ export class Mediator implements Dispatcher {
   readonly #store: StoreSession;
   readonly #ambient: boolean;
   readonly #forwarder: Forwarder | undefined;
+  readonly #tenantRequired: ((messageType: string, kind: MessageKind) => boolean) | undefined;
 
   constructor(options: MediatorOptions) {
     this.#store = options.store;
+    this.#tenantRequired = tenantRequirement(options.tenancy);
     this.#forwarder = options.forwarder;
     this.#global = options.middleware ?? [];
     this.#ambient = options.ambientContext ?? false;
@@ -106,15 +119,17 @@ export class Mediator implements Dispatcher {
       const inner = invoke;
       invoke = (ctx) => runWithContext(ctx, () => inner(ctx));
     }
+    const system = registration.system;
     if (kind === 'event') {
       let route = this.#events.get(type);
-      if (!route) this.#events.set(type, (route = { definition, handlers: [] }));
-      route.handlers.push({ name: registration.name, invoke });
+      if (!route) this.#events.set(type, (route = { definition, handlers: [], system }));
+      route.handlers.push({ name: registration.name, invoke, system });
+      route.system &&= system;
       return;
     }
     const routes = kind === 'command' ? this.#commands : this.#queries;
     if (routes.has(type)) throw new DuplicateHandlerError(type, kind);
-    routes.set(type, { definition, invoke });
+    routes.set(type, { definition, invoke, system });
   }
 
   /**
@@ -143,7 +158,10 @@ export class Mediator implements Dispatcher {
     return this.#dispatchRoot('event', event, options) as Promise<void>;
   }
 
-  /** Used by `ctx.send/query/publish`: the child inherits the parent's context. */
+  /**
+   * Used by `ctx.send/query/publish`: the child inherits the parent's context. It runs on the
+   * parent's unscoped session, so a system handler it reaches is system there too.
+   */
   dispatch(kind: MessageKind, message: Command | Query | Event, parent: HandlerContext): Promise<unknown> {
     const meta = parent.message.metadata;
     return this.#route(
@@ -152,7 +170,7 @@ export class Mediator implements Dispatcher {
       meta.correlationId,
       parent.message.id,
       meta,
-      parent.store,
+      parent instanceof DispatchContext ? parent.session : parent.store,
       parent.signal,
     );
   }
@@ -188,6 +206,13 @@ export class Mediator implements Dispatcher {
     if (kind === 'event') target = this.#events.get(message.type);
     else if (destination === undefined)
       target = (kind === 'command' ? this.#commands : this.#queries).get(message.type);
+    if (
+      this.#tenantRequired !== undefined &&
+      from.tenantId === undefined &&
+      !(target?.system ?? false) &&
+      this.#tenantRequired(message.type, kind)
+    )
+      return Promise.reject(new TenantRequiredError(message.type, kind));
     if (target === undefined) {
       if (destination !== undefined) {
         // Handled by another service (or only there): it validates on receipt; here the message
@@ -258,7 +283,8 @@ export class Mediator implements Dispatcher {
         );
       return this.#publishTo(target as EventRoute, envelope, store, signal);
     }
-    return (target as Route).invoke(new DispatchContext(kind, envelope, store, signal, this));
+    const route = target as Route;
+    return route.invoke(new DispatchContext(kind, envelope, store, signal, this, route.system));
   }
 
   #envelope(
@@ -294,7 +320,7 @@ export class Mediator implements Dispatcher {
    */
   contextFor(store: StoreSession, options: DispatchOptions = NO_OPTIONS): HandlerContext {
     const envelope = this.envelopeFor('command', { type: '$unit-of-work', data: undefined }, options);
-    return new DispatchContext('command', envelope, store, options.signal, this);
+    return new DispatchContext('command', envelope, store, options.signal, this, false);
   }
 
   /** The envelope a message sent with `options` gets: its id, journey, tenant and trace context. */
@@ -326,6 +352,13 @@ export class Mediator implements Dispatcher {
       kind === 'event'
         ? this.#events.get(envelope.type)
         : (kind === 'command' ? this.#commands : this.#queries).get(envelope.type);
+    if (
+      this.#tenantRequired !== undefined &&
+      envelope.metadata.tenantId === undefined &&
+      !(target?.system ?? false) &&
+      this.#tenantRequired(envelope.type, kind)
+    )
+      return Promise.reject(new TenantRequiredError(envelope.type, kind));
     if (target === undefined) {
       if (kind === 'event') return Promise.resolve();
       return Promise.reject(new HandlerNotFoundError(envelope.type, kind));
@@ -333,7 +366,8 @@ export class Mediator implements Dispatcher {
     const run = (data: unknown) => {
       const received = data === envelope.data ? envelope : { ...envelope, data };
       if (kind === 'event') return this.#publishTo(target as EventRoute, received, store, signal);
-      return (target as Route).invoke(new DispatchContext(kind, received, store, signal, this));
+      const route = target as Route;
+      return route.invoke(new DispatchContext(kind, received, store, signal, this, route.system));
     };
     const schema = target.definition.schema;
     if (schema === undefined) return run(envelope.data);
@@ -354,7 +388,7 @@ export class Mediator implements Dispatcher {
     let failures: { handler: string; error: unknown }[] | undefined;
     for (const handler of route.handlers) {
       try {
-        await handler.invoke(new DispatchContext('event', envelope, store, signal, this));
+        await handler.invoke(new DispatchContext('event', envelope, store, signal, this, handler.system));
       } catch (error) {
         (failures ??= []).push({ handler: handler.name, error });
       }

@@ -19,6 +19,7 @@ import type { Envelope } from '../messages/envelope.js';
 import { outboxMessage } from '../messaging/outbox-forwarding.js';
 import { defineReactor, type Reactor } from '../projections/define-reactor.js';
 import type { NewOutboxMessage, Store, StoreSession, StoredDocument } from '../store/ports.js';
+import { scopeSession } from '../tenancy/scoped-session.js';
 import type { Saga } from './define-saga.js';
 import {
   FORGET,
@@ -209,9 +210,15 @@ export class SagaRuntime {
       return;
     }
     const collection = sagaCollection(saga.name);
+    // The saga's own handlers see only the tenant of the message; the runtime itself names it.
+    const handlerStore = tenant === undefined ? tx : scopeSession(tx, tenant);
     for (let race = 1; ; race++) {
       const stored: StoredDocument<SagaInstance> | undefined = await tx.documents.get(collection, id, scope);
-      const outcome = await runSagaStep(saga, stored?.data, trigger, { id, store: tx, now: Date.now() });
+      const outcome = await runSagaStep(saga, stored?.data, trigger, {
+        id,
+        store: handlerStore,
+        now: Date.now(),
+      });
       if (!outcome.handled) {
         this.counters.ignored++;
         return;
@@ -226,7 +233,8 @@ export class SagaRuntime {
         this.counters.races++;
         continue; // nothing of this decision was written: decide again on the fresh instance
       }
-      await this.#perform(saga, id, outcome.intents, message, tx, tenantId);
+      // What it sends names even the default tenant: an app that requires tenants must take it.
+      await this.#perform(saga, id, outcome.intents, message, tx, tenant);
       this.counters.handled++;
       if (outcome.started) this.counters.started++;
       if (outcome.instance.status === 'completed') this.counters.completed++;
@@ -302,6 +310,7 @@ export class SagaRuntime {
         tx,
         undefined,
         this.host,
+        true,
       );
       for (const event of intents.publish) await context.publish(event);
     }
