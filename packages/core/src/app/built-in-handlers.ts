@@ -45,6 +45,9 @@ export function builtInHandlers(
     handlers.push(
       handle(SagaTimeoutMessage, (timeout, ctx) => late.runtime!.timeout(timeout, ctx.store), {
         name: 'saga timeouts',
+        // The runtime's own message: it carries the journey's principal, but no new intent of
+        // theirs to judge (a business-hours policy must not strand a timeout at night).
+        appPolicies: false,
       }),
     );
   if (workflows.some((w) => w.strategy === 'saga'))
@@ -57,7 +60,7 @@ export function builtInHandlers(
           if (!request) return undefined;
           return late.runtime!.deliver(request.saga, reply, ctx.store, request.instance);
         },
-        { name: 'workflow replies' },
+        { name: 'workflow replies', appPolicies: false },
       ),
     );
   return handlers;

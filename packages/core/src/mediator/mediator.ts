@@ -17,6 +17,7 @@ import type {
 } from '../messages/define.js';
 import type { Envelope, MessageMetadata } from '../messages/envelope.js';
 import { validateWith } from '../messages/validate.js';
+import { Authorization, type AuthorizationOptions, type Authorizer } from '../security/authorizer.js';
 import type { StoreSession } from '../store/ports.js';
 import { DispatchContext, type Dispatcher, type HandlerContext } from './handler-context.js';
 import type { HandlerRegistration } from './handlers.js';
@@ -42,16 +43,27 @@ export interface MediatorOptions {
   readonly ambientContext?: boolean;
   /** Routes messages to other services (set by `whizbang({ messaging })`). */
   readonly forwarder?: Forwarder;
+  /**
+   * Who may do what: the role map, policies for every command and query, and where denials
+   * are audited. Handlers declare their own permissions and policies with `handle()`.
+   */
+  readonly authorization?: AuthorizationOptions;
 }
 
 interface Route {
   readonly definition: MessageDefinition;
   readonly invoke: Terminal;
+  /** The handler's authorization step; undefined when it has nothing to check. */
+  readonly authorize: Authorizer | undefined;
 }
 
 interface EventRoute {
   readonly definition: MessageDefinition;
-  readonly handlers: { readonly name: string; readonly invoke: Terminal }[];
+  readonly handlers: {
+    readonly name: string;
+    readonly invoke: Terminal;
+    readonly authorize: Authorizer | undefined;
+  }[];
 }
 
 const NO_OPTIONS: DispatchOptions = {};
@@ -76,10 +88,12 @@ export class Mediator implements Dispatcher {
   readonly #store: StoreSession;
   readonly #ambient: boolean;
   readonly #forwarder: Forwarder | undefined;
+  readonly #authorization: Authorization;
 
   constructor(options: MediatorOptions) {
     this.#store = options.store;
     this.#forwarder = options.forwarder;
+    this.#authorization = new Authorization(options.authorization);
     this.#global = options.middleware ?? [];
     this.#ambient = options.ambientContext ?? false;
     for (const registration of options.handlers ?? []) this.register(registration);
@@ -101,6 +115,7 @@ export class Mediator implements Dispatcher {
       );
     }
     this.#kinds.set(type, kind);
+    const authorize = this.#authorization.authorizerFor(registration);
     let invoke = compose([...this.#global, ...registration.middleware], terminalFor(registration));
     if (this.#ambient) {
       const inner = invoke;
@@ -109,12 +124,12 @@ export class Mediator implements Dispatcher {
     if (kind === 'event') {
       let route = this.#events.get(type);
       if (!route) this.#events.set(type, (route = { definition, handlers: [] }));
-      route.handlers.push({ name: registration.name, invoke });
+      route.handlers.push({ name: registration.name, invoke, authorize });
       return;
     }
     const routes = kind === 'command' ? this.#commands : this.#queries;
     if (routes.has(type)) throw new DuplicateHandlerError(type, kind);
-    routes.set(type, { definition, invoke });
+    routes.set(type, { definition, invoke, authorize });
   }
 
   /**
@@ -206,6 +221,19 @@ export class Mediator implements Dispatcher {
       if (kind === 'event') return Promise.resolve(); // nobody listens, here or elsewhere
       return Promise.reject(new HandlerNotFoundError(message.type, kind));
     }
+    if (kind !== 'event' && (target as Route).authorize !== undefined) {
+      // Checked on the message as sent, under the envelope id the audit names; validated after.
+      const envelope = this.#envelope(
+        kind,
+        message,
+        message.data,
+        target.definition,
+        correlationId,
+        causationId,
+        from,
+      );
+      return this.#authorized(kind, envelope, target as Route, store, signal);
+    }
     const schema = target.definition.schema;
     if (schema === undefined) {
       return this.#deliver(
@@ -259,6 +287,38 @@ export class Mediator implements Dispatcher {
       return this.#publishTo(target as EventRoute, envelope, store, signal);
     }
     return (target as Route).invoke(new DispatchContext(kind, envelope, store, signal, this));
+  }
+
+  /**
+   * The route of a handler with requirements: authorization first, on the message as sent (a
+   * caller without rights learns nothing of its schema), then validation, then the middleware
+   * and the handler.
+   */
+  #authorized(
+    kind: MessageKind,
+    envelope: Envelope,
+    route: Route,
+    store: StoreSession,
+    signal: AbortSignal | undefined,
+  ): Promise<unknown> {
+    const ctx = new DispatchContext(kind, envelope, store, signal, this);
+    // The handler sees the data its schema made (trimmed, defaulted), under the same id.
+    const run = (data: unknown) =>
+      route.invoke(
+        data === envelope.data ? ctx : new DispatchContext(kind, { ...envelope, data }, store, signal, this),
+      );
+    const validated = () => {
+      const schema = route.definition.schema;
+      if (schema === undefined) return run(envelope.data);
+      const parsed = validateWith(schema, envelope.data, envelope.type);
+      return parsed instanceof Promise ? parsed.then(run) : run(parsed);
+    };
+    try {
+      const pending = route.authorize!.check(ctx);
+      return pending === undefined ? validated() : pending.then(validated);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   #envelope(
@@ -330,6 +390,8 @@ export class Mediator implements Dispatcher {
       if (kind === 'event') return Promise.resolve();
       return Promise.reject(new HandlerNotFoundError(envelope.type, kind));
     }
+    if (kind !== 'event' && (target as Route).authorize !== undefined)
+      return this.#authorized(kind, envelope, target as Route, store, signal);
     const run = (data: unknown) => {
       const received = data === envelope.data ? envelope : { ...envelope, data };
       if (kind === 'event') return this.#publishTo(target as EventRoute, received, store, signal);
@@ -354,7 +416,11 @@ export class Mediator implements Dispatcher {
     let failures: { handler: string; error: unknown }[] | undefined;
     for (const handler of route.handlers) {
       try {
-        await handler.invoke(new DispatchContext('event', envelope, store, signal, this));
+        const ctx = new DispatchContext('event', envelope, store, signal, this);
+        // An event is validated once for all its handlers; each handler's own check comes next.
+        const pending = handler.authorize?.check(ctx);
+        if (pending !== undefined) await pending;
+        await handler.invoke(ctx);
       } catch (error) {
         (failures ??= []).push({ handler: handler.name, error });
       }
