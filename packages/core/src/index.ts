@@ -55,6 +55,17 @@ export {
 } from './mediator/handlers.js';
 export { compose, type Middleware } from './mediator/middleware.js';
 
+export type { AuthorizationOptions } from './security/authorizer.js';
+export {
+  auditToConsole,
+  type AuditDenial,
+  type AuthorizationDenial,
+} from './security/authorization-denial.js';
+export type { RoleMap } from './security/permissions.js';
+export { definePolicy, type Policy, type PolicyContext, type PolicyResult } from './security/policy.js';
+export { requireRole } from './security/require-role.js';
+export { withinHours, type Weekday, type WithinHoursOptions } from './security/within-hours.js';
+
 export { foldEvents, toEventArray, type Decider } from './deciders/decider.js';
 export { AggregateRoot } from './deciders/aggregate-root.js';
 export {

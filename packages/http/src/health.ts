@@ -53,8 +53,7 @@ export function readinessChecks(app: WhizbangApp, options: HealthOptions = {}): 
     store: () => app.store.events.readHeadPosition(),
   };
   const transport = app.messaging?.transport;
-  if (transport)
-    checks[`transport:${transport.name}`] = () => (transport as unknown as { ping(): Promise<void> }).ping();
+  if (transport) checks[`transport:${transport.name}`] = () => transport.ping();
   return { ...checks, ...options.checks };
 }
 

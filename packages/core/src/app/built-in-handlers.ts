@@ -51,6 +51,9 @@ export function builtInHandlers(
       handle(SagaTimeoutMessage, (timeout, ctx) => late.runtime!.timeout(timeout, ctx.store), {
         name: 'saga timeouts',
         system: true,
+        // The runtime's own message: it carries the journey's principal, but no new intent of
+        // theirs to judge (a business-hours policy must not strand a timeout at night).
+        appPolicies: false,
       }),
     );
   if (workflows.some((w) => w.strategy === 'saga'))
@@ -63,7 +66,7 @@ export function builtInHandlers(
           if (!request) return undefined;
           return late.runtime!.deliver(request.saga, reply, ctx.store, request.instance);
         },
-        { name: 'workflow replies', system: true },
+        { name: 'workflow replies', system: true, appPolicies: false },
       ),
     );
   return handlers;

@@ -248,6 +248,43 @@ export class CrossTenantAccessError extends WhizbangError {
   }
 }
 
+/**
+ * A handler that declares permissions or policies got a message with no principal (or one
+ * without an id): nobody to authorize. The handler did not run. The HTTP edge maps it to 401.
+ */
+export class UnauthenticatedError extends WhizbangError {
+  readonly code = 'WHIZBANG_UNAUTHENTICATED' as const;
+  constructor(
+    readonly messageType: string,
+    readonly reason: string,
+  ) {
+    super(`'${messageType}' needs an authenticated principal: ${reason}`);
+  }
+}
+
+/**
+ * The principal may not do this: it lacks a permission the handler declares, or a policy
+ * refused. The handler did not run; the denial was audited. The HTTP edge maps it to 403.
+ */
+export class ForbiddenError extends WhizbangError {
+  readonly code = 'WHIZBANG_FORBIDDEN' as const;
+  /** The permission the principal lacks, when that is why. */
+  readonly permission?: string;
+  /** The name of the policy that refused, when that is why. */
+  readonly policy?: string;
+  constructor(
+    readonly principalId: string,
+    readonly tenantId: string | undefined,
+    readonly messageType: string,
+    readonly reason: string,
+    failed: { readonly permission?: string; readonly policy?: string } = {},
+  ) {
+    super(`'${principalId}' may not ${messageType}: ${reason}`);
+    if (failed.permission !== undefined) this.permission = failed.permission;
+    if (failed.policy !== undefined) this.policy = failed.policy;
+  }
+}
+
 export const isConcurrencyError = errorGuard<ConcurrencyError>('WHIZBANG_CONCURRENCY');
 export const isValidationError = errorGuard<ValidationError>('WHIZBANG_VALIDATION');
 export const isStreamDeletedError = errorGuard<StreamDeletedError>('WHIZBANG_STREAM_DELETED');
@@ -268,3 +305,5 @@ export const isTransportUnavailableError = errorGuard<TransportUnavailableError>
 );
 export const isTenantRequiredError = errorGuard<TenantRequiredError>('WHIZBANG_TENANT_REQUIRED');
 export const isCrossTenantAccessError = errorGuard<CrossTenantAccessError>('WHIZBANG_CROSS_TENANT');
+export const isUnauthenticatedError = errorGuard<UnauthenticatedError>('WHIZBANG_UNAUTHENTICATED');
+export const isForbiddenError = errorGuard<ForbiddenError>('WHIZBANG_FORBIDDEN');

@@ -9,6 +9,9 @@ import type {
   QueryDefinition,
 } from '../messages/define.js';
 import type { Envelope } from '../messages/envelope.js';
+import { ValidationError, type ValidationIssue } from '../errors/catalog.js';
+import { permissionProblem } from '../security/permissions.js';
+import { isPolicy, type Policy } from '../security/policy.js';
 import type { HandlerContext } from './handler-context.js';
 import type { Middleware } from './middleware.js';
 
@@ -24,6 +27,18 @@ export interface HandlerOptions {
    * (and call what spans every tenant). Otherwise a handler for tenant T sees only T's data.
    */
   readonly system?: boolean;
+  /**
+   * Permissions the principal must hold (itself or through its roles), all of them. A handler
+   * that declares permissions or policies refuses a message without a principal.
+   */
+  readonly permissions?: readonly string[];
+  /** Policies that must all allow the message, after the app's (`definePolicy`, `requireRole`...). */
+  readonly policies?: readonly Policy<any>[];
+  /**
+   * Whether the app's policies (`whizbang({ authorization: { policies } })`) apply to this
+   * command or query (default true). The runtime's saga timeouts and workflow replies opt out.
+   */
+  readonly appPolicies?: boolean;
 }
 
 export interface HandlerRegistration {
@@ -33,6 +48,9 @@ export interface HandlerRegistration {
   readonly middleware: readonly Middleware[];
   /** Whether it runs as system; see `HandlerOptions.system`. */
   readonly system: boolean;
+  readonly permissions: readonly string[];
+  readonly policies: readonly Policy[];
+  readonly appPolicies: boolean;
 }
 
 type DataOf<M> = M extends { readonly data: infer D } ? D : never;
@@ -63,6 +81,8 @@ export type EventHandler<Def extends EventDefinition> = (
  *   return { orderId: id };
  * });
  * const app = whizbang({ store, handlers: [placeOrder] });
+ * // Only principals granted 'orders:place' (themselves or through a role) may send it:
+ * handle(PlaceOrder, placeOrderHandler, { permissions: ['orders:place'] });
  */
 export function handle<Def extends CommandDefinition>(
   definition: Def,
@@ -89,11 +109,30 @@ export function handle(
   }
   if (typeof handler !== 'function')
     throw new TypeError(`The handler for '${definition.type}' must be a function`);
+  const { permissions = [], policies = [], appPolicies = true } = options;
+  const issues: ValidationIssue[] = [];
+  if (!Array.isArray(permissions)) issues.push({ message: 'must be a list', path: ['permissions'] });
+  else
+    permissions.forEach((permission: unknown, i) => {
+      const problem = permissionProblem(permission);
+      if (problem !== undefined) issues.push({ message: problem, path: ['permissions', i] });
+    });
+  if (!Array.isArray(policies)) issues.push({ message: 'must be a list', path: ['policies'] });
+  else
+    policies.forEach((policy: unknown, i) => {
+      if (!isPolicy(policy))
+        issues.push({ message: 'must be a policy made by definePolicy', path: ['policies', i] });
+    });
+  if (typeof appPolicies !== 'boolean') issues.push({ message: 'must be a boolean', path: ['appPolicies'] });
+  if (issues.length > 0) throw new ValidationError(issues, `handle(${definition.type})`);
   return Object.freeze({
     definition,
     name: options.name ?? (handler.name || `${definition.type} handler`),
     handler,
     middleware: options.middleware ?? [],
     system: options.system === true,
+    permissions: Object.freeze([...permissions]),
+    policies: Object.freeze([...policies]),
+    appPolicies,
   });
 }

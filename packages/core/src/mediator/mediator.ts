@@ -22,6 +22,7 @@ import type {
 } from '../messages/define.js';
 import type { Envelope, MessageMetadata } from '../messages/envelope.js';
 import { validateWith } from '../messages/validate.js';
+import { Authorization, type AuthorizationOptions, type Authorizer } from '../security/authorizer.js';
 import type { StoreSession } from '../store/ports.js';
 import { DispatchContext, type Dispatcher, type HandlerContext } from './handler-context.js';
 import type { HandlerRegistration } from './handlers.js';
@@ -50,17 +51,29 @@ export interface MediatorOptions {
   readonly forwarder?: Forwarder;
   /** Which messages must come with a tenant (none by default). */
   readonly tenancy?: TenancyOptions;
+  /**
+   * Who may do what: the role map, policies for every command and query, and where denials
+   * are audited. Handlers declare their own permissions and policies with `handle()`.
+   */
+  readonly authorization?: AuthorizationOptions;
 }
 
 interface Route {
   readonly definition: MessageDefinition;
   readonly invoke: Terminal;
   readonly system: boolean;
+  /** The handler's authorization step; undefined when it has nothing to check. */
+  readonly authorize: Authorizer | undefined;
 }
 
 interface EventRoute {
   readonly definition: MessageDefinition;
-  readonly handlers: { readonly name: string; readonly invoke: Terminal; readonly system: boolean }[];
+  readonly handlers: {
+    readonly name: string;
+    readonly invoke: Terminal;
+    readonly system: boolean;
+    readonly authorize: Authorizer | undefined;
+  }[];
   /** Whether every handler runs as system (then the event needs no tenant). */
   system: boolean;
 }
@@ -88,11 +101,13 @@ export class Mediator implements Dispatcher {
   readonly #ambient: boolean;
   readonly #forwarder: Forwarder | undefined;
   readonly #tenantRequired: ((messageType: string, kind: MessageKind) => boolean) | undefined;
+  readonly #authorization: Authorization;
 
   constructor(options: MediatorOptions) {
     this.#store = options.store;
     this.#tenantRequired = tenantRequirement(options.tenancy);
     this.#forwarder = options.forwarder;
+    this.#authorization = new Authorization(options.authorization);
     this.#global = options.middleware ?? [];
     this.#ambient = options.ambientContext ?? false;
     for (const registration of options.handlers ?? []) this.register(registration);
@@ -114,6 +129,7 @@ export class Mediator implements Dispatcher {
       );
     }
     this.#kinds.set(type, kind);
+    const authorize = this.#authorization.authorizerFor(registration);
     let invoke = compose([...this.#global, ...registration.middleware], terminalFor(registration));
     if (this.#ambient) {
       const inner = invoke;
@@ -123,13 +139,13 @@ export class Mediator implements Dispatcher {
     if (kind === 'event') {
       let route = this.#events.get(type);
       if (!route) this.#events.set(type, (route = { definition, handlers: [], system }));
-      route.handlers.push({ name: registration.name, invoke, system });
+      route.handlers.push({ name: registration.name, invoke, system, authorize });
       route.system &&= system;
       return;
     }
     const routes = kind === 'command' ? this.#commands : this.#queries;
     if (routes.has(type)) throw new DuplicateHandlerError(type, kind);
-    routes.set(type, { definition, invoke, system });
+    routes.set(type, { definition, invoke, system, authorize });
   }
 
   /**
@@ -231,6 +247,19 @@ export class Mediator implements Dispatcher {
       if (kind === 'event') return Promise.resolve(); // nobody listens, here or elsewhere
       return Promise.reject(new HandlerNotFoundError(message.type, kind));
     }
+    if (kind !== 'event' && (target as Route).authorize !== undefined) {
+      // Checked on the message as sent, under the envelope id the audit names; validated after.
+      const envelope = this.#envelope(
+        kind,
+        message,
+        message.data,
+        target.definition,
+        correlationId,
+        causationId,
+        from,
+      );
+      return this.#authorized(kind, envelope, target as Route, store, signal);
+    }
     const schema = target.definition.schema;
     if (schema === undefined) {
       return this.#deliver(
@@ -285,6 +314,43 @@ export class Mediator implements Dispatcher {
     }
     const route = target as Route;
     return route.invoke(new DispatchContext(kind, envelope, store, signal, this, route.system));
+  }
+
+  /**
+   * The route of a handler with requirements: the principal and its permissions first, on the
+   * message as sent (a caller without rights learns nothing of its schema), then validation,
+   * then the policies on the validated data, then the middleware and the handler.
+   */
+  #authorized(
+    kind: MessageKind,
+    envelope: Envelope,
+    route: Route,
+    store: StoreSession,
+    signal: AbortSignal | undefined,
+  ): Promise<unknown> {
+    const authorize = route.authorize!;
+    const ctx = new DispatchContext(kind, envelope, store, signal, this, route.system);
+    // The handler sees the data its schema made (trimmed, defaulted), under the same id; its
+    // policies judge that data, not what was sent.
+    const run = (data: unknown) => {
+      const target =
+        data === envelope.data
+          ? ctx
+          : new DispatchContext(kind, { ...envelope, data }, store, signal, this, route.system);
+      const pending = authorize.checkPolicies(target);
+      return pending === undefined ? route.invoke(target) : pending.then(() => route.invoke(target));
+    };
+    const validated = () => {
+      const schema = route.definition.schema;
+      if (schema === undefined) return run(envelope.data);
+      const parsed = validateWith(schema, envelope.data, envelope.type);
+      return parsed instanceof Promise ? parsed.then(run) : run(parsed);
+    };
+    try {
+      return authorize.checkAccess(ctx) ?? validated();
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   #envelope(
@@ -363,6 +429,8 @@ export class Mediator implements Dispatcher {
       if (kind === 'event') return Promise.resolve();
       return Promise.reject(new HandlerNotFoundError(envelope.type, kind));
     }
+    if (kind !== 'event' && (target as Route).authorize !== undefined)
+      return this.#authorized(kind, envelope, target as Route, store, signal);
     const run = (data: unknown) => {
       const received = data === envelope.data ? envelope : { ...envelope, data };
       if (kind === 'event') return this.#publishTo(target as EventRoute, received, store, signal);
@@ -388,7 +456,11 @@ export class Mediator implements Dispatcher {
     let failures: { handler: string; error: unknown }[] | undefined;
     for (const handler of route.handlers) {
       try {
-        await handler.invoke(new DispatchContext('event', envelope, store, signal, this, handler.system));
+        const ctx = new DispatchContext('event', envelope, store, signal, this, handler.system);
+        // An event is validated once for all its handlers; each handler's own check comes next.
+        const pending = handler.authorize?.check(ctx);
+        if (pending !== undefined) await pending;
+        await handler.invoke(ctx);
       } catch (error) {
         (failures ??= []).push({ handler: handler.name, error });
       }

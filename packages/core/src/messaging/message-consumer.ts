@@ -2,13 +2,20 @@
  * Consumes this service's subscriptions: each delivery is handled in one transaction with its
  * inbox record, so a redelivered message finds itself recorded and is acknowledged without
  * running again (exactly-once effect over at-least-once delivery). A handler that fails is
- * retried with back-off and jitter; after the last attempt the message is parked in the dead
- * letters (with the inbox record, in one transaction) and acknowledged, so it never blocks the
- * messages behind it. A message that is not a Whizbang envelope goes to the transport's
+ * retried with back-off and jitter, unless no attempt can succeed (invalid input, an
+ * authorization denial); after the last attempt the message is parked in the dead letters (with
+ * the inbox record, in one transaction) and acknowledged, so it never blocks the messages behind
+ * it. A message that is not a Whizbang envelope goes to the transport's
  * dead-letter queue.
  */
 import { pause } from '../async/sleep.js';
-import { isHandlerNotFoundError, isValidationError } from '../errors/catalog.js';
+import {
+  isForbiddenError,
+  isHandlerNotFoundError,
+  isPublishError,
+  isUnauthenticatedError,
+  isValidationError,
+} from '../errors/catalog.js';
 import type { MessageKind } from '../messages/define.js';
 import type { Envelope } from '../messages/envelope.js';
 import { failureInfo } from '../store/port-input.js';
@@ -44,8 +51,17 @@ interface Received {
 /** Batch transactions one consumer runs at once: two, so one gathers while the other commits. */
 const MAX_BATCHES_IN_FLIGHT = 2;
 
-/** Errors another attempt cannot fix. */
-export const permanent = (error: unknown) => isValidationError(error) || isHandlerNotFoundError(error);
+/**
+ * Errors another attempt cannot fix: invalid input, no handler, and an authorization denial (the
+ * message carries its principal; asking again asks the same principal). An event's failures are
+ * permanent when every failing handler's is.
+ */
+export const permanent = (error: unknown): boolean =>
+  isValidationError(error) ||
+  isHandlerNotFoundError(error) ||
+  isForbiddenError(error) ||
+  isUnauthenticatedError(error) ||
+  (isPublishError(error) && error.failures.every((failure) => permanent(failure.error)));
 
 /**
  * Declares the service's topology, then (on a node that consumes) starts its consumers. A
