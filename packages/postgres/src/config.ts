@@ -63,4 +63,15 @@ export interface PostgresStoreOptions extends StoreOptions {
    * PgBouncer before 1.21 in transaction mode.
    */
   readonly preparedStatements?: boolean;
+  /**
+   * `'owner'` (the default): the store connects as the tables' owner (or a superuser), which
+   * row-level security does not bind; it serves every tenant and runs migrations, the projection
+   * daemon, outbox relays and sagas. `'strict'`: the application's store, connected with a role
+   * that is neither owner nor superuser nor BYPASSRLS; every statement runs in a transaction
+   * bound to its call's tenant (`SET LOCAL whizbang.tenant_id`), so PostgreSQL's policies let
+   * it see and write that tenant's rows only. A strict store refuses calls that span tenants or
+   * have none, never migrates, and refuses to run at all with a role that bypasses the policies.
+   * See docs/postgres-strict-tenancy.md.
+   */
+  readonly tenancy?: 'owner' | 'strict';
 }

@@ -8,6 +8,7 @@ import type { PgClient, PgPool, PgQueryConfig, PgSession, PgResult, PostgresStor
 import { statementName } from './prepared-statements.js';
 import { migrate } from './schema/migrations.js';
 import { appendChannel, quoteIdent } from './schema/sql.js';
+import { bindTenantSql, verifyStrictRole } from './strict-tenancy.js';
 
 export interface QueryOptions {
   /** Run as a named prepared statement (see `Database.prepared`). */
@@ -25,6 +26,10 @@ export class Database {
   readonly #owned: boolean;
   readonly #migrate: boolean;
   readonly #prepare: boolean;
+  /** Strict tenancy: see `PostgresStoreOptions.tenancy`. */
+  readonly strict: boolean;
+  /** Connections checked for strict mode; pg hands out the same client object per connection. */
+  readonly #verified = new WeakSet<PgClient>();
   #ready: Promise<void> | undefined;
   #closed = false;
   #listener: Promise<PgClient> | undefined;
@@ -35,6 +40,11 @@ export class Database {
     this.s = quoteIdent(this.schema);
     this.#migrate = options.migrate !== false;
     this.#prepare = options.preparedStatements !== false;
+    if (options.tenancy !== undefined && options.tenancy !== 'owner' && options.tenancy !== 'strict')
+      throw new TypeError(
+        `postgresStore's tenancy must be 'owner' or 'strict', not '${String(options.tenancy)}'`,
+      );
+    this.strict = options.tenancy === 'strict';
     if (options.pool) {
       this.pool = options.pool;
       this.#owned = false;
@@ -50,11 +60,16 @@ export class Database {
     if (this.#closed) throw new StateError('The PostgreSQL store is closed');
   }
 
-  /** Migrates once, on first use; a failed attempt is retried by the next call. */
+  /**
+   * Migrates once, on first use; a failed attempt is retried by the next call. A strict store
+   * never migrates (its role may not change the schema): it checks its role instead.
+   */
   ready(): Promise<void> {
     this.assertOpen();
-    if (!this.#migrate) return Promise.resolve();
-    this.#ready ??= this.withClient((client) => migrate(client, this.schema)).then(
+    if (!this.#migrate && !this.strict) return Promise.resolve();
+    this.#ready ??= this.withClient(async (client) => {
+      if (!this.strict) await migrate(client, this.schema);
+    }).then(
       () => undefined,
       (error: unknown) => {
         this.#ready = undefined;
@@ -66,12 +81,19 @@ export class Database {
 
   async migrateNow(): Promise<void> {
     this.assertOpen();
+    if (this.strict)
+      throw new StateError(
+        'A strict-tenancy store does not migrate: migrate with the system store (the owner role)',
+      );
     await this.withClient((client) => migrate(client, this.schema));
   }
 
   async query(text: string, values?: readonly unknown[], options?: QueryOptions): Promise<PgResult> {
     await this.ready();
-    return options?.prepared ? this.pool.query(this.prepared(text, values)) : this.pool.query(text, values);
+    const run = (session: PgSession) =>
+      options?.prepared ? session.query(this.prepared(text, values)) : session.query(text, values);
+    // Strict: on a checked connection, never one the pool picks unseen.
+    return this.strict ? this.withClient(run) : run(this.pool);
   }
 
   /**
@@ -90,6 +112,10 @@ export class Database {
     const client = await this.pool.connect();
     let broken: Error | undefined;
     try {
+      if (this.strict && !this.#verified.has(client)) {
+        await verifyStrictRole(client, this.schema);
+        this.#verified.add(client);
+      }
       return await fn(client);
     } catch (error) {
       if ((error as { brokenClient?: boolean }).brokenClient) broken = error as Error;
@@ -99,12 +125,15 @@ export class Database {
     }
   }
 
-  /** Runs `fn` in one transaction on one client. */
-  async transaction<T>(fn: (client: PgSession) => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` in one transaction on one client; with a tenant (strict mode), the transaction is
+   * bound to it in the same round trip as its BEGIN.
+   */
+  async transaction<T>(fn: (client: PgSession) => Promise<T>, tenantId?: string): Promise<T> {
     await this.ready();
     return this.withClient(async (client) => {
-      await client.query('BEGIN');
       try {
+        await client.query(tenantId === undefined ? 'BEGIN' : bindTenantSql(tenantId, true));
         const result = await fn(client);
         await client.query('COMMIT');
         return result;

@@ -1,10 +1,14 @@
 /**
  * How the PostgreSQL ports run SQL: outside a transaction on the pool (a multi-statement
  * write takes its own transaction); inside one, every statement on the transaction's client.
+ * In strict tenancy, a port first asks for the executor of its call's tenant (`forTenant`),
+ * whose statements run in transactions bound to that tenant, or declares its call tenant-less
+ * (`untenanted`), which a strict store refuses.
  */
 import { StateError } from '@whizbang/core';
 import type { PgQueryable, PgResult, PgSession } from './config.js';
 import type { Database, QueryOptions } from './database.js';
+import { bindTenantSql, refusedInStrictMode } from './strict-tenancy.js';
 
 /** Runs one statement; a function, not a method, so it can be handed on. */
 export type Query = (text: string, values?: readonly unknown[], options?: QueryOptions) => Promise<PgResult>;
@@ -22,42 +26,111 @@ export interface Executor {
   isolated<T>(fn: (query: Query) => Promise<T>): Promise<T>;
   /** Called after an append succeeded: announced now, or when the surrounding transaction commits. */
   appended(): void;
+  /**
+   * The executor for statements of one tenant: this one, except in strict tenancy, where each
+   * of its statements runs in a transaction bound to the tenant (inside `store.transaction`,
+   * the transaction's one tenant; a second tenant throws).
+   */
+  forTenant(tenantId: string): Executor;
+  /**
+   * The executor for a call that spans tenants or has none (checkpoints, leases, a relay's
+   * claim, schema changes): this one, except in strict tenancy, which refuses it.
+   */
+  untenanted(subject: string): Executor;
+}
+
+/** What a `store.transaction` shares with its executors. */
+export interface TransactionScope {
+  active: boolean;
+  appended: boolean;
+  /** Strict tenancy: the tenant of the transaction's first call, and its binding. */
+  tenantId?: string;
+  bound?: Promise<unknown>;
 }
 
 export function poolExecutor(db: Database): Executor {
-  return {
+  const executor: Executor = {
     db,
     query: (text, values, options) => db.query(text, values, options),
     atomically: (fn) => db.transaction(fn),
     isolated: (fn) => db.transaction((client) => fn(queryOn(db, client))),
     appended: () => db.announceAppend(),
+    forTenant: (tenantId) => (db.strict ? tenantExecutor(db, tenantId) : executor),
+    untenanted: (subject) => {
+      if (db.strict) throw refusedInStrictMode(subject);
+      return executor;
+    },
   };
+  return executor;
 }
 
-export function transactionExecutor(
+/** Strict tenancy outside `store.transaction`: every statement in a transaction of its own, bound to the tenant. */
+function tenantExecutor(db: Database, tenantId: string): Executor {
+  const executor: Executor = {
+    db,
+    query: (text, values, options) =>
+      db.transaction((client) => queryOn(db, client)(text, values, options), tenantId),
+    atomically: (fn) => db.transaction(fn, tenantId),
+    isolated: (fn) => db.transaction((client) => fn(queryOn(db, client)), tenantId),
+    appended: () => db.announceAppend(),
+    forTenant: (other) => (other === tenantId ? executor : tenantExecutor(db, other)),
+    untenanted: (subject) => {
+      throw refusedInStrictMode(subject);
+    },
+  };
+  return executor;
+}
+
+export function transactionExecutor(db: Database, client: PgSession, scope: TransactionScope): Executor {
+  return transactionOn(db, client, scope, undefined);
+}
+
+/** `bind` (strict tenancy) binds the transaction to its tenant before the first statement. */
+function transactionOn(
   db: Database,
   client: PgSession,
-  scope: { readonly active: boolean; appended: boolean },
+  scope: TransactionScope,
+  bind: (() => Promise<unknown>) | undefined,
 ): Executor {
-  const isActive = () => scope.active;
   const query = queryOn(db, client);
-  const check = () => {
+  const check = async () => {
     db.assertOpen();
-    if (!isActive())
+    if (!scope.active)
       throw new StateError('The transaction has ended; use the store, not the transaction, after it');
+    if (bind) await bind();
   };
-  return {
+  const executor: Executor = {
     db,
     query: async (text, values, options) => {
-      check();
+      await check();
       return query(text, values, options);
     },
     async atomically(fn) {
-      check();
+      await check();
       return fn(client);
     },
+    forTenant(tenantId) {
+      if (!db.strict) return executor;
+      if (scope.tenantId !== undefined && scope.tenantId !== tenantId)
+        throw new StateError(
+          `A strict-tenancy transaction serves one tenant: it began with tenant '${scope.tenantId}', ` +
+            `and a call for tenant '${tenantId}' cannot join it`,
+        );
+      scope.tenantId = tenantId;
+      // pg runs a client's queries in order, so the binding goes first even if calls overlap.
+      return transactionOn(
+        db,
+        client,
+        scope,
+        () => (scope.bound ??= client.query(bindTenantSql(tenantId, false))),
+      );
+    },
+    untenanted(subject) {
+      if (db.strict) throw refusedInStrictMode(subject);
+      return executor;
+    },
     async isolated(fn) {
-      check();
+      await check();
       await client.query('SAVEPOINT whizbang_isolated');
       try {
         // Not released on success: the savepoint ends with the transaction, and a later one of
@@ -72,6 +145,7 @@ export function transactionExecutor(
       scope.appended = true;
     },
   };
+  return executor;
 }
 
 function queryOn(db: Database, client: PgSession): Query {

@@ -1,7 +1,8 @@
 /**
  * @whizbang/postgres: the PostgreSQL store on `pg`. One-round-trip appends, a gap-safe global
  * log ordered by (transaction id, position), NOTIFY wake-ups with polling as the fallback.
- * SQL read models are real tables in the store's schema.
+ * SQL read models are real tables in the store's schema. Strict tenancy (`tenancy: 'strict'`)
+ * puts every tenant's rows behind PostgreSQL's row-level security.
  * Passes the same conformance suite as every driver.
  * @module
  */
@@ -16,3 +17,4 @@ export type {
   PostgresStoreOptions,
 } from './config.js';
 export { migrations, type Migration } from './schema/migrations.js';
+export { grantApplicationRole, type GrantApplicationRoleOptions } from './grant-application-role.js';

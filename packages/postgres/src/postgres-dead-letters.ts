@@ -53,7 +53,7 @@ export class PostgresDeadLetters implements DeadLetterStore {
 
   async add(letter: NewDeadLetter): Promise<DeadLetter> {
     const { tenantId, payloadJson, errorJson } = checkDeadLetter(letter);
-    const { rows } = await this.executor.query(
+    const { rows } = await this.executor.forTenant(tenantId).query(
       `INSERT INTO ${this.#s}.dead_letters
          (id, source, tenant_id, message_id, message_type, commit_pos, position, payload, error, attempts)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb, $10)
@@ -76,17 +76,20 @@ export class PostgresDeadLetters implements DeadLetterStore {
 
   async get(id: string): Promise<DeadLetter | undefined> {
     checkName(id, 'id', 'deadLetters.get');
-    const { rows } = await this.executor.query(
-      `SELECT ${COLUMNS} FROM ${this.#s}.dead_letters WHERE id = $1`,
-      [id],
-    );
+    const { rows } = await this.executor
+      .untenanted('deadLetters.get')
+      .query(`SELECT ${COLUMNS} FROM ${this.#s}.dead_letters WHERE id = $1`, [id]);
     const row = rows[0] as Row | undefined;
     return row && toDeadLetter(row);
   }
 
   async list(options: DeadLetterListOptions = {}): Promise<DeadLetter[]> {
     const { limit, source, tenantId, after } = checkDeadLetterList(options);
-    const { rows } = await this.executor.query(
+    const executor =
+      tenantId === undefined
+        ? this.executor.untenanted('deadLetters.list without a tenantId')
+        : this.executor.forTenant(tenantId);
+    const { rows } = await executor.query(
       `SELECT ${COLUMNS} FROM ${this.#s}.dead_letters
         WHERE ($1::text IS NULL OR source = $1::text)
           AND ($2::text IS NULL OR tenant_id = $2::text)
@@ -99,7 +102,9 @@ export class PostgresDeadLetters implements DeadLetterStore {
 
   async delete(id: string): Promise<boolean> {
     checkName(id, 'id', 'deadLetters.delete');
-    const { rowCount } = await this.executor.query(`DELETE FROM ${this.#s}.dead_letters WHERE id = $1`, [id]);
+    const { rowCount } = await this.executor
+      .untenanted('deadLetters.delete')
+      .query(`DELETE FROM ${this.#s}.dead_letters WHERE id = $1`, [id]);
     return rowCount === 1;
   }
 }

@@ -99,11 +99,13 @@ export class PostgresDocuments extends DocumentStoreBase {
   ): Promise<StoredDocument<T> | undefined> {
     const collection = collectionName(ref);
     const tenantId = checkDocumentKey(collection, id, options, 'documents.get');
-    const { rows } = await this.executor.query(
-      `SELECT id, version, data FROM ${this.#s}.documents WHERE tenant_id = $1 AND collection = $2 AND id = $3`,
-      [tenantId, collection, id],
-      PREPARED,
-    );
+    const { rows } = await this.executor
+      .forTenant(tenantId)
+      .query(
+        `SELECT id, version, data FROM ${this.#s}.documents WHERE tenant_id = $1 AND collection = $2 AND id = $3`,
+        [tenantId, collection, id],
+        PREPARED,
+      );
     const row = rows[0] as { id: string; version: string; data: T } | undefined;
     return row && { id: row.id, version: Number(row.version), data: row.data };
   }
@@ -118,10 +120,11 @@ export class PostgresDocuments extends DocumentStoreBase {
     const tenantId = checkDocumentKey(collection, id, options, 'documents.put');
     const json = encodeDocument(data, 'documents.put');
     const expected = options.expectedVersion;
+    const executor = this.executor.forTenant(tenantId);
     // One statement per case, so the version check and the write cannot be split by another writer.
     const { rows } =
       expected === undefined
-        ? await this.executor.query(
+        ? await executor.query(
             `INSERT INTO ${this.#s}.documents (tenant_id, collection, id, version, data) VALUES ($1, $2, $3, 1, $4::jsonb)
              ON CONFLICT (tenant_id, collection, id) DO UPDATE SET version = documents.version + 1, data = excluded.data, updated_at = now()
              RETURNING version`,
@@ -129,13 +132,13 @@ export class PostgresDocuments extends DocumentStoreBase {
             PREPARED,
           )
         : expected === 'none'
-          ? await this.executor.query(
+          ? await executor.query(
               `INSERT INTO ${this.#s}.documents (tenant_id, collection, id, version, data) VALUES ($1, $2, $3, 1, $4::jsonb)
                ON CONFLICT DO NOTHING RETURNING version`,
               [tenantId, collection, id, json],
               PREPARED,
             )
-          : await this.executor.query(
+          : await executor.query(
               `UPDATE ${this.#s}.documents SET version = version + 1, data = $4::jsonb, updated_at = now()
                 WHERE tenant_id = $1 AND collection = $2 AND id = $3 AND version = $5 RETURNING version`,
               [tenantId, collection, id, json, expected],
@@ -146,7 +149,7 @@ export class PostgresDocuments extends DocumentStoreBase {
       collection,
       id,
       expected!,
-      await this.#version(tenantId, collection, id),
+      await this.#version(tenantId, collection, id, executor.query),
       tenantId,
     );
   }
@@ -155,12 +158,13 @@ export class PostgresDocuments extends DocumentStoreBase {
     const collection = collectionName(ref);
     const tenantId = checkDocumentKey(collection, id, options, 'documents.delete');
     const expected = options.expectedVersion;
+    const executor = this.executor.forTenant(tenantId);
     if (expected === 'none') {
-      const actual = await this.#version(tenantId, collection, id);
+      const actual = await this.#version(tenantId, collection, id, executor.query);
       if (actual !== 0) throw new DocumentConflictError(collection, id, expected, actual, tenantId);
       return false;
     }
-    const { rowCount } = await this.executor.query(
+    const { rowCount } = await executor.query(
       `DELETE FROM ${this.#s}.documents WHERE tenant_id = $1 AND collection = $2 AND id = $3 AND ($4::bigint IS NULL OR version = $4::bigint)`,
       [tenantId, collection, id, expected ?? null],
       PREPARED,
@@ -171,7 +175,7 @@ export class PostgresDocuments extends DocumentStoreBase {
       collection,
       id,
       expected,
-      await this.#version(tenantId, collection, id),
+      await this.#version(tenantId, collection, id, executor.query),
       tenantId,
     );
   }
@@ -184,7 +188,7 @@ export class PostgresDocuments extends DocumentStoreBase {
     const tenantId = checkDocumentKey(collection, undefined, options, 'documents.list');
     const limit = checkLimit(options.limit, 'documents.list');
     // COLLATE "C": byte order, the same order as every other driver, whatever the database locale.
-    const { rows } = await this.executor.query(
+    const { rows } = await this.executor.forTenant(tenantId).query(
       `SELECT id, version, data FROM ${this.#s}.documents
         WHERE tenant_id = $1 AND collection = $2 AND ($3::text IS NULL OR id COLLATE "C" > $3::text)
         ORDER BY id COLLATE "C" LIMIT $4`,
@@ -204,13 +208,14 @@ export class PostgresDocuments extends DocumentStoreBase {
   ): Promise<StoredDocument<T>[]> {
     const { collection, tenantId } = checkDocumentIds(ref, ids, options, 'documents.getMany');
     if (ids.length === 0) return [];
+    const executor = this.executor.forTenant(tenantId);
     if (options.lock)
-      await lockKeys(this.executor, `${this.#s}\u001fdocuments\u001f${tenantId}\u001f${collection}`, ids);
+      await lockKeys(executor, `${this.#s}\u001fdocuments\u001f${tenantId}\u001f${collection}`, ids);
     // A join on the ids, not `id = ANY($3)`: as a prepared statement this runs on a generic plan,
     // where a parameter array is not hashed, and `= ANY` became a filter comparing every document
     // of the collection with every id (5.7 against 0.8 ms for 250 of 1,000 documents, on every
     // projection batch). The order is restored below.
-    const { rows } = await this.executor.query(
+    const { rows } = await executor.query(
       `SELECT d.id, d.version, d.data FROM unnest($3::text[]) AS k(id)
          JOIN ${this.#s}.documents d ON d.tenant_id = $1 AND d.collection = $2 AND d.id = k.id`,
       [tenantId, collection, ids],
@@ -233,14 +238,15 @@ export class PostgresDocuments extends DocumentStoreBase {
     const collection = collectionName(ref);
     const tenantId = checkDocumentKey(collection, undefined, options, 'documents.putMany');
     const checked = checkBulkDocuments(documents, 'documents.putMany');
+    const executor = this.executor.forTenant(tenantId);
     const plain = checked.filter((document) => document.expectedVersion === undefined);
     if (plain.length === checked.length) {
-      if (plain.length > 0) await this.#upsert(this.executor.query, tenantId, collection, plain);
+      if (plain.length > 0) await this.#upsert(executor.query, tenantId, collection, plain);
       return;
     }
     const created = checked.filter((document) => document.expectedVersion === 'none');
     const updated = checked.filter((document) => typeof document.expectedVersion === 'number');
-    await this.executor.isolated(async (query) => {
+    await executor.isolated(async (query) => {
       // Each statement writes only the documents at their expected version and returns their
       // ids; the first that is missing names the conflict, and the savepoint undoes the rest.
       const conflict = async (attempted: readonly CheckedDocument[], rows: readonly unknown[]) => {
@@ -303,6 +309,7 @@ export class PostgresDocuments extends DocumentStoreBase {
       expected,
     } = checkDocumentDeletions(ref, ids, options, 'documents.deleteMany');
     if (unique.length === 0) return 0;
+    const executor = this.executor.forTenant(tenantId);
     // A join rather than `= ANY`, for the reason given in getMany.
     const remove = async (query: Query, keys: readonly string[]) =>
       (
@@ -313,8 +320,8 @@ export class PostgresDocuments extends DocumentStoreBase {
           PREPARED,
         )
       ).rowCount ?? 0;
-    if (!expected) return remove(this.executor.query, unique);
-    return this.executor.isolated(async (query) => {
+    if (!expected) return remove(executor.query, unique);
+    return executor.isolated(async (query) => {
       const keys = [...expected.keys()];
       const { rows } = await query(
         `DELETE FROM ${this.#s}.documents d USING unnest($3::text[], $4::bigint[]) AS k(id, version)
@@ -337,7 +344,8 @@ export class PostgresDocuments extends DocumentStoreBase {
   async deleteCollection(ref: CollectionRef): Promise<number> {
     const collection = collectionName(ref);
     checkName(collection, 'collection', 'documents.deleteCollection');
-    const { rowCount } = await this.executor.query(`DELETE FROM ${this.#s}.documents WHERE collection = $1`, [
+    const executor = this.executor.untenanted('documents.deleteCollection');
+    const { rowCount } = await executor.query(`DELETE FROM ${this.#s}.documents WHERE collection = $1`, [
       collection,
     ]);
     return rowCount ?? 0;
@@ -346,7 +354,7 @@ export class PostgresDocuments extends DocumentStoreBase {
   async find<T = unknown>(ref: CollectionRef<T>, options: FindOptions = {}): Promise<DocumentPage<T>> {
     const query = checkFind(ref, options);
     const { text, params } = findStatement(this.#s, query);
-    const { rows } = await this.executor.query(text, params);
+    const { rows } = await this.executor.forTenant(query.tenantId).query(text, params);
     return pageOf(
       query,
       (rows as { id: string; version: string; data: T }[]).map((row) => ({
@@ -360,7 +368,7 @@ export class PostgresDocuments extends DocumentStoreBase {
   async count(ref: CollectionRef, options: CountOptions = {}): Promise<number> {
     const query = checkCount(ref, options);
     const { where, params } = compileDocumentQuery(dialect, query, [query.tenantId]);
-    const { rows } = await this.executor.query(
+    const { rows } = await this.executor.forTenant(query.tenantId).query(
       `SELECT count(*) AS n FROM ${this.#s}.documents
         WHERE tenant_id = $1 AND collection = ${sqlLiteral(query.collection)} AND ${where}`,
       params,
@@ -372,7 +380,7 @@ export class PostgresDocuments extends DocumentStoreBase {
     checkCollectionDefinition(collection);
     const literal = sqlLiteral(collection.name);
     // Under a lock: two processes creating the same index at once would collide on its name.
-    await this.executor.atomically(async (q) => {
+    await this.executor.untenanted('documents.createIndexes').atomically(async (q) => {
       await q.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
         `whizbang:indexes:${this.executor.db.schema}`,
       ]);
@@ -385,12 +393,7 @@ export class PostgresDocuments extends DocumentStoreBase {
     });
   }
 
-  async #version(
-    tenantId: string,
-    collection: string,
-    id: string,
-    query: Query = this.executor.query,
-  ): Promise<number> {
+  async #version(tenantId: string, collection: string, id: string, query: Query): Promise<number> {
     const { rows } = await query(
       `SELECT version FROM ${this.#s}.documents WHERE tenant_id = $1 AND collection = $2 AND id = $3`,
       [tenantId, collection, id],

@@ -135,8 +135,9 @@ export class PostgresEventStore implements EventStore {
     const tenantId = tenantOf(options.tenantId, 'appendToStream');
     const checked = await this.settings.codec.prepareAppend(stream, events, options.expectedVersion);
     // The append function is atomic on its own: one round trip, no explicit transaction.
+    const executor = this.executor.forTenant(tenantId);
     const result = await this.#appendTo(
-      { query: (text, values) => this.executor.query(text, values) },
+      { query: (text, values) => executor.query(text, values) },
       tenantId,
       stream,
       checked,
@@ -153,7 +154,7 @@ export class PostgresEventStore implements EventStore {
   ): Promise<AppendResult[]> {
     const tenantId = tenantOf(options.tenantId, 'appendToStreams');
     const checked = await this.settings.codec.prepareMultiAppend(appends);
-    const results = await this.executor.atomically(async (q) => {
+    const results = await this.executor.forTenant(tenantId).atomically(async (q) => {
       const appended: AppendResult[] = [];
       for (const [i, part] of appends.entries()) {
         appended.push(
@@ -248,7 +249,7 @@ export class PostgresEventStore implements EventStore {
       ? [options.to ?? 1, options.from ?? big]
       : [options.from ?? 1, options.to ?? big];
     // One statement, so the version and the events come from the same snapshot.
-    const { rows } = await this.executor.query(
+    const { rows } = await this.executor.forTenant(tenantId).query(
       `SELECT st.version AS stream_current, st.deleted AS stream_deleted, ${EVENT_FIELDS}
          FROM ${this.#s}.streams st
          LEFT JOIN LATERAL (
@@ -274,13 +275,17 @@ export class PostgresEventStore implements EventStore {
     const batchSize = options.batchSize ?? 500;
     // One partition is the whole log: no need to hash every row.
     const partition = filter?.partition?.count === 1 ? undefined : filter?.partition;
-    const head = options.until ?? (await this.readHeadPosition());
+    const executor =
+      filter?.tenantId === undefined
+        ? this.executor.untenanted('events.readAll without a tenantId filter')
+        : this.executor.forTenant(filter.tenantId);
+    const head = options.until ?? (await this.#head(executor));
     let after = options.after ?? LOG_START;
     // Everything up to `head` sits below the oldest transaction running when head was taken,
     // so it is complete: the page query needs no snapshot check of its own.
     while (after.commit < head.commit || (after.commit === head.commit && after.position < head.position)) {
       signal?.throwIfAborted();
-      const { rows } = await this.executor.query(logPageStatement(this.#s), [
+      const { rows } = await executor.query(logPageStatement(this.#s), [
         String(after.commit),
         String(after.position),
         String(head.commit),
@@ -306,14 +311,37 @@ export class PostgresEventStore implements EventStore {
 
   subscribe(options: SubscribeOptions = {}): AsyncGenerator<RecordedEvent> {
     // A NOTIFY wakes us; polling covers notifications missed while the listener reconnects,
-    // and commits held back behind a long transaction.
-    return tail(this, options, this.settings.pollIntervalMs);
+    // and commits held back behind a long transaction. The head is the filter's tenant's, as in readAll.
+    const tenantId = options.filter?.tenantId;
+    return tail(
+      {
+        readAll: (read) => this.readAll(read),
+        readHeadPosition: () =>
+          this.#head(
+            tenantId === undefined
+              ? this.executor.untenanted('events.subscribe without a tenantId filter')
+              : this.executor.forTenant(tenantId),
+          ),
+        nextAppend: () => this.nextAppend(),
+      },
+      options,
+      this.settings.pollIntervalMs,
+    );
   }
 
+  /**
+   * The global head, gap-safe (or `committed`: the last committed event). Under strict
+   * tenancy, a store has no tenant here and refuses; readAll and subscribe with a tenant filter
+   * read their tenant's head, which is all their reads can reach.
+   */
   async readHeadPosition(options: { readonly committed?: boolean } = {}): Promise<LogPosition> {
-    const { rows } = await this.executor.query(
+    return this.#head(this.executor.untenanted('events.readHeadPosition'), options.committed);
+  }
+
+  async #head(executor: Executor, committed = false): Promise<LogPosition> {
+    const { rows } = await executor.query(
       `SELECT e.transaction_id::text AS transaction_id, e.global_position FROM ${this.#s}.events e
-        ${options.committed ? '' : 'WHERE e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())'}
+        ${committed ? '' : 'WHERE e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())'}
         ORDER BY e.transaction_id DESC, e.global_position DESC LIMIT 1`,
       [],
       PREPARED,
@@ -325,10 +353,12 @@ export class PostgresEventStore implements EventStore {
   async getStreamInfo(stream: string, options: { readonly tenantId?: string } = {}): Promise<StreamInfo> {
     checkReadStream(stream, {});
     const tenantId = tenantOf(options.tenantId, 'getStreamInfo');
-    const { rows } = await this.executor.query(
-      `SELECT version, deleted, archived, metadata FROM ${this.#s}.streams WHERE tenant_id = $1 AND stream_id = $2`,
-      [tenantId, stream],
-    );
+    const { rows } = await this.executor
+      .forTenant(tenantId)
+      .query(
+        `SELECT version, deleted, archived, metadata FROM ${this.#s}.streams WHERE tenant_id = $1 AND stream_id = $2`,
+        [tenantId, stream],
+      );
     const row = rows[0] as
       { version: string; deleted: boolean; archived: boolean; metadata: Record<string, unknown> } | undefined;
     const version = row ? Number(row.version) : 0;
@@ -388,7 +418,7 @@ export class PostgresEventStore implements EventStore {
     params: unknown[] = [],
   ): Promise<void> {
     const tenantId = tenantOf(options.tenantId, subject);
-    return this.executor.atomically(async (q) => {
+    return this.executor.forTenant(tenantId).atomically(async (q) => {
       const { rows } = await q.query(
         `SELECT version, deleted, archived FROM ${this.#s}.streams WHERE tenant_id = $1 AND stream_id = $2 FOR UPDATE`,
         [tenantId, stream],

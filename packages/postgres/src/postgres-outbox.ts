@@ -69,8 +69,14 @@ export class PostgresOutbox implements OutboxStore {
       tenant: m.tenantId,
       at: m.deliverAt ?? null,
     }));
+    // Strict tenancy binds a statement to one tenant, so a batch of several is refused there.
+    const tenants = new Set(rows.map((row) => row.tenant));
+    const executor =
+      tenants.size === 1
+        ? this.executor.forTenant(rows[0]!.tenant)
+        : this.executor.untenanted('outbox.add of messages of several tenants');
     // One statement for the batch; a message already waiting is left as it is.
-    await this.executor.query(
+    await executor.query(
       `INSERT INTO ${this.#s}.outbox (id, destination, type, body, headers, msg_key, tenant_id, deliver_at)
        SELECT r.id, r.destination, r.type, r.body, r.headers, r.key, r.tenant,
               coalesce(to_timestamp(r.at / 1000.0), now())
@@ -83,7 +89,7 @@ export class PostgresOutbox implements OutboxStore {
 
   async claim(owner: string, options: OutboxClaimOptions): Promise<OutboxMessage[]> {
     const { limit, leaseMs } = checkClaim(owner, options);
-    const { rows } = await this.executor.query(
+    const { rows } = await this.executor.untenanted('outbox.claim').query(
       `UPDATE ${this.#s}.outbox o SET claimed_by = $1, claimed_until = clock_timestamp() + $2 * interval '1 millisecond'
          FROM (SELECT seq FROM ${this.#s}.outbox
                 WHERE deliver_at <= clock_timestamp() AND claimed_until <= clock_timestamp()
@@ -103,11 +109,13 @@ export class PostgresOutbox implements OutboxStore {
   async complete(owner: string, ids: readonly string[]): Promise<number> {
     checkOwnedIds(owner, ids, 'outbox.complete');
     if (ids.length === 0) return 0;
-    const { rowCount } = await this.executor.query(
-      `DELETE FROM ${this.#s}.outbox WHERE id = ANY($2::text[]) AND claimed_by = $1 AND claimed_until > clock_timestamp()`,
-      [owner, ids],
-      PREPARED,
-    );
+    const { rowCount } = await this.executor
+      .untenanted('outbox.complete')
+      .query(
+        `DELETE FROM ${this.#s}.outbox WHERE id = ANY($2::text[]) AND claimed_by = $1 AND claimed_until > clock_timestamp()`,
+        [owner, ids],
+        PREPARED,
+      );
     return rowCount ?? 0;
   }
 
@@ -119,7 +127,7 @@ export class PostgresOutbox implements OutboxStore {
     checkOwnedIds(owner, ids, 'outbox.release');
     const { retryAt, error } = checkRelease(options);
     if (ids.length === 0) return 0;
-    const { rowCount } = await this.executor.query(
+    const { rowCount } = await this.executor.untenanted('outbox.release').query(
       `UPDATE ${this.#s}.outbox
           SET deliver_at = to_timestamp($3 / 1000.0), attempts = attempts + 1, last_error = $4,
               claimed_by = NULL, claimed_until = '-infinity'
@@ -132,11 +140,9 @@ export class PostgresOutbox implements OutboxStore {
 
   async cancel(id: string): Promise<boolean> {
     checkName(id, 'id', 'outbox.cancel');
-    const { rowCount } = await this.executor.query(
-      `DELETE FROM ${this.#s}.outbox WHERE id = $1`,
-      [id],
-      PREPARED,
-    );
+    const { rowCount } = await this.executor
+      .untenanted('outbox.cancel')
+      .query(`DELETE FROM ${this.#s}.outbox WHERE id = $1`, [id], PREPARED);
     return rowCount === 1;
   }
 
@@ -144,18 +150,22 @@ export class PostgresOutbox implements OutboxStore {
     const limit = checkLimit(options.limit, 'outbox.list');
     if (options.after !== undefined) checkName(options.after, 'after', 'outbox.list');
     // COLLATE "C": byte order, the same order as every other driver, whatever the database locale.
-    const { rows } = await this.executor.query(
-      `SELECT ${columns('o')} FROM ${this.#s}.outbox o WHERE o.id COLLATE "C" > $1 ORDER BY o.id COLLATE "C" LIMIT $2`,
-      [options.after ?? '', limit],
-    );
+    const { rows } = await this.executor
+      .untenanted('outbox.list')
+      .query(
+        `SELECT ${columns('o')} FROM ${this.#s}.outbox o WHERE o.id COLLATE "C" > $1 ORDER BY o.id COLLATE "C" LIMIT $2`,
+        [options.after ?? '', limit],
+      );
     return (rows as OutboxRow[]).map(toMessage);
   }
 
   async nextDue(): Promise<Date | undefined> {
     // A claimed message is due for someone else once its claim runs out.
-    const { rows } = await this.executor.query(
-      `SELECT date_part('epoch', min(greatest(deliver_at, claimed_until))) * 1000 AS due FROM ${this.#s}.outbox`,
-    );
+    const { rows } = await this.executor
+      .untenanted('outbox.nextDue')
+      .query(
+        `SELECT date_part('epoch', min(greatest(deliver_at, claimed_until))) * 1000 AS due FROM ${this.#s}.outbox`,
+      );
     const due = (rows[0] as { due: number | null } | undefined)?.due;
     return due == null ? undefined : new Date(due);
   }

@@ -16,10 +16,12 @@ export class PostgresSnapshots implements SnapshotStore {
   ): Promise<Snapshot<S> | undefined> {
     assertStreamName(stream, 'snapshots.load');
     const tenantId = tenantOf(options.tenantId, 'snapshots.load');
-    const { rows } = await this.executor.query(
-      `SELECT version, schema_version, state, created_at FROM ${this.#s}.snapshots WHERE tenant_id = $1 AND stream_id = $2`,
-      [tenantId, stream],
-    );
+    const { rows } = await this.executor
+      .forTenant(tenantId)
+      .query(
+        `SELECT version, schema_version, state, created_at FROM ${this.#s}.snapshots WHERE tenant_id = $1 AND stream_id = $2`,
+        [tenantId, stream],
+      );
     const row = rows[0] as
       { version: string; schema_version: number; state: S; created_at: Date } | undefined;
     return (
@@ -38,7 +40,7 @@ export class PostgresSnapshots implements SnapshotStore {
     snapshot: Omit<Snapshot<S>, 'createdAt' | 'tenantId'> & { readonly tenantId?: string },
   ): Promise<void> {
     const { tenantId, stateJson: state } = checkSnapshot(snapshot);
-    await this.executor.query(
+    await this.executor.forTenant(tenantId).query(
       `INSERT INTO ${this.#s}.snapshots (tenant_id, stream_id, version, schema_version, state) VALUES ($1, $2, $3, $4, $5::jsonb)
        ON CONFLICT (tenant_id, stream_id) DO UPDATE SET version = excluded.version, schema_version = excluded.schema_version,
          state = excluded.state, created_at = now()`,
@@ -49,9 +51,8 @@ export class PostgresSnapshots implements SnapshotStore {
   async delete(stream: string, options: { readonly tenantId?: string } = {}): Promise<void> {
     assertStreamName(stream, 'snapshots.delete');
     const tenantId = tenantOf(options.tenantId, 'snapshots.delete');
-    await this.executor.query(`DELETE FROM ${this.#s}.snapshots WHERE tenant_id = $1 AND stream_id = $2`, [
-      tenantId,
-      stream,
-    ]);
+    await this.executor
+      .forTenant(tenantId)
+      .query(`DELETE FROM ${this.#s}.snapshots WHERE tenant_id = $1 AND stream_id = $2`, [tenantId, stream]);
   }
 }

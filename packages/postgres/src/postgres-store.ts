@@ -7,7 +7,7 @@ import type { Store, StoreSession } from '@whizbang/core';
 import { EventCodec } from '@whizbang/core/driver';
 import type { PostgresStoreOptions } from './config.js';
 import { Database } from './database.js';
-import { poolExecutor, transactionExecutor, type Executor } from './executor.js';
+import { poolExecutor, transactionExecutor, type Executor, type TransactionScope } from './executor.js';
 import { PostgresCheckpoints } from './postgres-checkpoints.js';
 import { PostgresDeadLetters } from './postgres-dead-letters.js';
 import { PostgresDocuments } from './postgres-documents.js';
@@ -28,6 +28,8 @@ export interface BlockingTransaction {
 
 export interface PostgresStore extends Store {
   readonly schema: string;
+  /** `'strict'` when row-level security binds this store to each call's tenant (see the option). */
+  readonly tenancy: 'owner' | 'strict';
   /**
    * Running transactions that hold an xid, oldest first. The oldest one bounds what readers of
    * the global log can see; a long-running one stalls projections until it ends.
@@ -65,9 +67,10 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   return {
     driver: 'postgres',
     schema: db.schema,
+    tenancy: db.strict ? 'strict' : 'owner',
     ...session(poolExecutor(db), settings),
     transaction<T>(work: (tx: StoreSession) => Promise<T>): Promise<T> {
-      const scope = { active: true, appended: false };
+      const scope: TransactionScope = { active: true, appended: false };
       return db
         .transaction(async (client) => {
           try {

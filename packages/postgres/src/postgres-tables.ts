@@ -23,6 +23,7 @@ import {
 import type { PgQueryable } from './config.js';
 import type { Database } from './database.js';
 import { lockKeys, type Executor } from './executor.js';
+import { TENANT_POLICY, tenantPolicySql } from './schema/row-security.js';
 
 const SQL_TYPES: Readonly<Record<ColumnType, string>> = {
   text: 'text COLLATE "C"',
@@ -119,14 +120,16 @@ export class PostgresTables implements TableStore {
     const t = `${this.#db.s}.${q(checked.name)}`;
     const key = q(checked.key);
     const columns = Object.entries(checked.columns);
-    await this.executor.atomically(async (client) => {
+    await this.executor.untenanted('tables.migrate').atomically(async (client) => {
       await this.#lock(client, checked.name);
       // What exists, so a table already up to date is not locked by a no-op ALTER or CREATE INDEX.
       const { rows } = await client.query(
         `SELECT 'column' AS kind, column_name::text AS name FROM information_schema.columns
           WHERE table_schema = $1 AND table_name = $2
          UNION ALL
-         SELECT 'index', indexname::text FROM pg_indexes WHERE schemaname = $1 AND tablename = $2`,
+         SELECT 'index', indexname::text FROM pg_indexes WHERE schemaname = $1 AND tablename = $2
+         UNION ALL
+         SELECT 'policy', policyname::text FROM pg_policies WHERE schemaname = $1 AND tablename = $2`,
         [this.#db.schema, checked.name],
       );
       const existing = new Set((rows as { kind: string; name: string }[]).map((r) => `${r.kind}:${r.name}`));
@@ -152,6 +155,8 @@ export class PostgresTables implements TableStore {
             `CREATE INDEX IF NOT EXISTS ${q(name)} ON ${t} (tenant_id, ${index.map(q).join(', ')})`,
           );
       }
+      // Also on a table made before row-level security came (one migration 4 did not see).
+      if (!existing.has(`policy:${TENANT_POLICY}`)) await client.query(tenantPolicySql(t));
     });
   }
 
@@ -162,13 +167,14 @@ export class PostgresTables implements TableStore {
   ): Promise<R[]> {
     const tenantId = checkKeys(keys, options, 'tables.getMany');
     const checked = checkTable(table, 'tables.getMany') as TableDefinition<R>;
+    const executor = this.executor.forTenant(tenantId);
     if (options.lock && keys.length > 0)
       await lockKeys(
-        this.executor,
+        executor,
         `${this.executor.db.s}\u001ftable\u001f${tenantId}\u001f${checked.name}`,
         keys,
       );
-    const { rows } = await this.executor
+    const { rows } = await executor
       .query(tableSql(this.#db, checked).getMany, [tenantId, keys])
       .catch((error: unknown) => {
         throw tableError(error, checked.name);
@@ -185,6 +191,7 @@ export class PostgresTables implements TableStore {
     const definition = checkTable(table, 'tables.upsertMany');
     const checked = checkRows(definition, rows, 'tables.upsertMany');
     await this.executor
+      .forTenant(tenantId)
       .query(tableSql(this.#db, definition).upsertMany, [tenantId, rowsJson(definition, checked)])
       .catch((error: unknown) => {
         throw tableError(error, definition.name);
@@ -199,6 +206,7 @@ export class PostgresTables implements TableStore {
     const tenantId = checkKeys(keys, options, 'tables.deleteMany');
     const checked = checkTable(table, 'tables.deleteMany');
     const { rowCount } = await this.executor
+      .forTenant(tenantId)
       .query(tableSql(this.#db, checked).deleteMany, [tenantId, keys])
       .catch((error: unknown) => {
         throw tableError(error, checked.name);
@@ -225,6 +233,7 @@ export class PostgresTables implements TableStore {
       `t.${q(definition.key)} COLLATE "C"`,
     ];
     const { rows } = await this.executor
+      .forTenant(tenantId)
       .query(
         `SELECT ${tableSql(this.#db, definition).columns} FROM ${this.#db.s}.${q(definition.name)} AS t
           WHERE ${conditions.join(' AND ')} ORDER BY ${order.join(', ')} LIMIT $${params.push(limit)}`,
@@ -238,7 +247,7 @@ export class PostgresTables implements TableStore {
 
   async drop(table: TableDefinition): Promise<void> {
     const checked = checkTable(table, 'tables.drop');
-    await this.executor.atomically(async (client) => {
+    await this.executor.untenanted('tables.drop').atomically(async (client) => {
       await this.#lock(client, checked.name);
       await client.query(`DROP TABLE IF EXISTS ${this.#db.s}.${q(checked.name)}`);
     });

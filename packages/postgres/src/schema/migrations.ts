@@ -214,6 +214,36 @@ export const migrations: readonly Migration[] = [
     `;
     },
   },
+  {
+    version: 4,
+    name: 'row-level security on tenant-bearing tables',
+    sql: (schema) => {
+      quoteIdent(schema); // checked, so it can stand in a literal below
+      // Every table with a tenant_id (streams, events, documents, snapshots, dead letters, outbox
+      // and the SQL read-model tables made so far) lets a role see and write only the rows of
+      // the transaction's tenant. The owner, superusers and BYPASSRLS roles are not bound (no
+      // FORCE), so stores opened as the owner work as before and pay nothing: their plans
+      // carry no policy. Only a strict store's role is bound. The append function is SECURITY
+      // INVOKER (the default), so the policies bind inside it too.
+      return `
+      DO $rls$
+      DECLARE t text;
+      BEGIN
+        FOR t IN
+          SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+           WHERE n.nspname = '${schema}' AND c.relkind IN ('r', 'p') AND EXISTS (
+                 SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped)
+        LOOP
+          EXECUTE format('ALTER TABLE %I.%I ENABLE ROW LEVEL SECURITY', '${schema}', t);
+          EXECUTE format(
+            'CREATE POLICY tenant_isolation ON %I.%I USING (tenant_id = current_setting(%L, true)) WITH CHECK (tenant_id = current_setting(%L, true))',
+            '${schema}', t, 'whizbang.tenant_id', 'whizbang.tenant_id');
+        END LOOP;
+      END
+      $rls$;
+    `;
+    },
+  },
 ];
 
 /** Applies every migration newer than the schema's version, under an advisory lock. */

@@ -8,6 +8,9 @@ export function quoteIdent(name: string): string {
   return `"${name}"`;
 }
 
+/** The transaction-local setting the row-level security policies read: the tenant of a strict store's transaction. */
+export const TENANT_SETTING = 'whizbang.tenant_id';
+
 /** The NOTIFY channel for appends to a schema. */
 export function appendChannel(schema: string): string {
   return `whizbang_append_${schema}`;

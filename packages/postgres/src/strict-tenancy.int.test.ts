@@ -1,0 +1,375 @@
+import { Client, Pool } from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  defineProjection,
+  defineTable,
+  isStateError,
+  ProjectionDaemon,
+  readModel,
+  type RecordedEvent,
+} from '@whizbang/core';
+import { grantApplicationRole } from './grant-application-role.js';
+import { postgresStore, type PostgresStore } from './postgres-store.js';
+import { connectionString, dropSchemas, freshSchema, postgresAvailable } from './test-support/database.js';
+
+const available = await postgresAvailable();
+
+const Orders = defineTable<{ id: string; total: number | null }>('strict_orders', {
+  columns: { total: 'integer' },
+});
+
+/** Tables of the schema that carry tenant rows, as the proof reads them with raw SQL. */
+const TENANT_TABLES = [
+  'streams',
+  'events',
+  'documents',
+  'snapshots',
+  'dead_letters',
+  'outbox',
+  'strict_orders',
+] as const;
+
+const failure = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+
+async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of iterable) out.push(item);
+  return out;
+}
+
+/** The same server as `connectionString`, as another role (trust auth lets any role log in). */
+function asRole(role: string): string {
+  const url = new URL(connectionString);
+  url.username = role;
+  url.password = '';
+  return url.toString();
+}
+
+let roleCounter = 0;
+const roles: string[] = [];
+/** A login role of this test run, dropped (with its grants) at the end. */
+async function createRole(admin: Client, attributes = ''): Promise<string> {
+  const role = `wbr_role_${process.pid}_${Date.now().toString(36)}_${roleCounter++}`;
+  await admin.query(`CREATE ROLE "${role}" LOGIN ${attributes}`);
+  roles.push(role);
+  return role;
+}
+
+/** Writes one of everything for `tenantId` through a strict store. */
+async function writeTenant(store: PostgresStore, tenantId: string): Promise<void> {
+  await store.events.appendToStream(`order-${tenantId}`, [{ type: 'Placed', data: { tenantId } }], {
+    tenantId,
+  });
+  await store.documents.put('orders', `order-${tenantId}`, { tenantId }, { tenantId });
+  await store.snapshots.save({
+    stream: `order-${tenantId}`,
+    version: 1,
+    schemaVersion: 1,
+    state: {},
+    tenantId,
+  });
+  await store.deadLetters.add({
+    source: 'test',
+    tenantId,
+    messageId: `m-${tenantId}`,
+    messageType: 'Placed',
+    payload: {},
+    error: { name: 'Error', message: 'boom' },
+    attempts: 1,
+  });
+  await store.outbox.add([{ id: `out-${tenantId}`, destination: 'd', type: 'Placed', body: '{}', tenantId }]);
+  await store.tables.upsertMany(Orders, [{ id: `order-${tenantId}`, total: 1 }], { tenantId });
+}
+
+describe.runIf(available)('postgres: strict tenancy (row-level security)', () => {
+  const schema = freshSchema('wbr');
+  let admin: Client;
+  let system: PostgresStore;
+  let appRole: string;
+  let appUrl: string;
+  const opened: PostgresStore[] = [];
+  const strict = (options: { pool?: Pool } = {}) => {
+    const store = postgresStore({
+      ...(options.pool ? { pool: options.pool } : { connectionString: appUrl, maxConnections: 2 }),
+      schema,
+      tenancy: 'strict',
+    });
+    opened.push(store);
+    return store;
+  };
+
+  beforeAll(async () => {
+    admin = new Client({ connectionString });
+    await admin.connect();
+    system = postgresStore({ connectionString, schema, maxConnections: 2 });
+    await system.migrate();
+    await system.tables.migrate(Orders);
+    appRole = await createRole(admin);
+    appUrl = asRole(appRole);
+    await grantApplicationRole({ connectionString, schema, role: appRole });
+  });
+
+  afterAll(async () => {
+    await Promise.all(opened.map((store) => store.close()));
+    await system?.close();
+    await dropSchemas('wbr');
+    for (const role of roles) {
+      await admin.query(`DROP OWNED BY "${role}"`);
+      await admin.query(`DROP ROLE "${role}"`);
+    }
+    await admin?.end();
+  });
+
+  it("lets raw SQL on the application's connection see and write only the bound tenant's rows", async () => {
+    const pool = new Pool({ connectionString: appUrl, max: 1 });
+    try {
+      const store = strict({ pool });
+      await writeTenant(store, 'a');
+      await writeTenant(store, 'b');
+      const client = await pool.connect();
+      try {
+        // A hand-written query that forgets the tenant filter, on the store's own pool.
+        await client.query(`BEGIN; SELECT set_config('whizbang.tenant_id', 'a', true)`);
+        for (const table of TENANT_TABLES) {
+          const { rows } = await client.query<{ tenant_id: string }>(`SELECT * FROM "${schema}"."${table}"`);
+          const tenants = [...new Set(rows.map((row) => row.tenant_id))];
+          expect({ table, tenants }).toEqual({ table, tenants: ['a'] });
+        }
+        // The policy is in the application role's plan, and not in the owner's, which it does not bind.
+        const explain = `EXPLAIN SELECT * FROM "${schema}".documents WHERE tenant_id = 'a' AND collection = 'orders' AND id = 'x'`;
+        expect(JSON.stringify((await client.query(explain)).rows)).toMatch(/current_setting/);
+        expect(JSON.stringify((await admin.query(explain)).rows)).not.toMatch(/current_setting/);
+        // Another tenant's rows can be neither changed nor written.
+        const { rowCount } = await client.query(
+          `UPDATE "${schema}".documents SET version = 99 WHERE tenant_id = 'b'`,
+        );
+        expect(rowCount).toBe(0);
+        await client.query('SAVEPOINT s');
+        const refused = await failure(
+          client.query(
+            `INSERT INTO "${schema}".documents (tenant_id, collection, id, version, data) VALUES ('b', 'orders', 'x', 1, '{}')`,
+          ),
+        );
+        expect((refused as { code?: string }).code).toBe('42501'); // new row violates row-level security policy
+        await client.query('ROLLBACK TO SAVEPOINT s');
+        const appended = await failure(
+          client.query(`SELECT * FROM "${schema}".append_to_stream('b', 'sneaky', -1, '[]'::jsonb)`),
+        );
+        expect((appended as { code?: string }).code).toBe('42501');
+        await client.query('ROLLBACK');
+        // No tenant bound: nothing at all.
+        const { rows: none } = await client.query(`SELECT * FROM "${schema}".events`);
+        expect(none).toEqual([]);
+        // Checkpoints and leases are the system store's: the application role has no rights there.
+        const denied = await failure(client.query(`SELECT * FROM "${schema}".checkpoints`));
+        expect((denied as { code?: string }).code).toBe('42501');
+      } finally {
+        client.release();
+      }
+      // The system store (the owner role) still sees both tenants.
+      const { rows } = await admin.query<{ tenant_id: string }>(
+        `SELECT DISTINCT tenant_id FROM "${schema}".events WHERE tenant_id IN ('a', 'b') ORDER BY tenant_id`,
+      );
+      expect(rows.map((row) => row.tenant_id)).toEqual(['a', 'b']);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('runs every tenant-scoped port per tenant, and keeps tenants apart', async () => {
+    const store = strict();
+    expect(store.tenancy).toBe('strict');
+    await store.events.appendToStream('cart', [{ type: 'Added', data: { n: 1 } }], { tenantId: 't1' });
+    await store.events.appendToStream('cart', [{ type: 'Added', data: { n: 2 } }], { tenantId: 't2' });
+    await store.events.appendToStreams(
+      [
+        { stream: 'cart', events: [{ type: 'Added', data: { n: 3 } }], expectedVersion: 1 },
+        { stream: 'other', events: [{ type: 'Added', data: { n: 4 } }] },
+      ],
+      { tenantId: 't1' },
+    );
+    const cart = await store.events.readStream('cart', { tenantId: 't1' });
+    expect(cart.events.map((e) => e.data)).toEqual([{ n: 1 }, { n: 3 }]);
+    expect((await store.events.getStreamInfo('cart', { tenantId: 't2' })).version).toBe(1);
+    expect((await store.events.readStream('other', { tenantId: 't2' })).exists).toBe(false);
+    await store.events.setStreamMetadata('other', { owner: 'x' }, { tenantId: 't1' });
+    await store.events.archiveStream('other', { tenantId: 't1' });
+    // Up to the committed head: the gap-safe one stops below any transaction running on the
+    // server, and other test files share it. Nothing else writes to this schema meanwhile.
+    const until = await system.events.readHeadPosition({ committed: true });
+    const t1 = await collect(store.events.readAll({ filter: { tenantId: 't1' }, until }));
+    expect(t1.map((e: RecordedEvent) => e.data)).toEqual([{ n: 1 }, { n: 3 }, { n: 4 }]);
+
+    await store.documents.put('carts', 'c', { items: 1 }, { tenantId: 't1' });
+    await store.documents.put('carts', 'c', { items: 2 }, { tenantId: 't2' });
+    await store.documents.putMany('carts', [{ id: 'd', data: { items: 3 }, expectedVersion: 'none' }], {
+      tenantId: 't1',
+    });
+    expect((await store.documents.get('carts', 'c', { tenantId: 't2' }))?.data).toEqual({ items: 2 });
+    const page = await store.documents.find('carts', {
+      tenantId: 't1',
+      orderBy: [{ field: 'items', type: 'number' }],
+    });
+    expect(page.documents.map((d) => d.data)).toEqual([{ items: 1 }, { items: 3 }]);
+    expect(await store.documents.count('carts', { tenantId: 't2' })).toBe(1);
+    expect(await store.documents.deleteMany('carts', ['c', 'd'], { tenantId: 't1' })).toBe(2);
+    expect(await store.documents.getMany('carts', ['c', 'd'], { tenantId: 't2' })).toHaveLength(1);
+
+    await store.snapshots.save({
+      stream: 'cart',
+      version: 2,
+      schemaVersion: 1,
+      state: { n: 3 },
+      tenantId: 't1',
+    });
+    expect((await store.snapshots.load('cart', { tenantId: 't1' }))?.state).toEqual({ n: 3 });
+    expect(await store.snapshots.load('cart', { tenantId: 't2' })).toBeUndefined();
+
+    await store.tables.upsertMany(Orders, [{ id: 'o', total: 5 }], { tenantId: 't1' });
+    expect(await store.tables.select(Orders, { tenantId: 't1' })).toEqual([{ id: 'o', total: 5 }]);
+    expect(await store.tables.select(Orders, { tenantId: 't2' })).toEqual([]);
+    expect(await store.inbox.record('group', 'message-1')).toBe(true);
+    expect(await store.inbox.has('group', 'message-1')).toBe(true);
+  });
+
+  it('binds a transaction to its first tenant and refuses a second one, writing nothing', async () => {
+    const store = strict();
+    await store.transaction(async (tx) => {
+      await tx.events.appendToStream('tx', [{ type: 'E', data: {} }], { tenantId: 't3' });
+      await tx.documents.put('txdocs', 'one', { ok: true }, { tenantId: 't3' });
+      await tx.inbox.record('group', 'message-t3');
+      expect((await tx.events.readStream('tx', { tenantId: 't3' })).version).toBe(1);
+    });
+    expect((await store.documents.get('txdocs', 'one', { tenantId: 't3' }))?.data).toEqual({ ok: true });
+
+    const mixed = await failure(
+      store.transaction(async (tx) => {
+        await tx.documents.put('txdocs', 'two', { ok: true }, { tenantId: 't3' });
+        await tx.documents.put('txdocs', 'two', { ok: true }, { tenantId: 't4' });
+      }),
+    );
+    expect(isStateError(mixed)).toBe(true);
+    expect((mixed as Error).message).toMatch(/tenant 't3'.*'t4'/);
+    expect(await store.documents.get('txdocs', 'two', { tenantId: 't3' })).toBeUndefined();
+    const untenanted = await failure(store.transaction(async (tx) => tx.checkpoints.get('cp')));
+    expect(isStateError(untenanted)).toBe(true);
+  });
+
+  it('refuses the calls that span tenants or have none', async () => {
+    const store = strict();
+    const calls: [string, () => Promise<unknown>][] = [
+      ['readAll', () => collect(store.events.readAll())],
+      ['readHeadPosition', () => store.events.readHeadPosition()],
+      ['checkpoints', () => store.checkpoints.get('cp')],
+      ['leases', () => store.checkpoints.acquireLease('l', 'me', { ttlMs: 1000 })],
+      ['migrate', () => store.migrate()],
+      ['deleteCollection', () => store.documents.deleteCollection('orders')],
+      ['tables.migrate', () => store.tables.migrate(Orders)],
+      ['outbox.claim', () => store.outbox.claim('relay', { limit: 10, leaseMs: 1000 })],
+      [
+        'outbox of two tenants',
+        () =>
+          store.outbox.add([
+            { id: 'x1', destination: 'd', type: 'T', body: '{}', tenantId: 'a' },
+            { id: 'x2', destination: 'd', type: 'T', body: '{}', tenantId: 'b' },
+          ]),
+      ],
+      ['deadLetters.list', () => store.deadLetters.list()],
+    ];
+    for (const [name, call] of calls) {
+      const error = await failure(call());
+      expect({ name, isStateError: isStateError(error), message: (error as Error).message }).toMatchObject({
+        name,
+        isStateError: true,
+        message: expect.stringMatching(/strict|migrate/),
+      });
+    }
+  });
+
+  it('refuses to open as a superuser, a table owner or a BYPASSRLS role', async () => {
+    const superuser = postgresStore({ connectionString, schema, tenancy: 'strict' });
+    opened.push(superuser);
+    const asSuper = await failure(superuser.documents.get('orders', 'x'));
+    expect(isStateError(asSuper)).toBe(true);
+    expect((asSuper as Error).message).toMatch(/superuser/);
+
+    const bypass = postgresStore({
+      connectionString: asRole(await createRole(admin, 'BYPASSRLS')),
+      schema,
+      tenancy: 'strict',
+    });
+    opened.push(bypass);
+    expect(((await failure(bypass.documents.get('orders', 'x'))) as Error).message).toMatch(/BYPASSRLS/);
+
+    // An owner that is not a superuser: it migrates its own schema, then cannot open it strictly.
+    const owner = await createRole(admin);
+    const database = new URL(connectionString).pathname.slice(1);
+    await admin.query(`GRANT CREATE ON DATABASE "${database}" TO "${owner}"`);
+    const ownedSchema = freshSchema('wbr');
+    const ownerSystem = postgresStore({ connectionString: asRole(owner), schema: ownedSchema });
+    opened.push(ownerSystem);
+    await ownerSystem.migrate();
+    const ownerStrict = postgresStore({
+      connectionString: asRole(owner),
+      schema: ownedSchema,
+      tenancy: 'strict',
+    });
+    opened.push(ownerStrict);
+    const asOwner = await failure(ownerStrict.events.readStream('s'));
+    expect(isStateError(asOwner)).toBe(true);
+    expect((asOwner as Error).message).toMatch(/owns/);
+    // A member of the owner role inherits its rights, and is refused too.
+    const member = await createRole(admin);
+    await admin.query(`GRANT "${owner}" TO "${member}"`);
+    const asMember = postgresStore({
+      connectionString: asRole(member),
+      schema: ownedSchema,
+      tenancy: 'strict',
+    });
+    opened.push(asMember);
+    expect(((await failure(asMember.events.readStream('s'))) as Error).message).toMatch(/owns/);
+    await admin.query(`REVOKE CREATE ON DATABASE "${database}" FROM "${owner}"`);
+  });
+
+  it('lets a daemon on the system store project what two strict stores appended, each tenant reading its own', async () => {
+    const counts = defineProjection<{ n: number }>({
+      name: 'strict-counts',
+      collection: 'strict_counts',
+      initialState: () => ({ n: 0 }),
+      handlers: { Counted: (doc) => ({ n: doc.n + 1 }) },
+    });
+    const north = strict();
+    const south = strict();
+    for (let i = 0; i < 3; i++) {
+      await north.events.appendToStream('north-1', [{ type: 'Counted', data: {} }], { tenantId: 'north' });
+      await south.events.appendToStream(`south-${i}`, [{ type: 'Counted', data: {} }], { tenantId: 'south' });
+    }
+    const daemon = new ProjectionDaemon({ store: system, projections: [counts], pollIntervalMs: 50 });
+    await daemon.start();
+    try {
+      const deadline = Date.now() + 15_000;
+      const read = async () => ({
+        north: await readModel(north, counts).find({ tenantId: 'north' }),
+        south: await readModel(south, counts).find({ tenantId: 'south' }),
+      });
+      let seen = await read();
+      while ((seen.north.documents.length < 1 || seen.south.documents.length < 3) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        seen = await read();
+      }
+      expect(seen.north.documents.map((d) => [d.id, d.data])).toEqual([['north-1', { n: 3 }]]);
+      expect(seen.south.documents.map((d) => d.id).toSorted()).toEqual(['south-0', 'south-1', 'south-2']);
+      // The collection holds both tenants; each strict read reaches only its own.
+      const { rows } = await admin.query<{ n: number }>(
+        `SELECT count(DISTINCT tenant_id)::int AS n FROM "${schema}".documents WHERE collection LIKE 'strict_counts%'`,
+      );
+      expect(rows.at(0)?.n).toBe(2);
+    } finally {
+      await daemon.stop();
+    }
+  });
+});
