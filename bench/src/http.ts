@@ -100,11 +100,16 @@ try {
       samples.ours.push(await run(ours, load, true));
       samples.raw.push(await run(raw, load, false));
     }
-    const med = (xs: readonly { rps: number; p99: number }[], key: 'rps' | 'p99') => median(xs.map((x) => x[key]));
+    const med = (xs: readonly { rps: number; p99: number }[], key: 'rps' | 'p99') =>
+      median(xs.map((x) => x[key]));
     notes.push(
       `${label}: ours ${samples.ours.map((s) => Math.round(s.rps)).join(', ')} req/s; raw ${samples.raw.map((s) => Math.round(s.rps)).join(', ')} req/s by round`,
     );
-    rows.push(row(`http ${label}`, 'req/s', Math.round(med(samples.ours, 'rps')), { raw: Math.round(med(samples.raw, 'rps')) }));
+    rows.push(
+      row(`http ${label}`, 'req/s', Math.round(med(samples.ours, 'rps')), {
+        raw: Math.round(med(samples.raw, 'rps')),
+      }),
+    );
     rows.push(row(`http ${label}, p99`, 'ms', med(samples.ours, 'p99'), { raw: med(samples.raw, 'p99') }));
   }
 } finally {
