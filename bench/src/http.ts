@@ -6,7 +6,8 @@
  * validated by zod, spread over 1,000 accounts), and a query route that reads one document
  * (`GET /balances/:id`). Ours runs with everything on: a JWT verified on every request, the
  * tenant taken from it (required), the store scoped to it, schema validation, problem+json.
- * The baseline has none of it. The servers run in a child process of their own; rounds
+ * The baseline has none of it: it appends as bench:store's raw baseline does (the event at the
+ * next version and the stream row, in one transaction) and selects the document by key. The servers run in a child process of their own; rounds
  * alternate ours and raw so drift in the machine lands on both.
  *
  * Knobs: BENCH_HTTP_SECONDS per run (5), BENCH_ROUNDS (3), BENCH_HTTP_CONNECTIONS (16).

@@ -30,7 +30,8 @@ const Deposited = defineEvent('Deposited', { data: type<{ amount: number }>() })
 const admin = new Pool({ connectionString: CONNECTION, max: 1 });
 await admin.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE; DROP SCHEMA IF EXISTS ${RAW} CASCADE`);
 await admin.query(`CREATE SCHEMA ${RAW};
-  CREATE TABLE ${RAW}.events (id bigserial PRIMARY KEY, tenant_id text NOT NULL, stream_id text NOT NULL, type text NOT NULL, data jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now());
+  CREATE TABLE ${RAW}.streams (tenant_id text NOT NULL, stream_id text NOT NULL, version int NOT NULL, PRIMARY KEY (tenant_id, stream_id));
+  CREATE TABLE ${RAW}.events (id bigserial PRIMARY KEY, tenant_id text NOT NULL, stream_id text NOT NULL, version int NOT NULL, type text NOT NULL, data jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now(), UNIQUE (tenant_id, stream_id, version));
   CREATE TABLE ${RAW}.documents (tenant_id text NOT NULL, id text NOT NULL, data jsonb NOT NULL, PRIMARY KEY (tenant_id, id));`);
 await admin.query(
   `INSERT INTO ${RAW}.documents SELECT 'acme', 'a-' || g, jsonb_build_object('balance', g) FROM generate_series(0, $1 - 1) g`,
@@ -70,14 +71,35 @@ const ours = httpApi(app, {
 // The baseline: what a hand-written service does with no framework, no auth, no validation.
 const pool = new Pool({ connectionString: CONNECTION, max: 10 });
 const raw = new Hono();
+// The append of bench:store's raw baseline: the event at the next version and the stream row, in
+// one transaction (the version kept in memory, as a single-process service could).
+const versions = new Map<string, number>();
 raw.post('/deposits', async (c) => {
   const body = await c.req.json<{ accountId: string; amount: number }>();
-  await pool.query({
-    name: 'raw-insert',
-    text: `INSERT INTO ${RAW}.events (tenant_id, stream_id, type, data) VALUES ($1, $2, 'Deposited', $3)`,
-    values: ['acme', `account-${body.accountId}`, JSON.stringify({ amount: body.amount })],
-  });
-  return c.json({ ok: true }, 201);
+  const stream = `account-${body.accountId}`;
+  const version = (versions.get(stream) ?? 0) + 1;
+  versions.set(stream, version);
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query({
+      name: 'raw-insert',
+      text: `INSERT INTO ${RAW}.events (tenant_id, stream_id, version, type, data) VALUES ($1, $2, $3, 'Deposited', $4)`,
+      values: ['acme', stream, version, JSON.stringify({ amount: body.amount })],
+    });
+    await client.query({
+      name: 'raw-stream',
+      text: `INSERT INTO ${RAW}.streams VALUES ($1, $2, $3) ON CONFLICT (tenant_id, stream_id) DO UPDATE SET version = excluded.version`,
+      values: ['acme', stream, version],
+    });
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK');
+    throw error;
+  } finally {
+    client.release();
+  }
+  return c.json({ version }, 201);
 });
 raw.get('/balances/:accountId', async (c) => {
   const { rows } = await pool.query({

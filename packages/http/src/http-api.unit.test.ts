@@ -209,6 +209,18 @@ describe('httpApi', () => {
     expect((await store.events.readHeadPosition()).position).toBe(0n);
   });
 
+  it('remembers a verified token no longer than its exp', async () => {
+    const { api } = edge({
+      auth: [jwtAuth({ secret: SECRET, issuer: ISSUER, audience: AUDIENCE, clockToleranceSeconds: 0 })],
+    });
+    const shortLived = await token({}, { exp: Math.floor(Date.now() / 1000) + 2 });
+    const read = () => api.request('/accounts/a-1', { headers: { authorization: `Bearer ${shortLived}` } });
+    expect((await read()).status).toBe(404); // verified, then remembered
+    expect((await read()).status).toBe(404); // from the cache
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    await expectProblem(await read(), 401, 'WHIZBANG_UNAUTHENTICATED');
+  });
+
   it('verifies RS256 and ES256 tokens against a JWKS, and takes API keys as a second scheme', async () => {
     const rsa = await generateKeyPair('RS256');
     const ec = await generateKeyPair('ES256');

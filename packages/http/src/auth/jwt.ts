@@ -43,6 +43,23 @@ export interface JwtAuthOptions {
   readonly tenantClaim?: string;
   /** How long a fetched JWKS is trusted before it is fetched again (default 10 minutes). */
   readonly jwksCacheMaxAgeMs?: number;
+  /**
+   * Tokens verified recently are remembered (by their whole text, signature included) so a
+   * client's next request skips the signature check, which WebCrypto runs off the main thread at
+   * ~0.2 ms a token. Each is kept at most `verifiedCacheMs` (default 60 s, 0 turns the cache
+   * off) and never past its `exp`: a key withdrawn from the JWKS stops working within that time.
+   */
+  readonly verifiedCacheMs?: number;
+  /** The most tokens remembered (default 10,000). */
+  readonly verifiedCacheSize?: number;
+}
+
+interface Verified {
+  readonly identity: Identity;
+  /** Until when the cache may answer for it, in ms since the epoch. */
+  readonly until: number;
+  /** `nbf`, in ms, if the token has one. */
+  readonly notBefore: number | undefined;
 }
 
 const strings = (value: unknown): string[] | undefined =>
@@ -123,6 +140,30 @@ export function jwtAuth(options: JwtAuthOptions): Authenticator {
     requiredClaims: ['sub', 'exp'],
   };
   const challenge = 'Bearer';
+  const cacheMs = options.verifiedCacheMs ?? 60_000;
+  const cacheSize = options.verifiedCacheSize ?? 10_000;
+  const toleranceMs = verifyOptions.clockTolerance * 1000;
+  const verified = new Map<string, Verified>();
+  const remember = (token: string, identity: Identity, payload: JWTPayload) => {
+    if (cacheMs <= 0) return;
+    const until = Math.min(Date.now() + cacheMs, payload.exp! * 1000 + toleranceMs);
+    verified.set(token, {
+      identity,
+      until,
+      notBefore: payload.nbf === undefined ? undefined : payload.nbf * 1000 - toleranceMs,
+    });
+    if (verified.size > cacheSize) verified.delete(verified.keys().next().value!);
+  };
+  const recall = (token: string): Identity | undefined => {
+    const hit = verified.get(token);
+    if (!hit) return undefined;
+    const now = Date.now();
+    if (now >= hit.until || (hit.notBefore !== undefined && now < hit.notBefore)) {
+      verified.delete(token);
+      return undefined;
+    }
+    return hit.identity;
+  };
   return {
     scheme: 'bearer',
     challenge,
@@ -142,6 +183,8 @@ export function jwtAuth(options: JwtAuthOptions): Authenticator {
           },
         );
       if (!token || rest.length > 0) throw refuse('the bearer token is missing or malformed');
+      const known = recall(token);
+      if (known) return known;
       let payload: JWTPayload;
       try {
         const resolved = typeof key === 'function' ? key : await key;
@@ -150,11 +193,13 @@ export function jwtAuth(options: JwtAuthOptions): Authenticator {
         throw refuse(reason(error));
       }
       const tenant = payload[tenantClaim];
-      return {
+      const identity: Identity = {
         principal: toPrincipal(payload),
         tenantId: typeof tenant === 'string' ? tenant : undefined,
         scheme: 'bearer',
       };
+      remember(token, identity, payload);
+      return identity;
     },
   };
 }
