@@ -1,4 +1,5 @@
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { createServer } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { memoryStore, type Store } from '@whizbang/core';
 import { apiKeyAuth } from './auth/api-key.js';
@@ -275,6 +276,55 @@ describe('httpApi', () => {
       401,
       'WHIZBANG_UNAUTHENTICATED',
     );
+  });
+
+  it('fetches the issuer JWKS, caches it, and fetches it again when a token names a new key', async () => {
+    const [first, second] = [await generateKeyPair('ES256'), await generateKeyPair('ES256')];
+    const published = [{ ...(await exportJWK(first.publicKey)), kid: 'k1', alg: 'ES256' }];
+    let fetches = 0;
+    const issuer = createServer((_, response) => {
+      fetches++;
+      response
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ keys: published }));
+    });
+    await new Promise<void>((resolve) => issuer.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = issuer.address() as { port: number };
+      const { api } = edge({
+        auth: [
+          jwtAuth({
+            jwks: `http://127.0.0.1:${port}/jwks.json`,
+            issuer: ISSUER,
+            audience: AUDIENCE,
+            jwksCooldownMs: 0,
+            verifiedCacheMs: 0,
+          }),
+        ],
+      });
+      const signed = (kid: string, key: (typeof first)['privateKey']) =>
+        new SignJWT({ tenant_id: 'acme' })
+          .setProtectedHeader({ alg: 'ES256', kid })
+          .setSubject('u-1')
+          .setIssuer(ISSUER)
+          .setAudience(AUDIENCE)
+          .setExpirationTime('5m')
+          .sign(key);
+      const read = async (t: string) =>
+        (await api.request('/accounts/a-1', { headers: { authorization: `Bearer ${t}` } })).status;
+      expect(await read(await signed('k1', first.privateKey))).toBe(404);
+      expect(await read(await signed('k1', first.privateKey))).toBe(404);
+      expect(fetches).toBe(1); // cached
+      // The issuer rotates to k2: a token naming it makes the set fetched again.
+      published.push({ ...(await exportJWK(second.publicKey)), kid: 'k2', alg: 'ES256' });
+      expect(await read(await signed('k2', second.privateKey))).toBe(404);
+      expect(fetches).toBe(2);
+      // A key the issuer never published is refused, whatever it signs.
+      const stranger = await generateKeyPair('ES256');
+      expect(await read(await signed('k3', stranger.privateKey))).toBe(401);
+    } finally {
+      issuer.close();
+    }
   });
 
   it('resolves the tenant in the configured order and never lets a header move a token to another tenant', async () => {

@@ -44,6 +44,11 @@ export interface JwtAuthOptions {
   /** How long a fetched JWKS is trusted before it is fetched again (default 10 minutes). */
   readonly jwksCacheMaxAgeMs?: number;
   /**
+   * The least time between two fetches of the JWKS (default 30 s): a token naming a key the set
+   * lacks makes it fetched again (a rotation), but a flood of such tokens does not flood the issuer.
+   */
+  readonly jwksCooldownMs?: number;
+  /**
    * Tokens verified recently are remembered (by their whole text, signature included) so a
    * client's next request skips the signature check, which WebCrypto runs off the main thread at
    * ~0.2 ms a token. Each is kept at most `verifiedCacheMs` (default 60 s, 0 turns the cache
@@ -104,7 +109,7 @@ function keyFor(options: JwtAuthOptions): {
   return {
     key: createRemoteJWKSet(new URL(jwks), {
       cacheMaxAge: options.jwksCacheMaxAgeMs ?? 600_000,
-      cooldownDuration: 30_000,
+      cooldownDuration: options.jwksCooldownMs ?? 30_000,
     }),
     algorithms,
   };
