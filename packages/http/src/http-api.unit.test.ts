@@ -302,14 +302,14 @@ describe('httpApi', () => {
           }),
         ],
       });
-      const signed = (kid: string, key: (typeof first)['privateKey']) =>
+      const signed = (kid: string, signingKey: (typeof first)['privateKey']) =>
         new SignJWT({ tenant_id: 'acme' })
           .setProtectedHeader({ alg: 'ES256', kid })
           .setSubject('u-1')
           .setIssuer(ISSUER)
           .setAudience(AUDIENCE)
           .setExpirationTime('5m')
-          .sign(key);
+          .sign(signingKey);
       const read = async (t: string) =>
         (await api.request('/accounts/a-1', { headers: { authorization: `Bearer ${t}` } })).status;
       expect(await read(await signed('k1', first.privateKey))).toBe(404);
