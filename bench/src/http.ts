@@ -29,15 +29,30 @@ const SECRET = `bench-${process.pid}-secret-of-at-least-32-bytes`;
 
 const server = spawn(process.execPath, [new URL('./http/server.js', import.meta.url).pathname], {
   env: { ...process.env, BENCH_HTTP_SECRET: SECRET, BENCH_HTTP_ACCOUNTS: String(ACCOUNTS) },
-  stdio: ['ignore', 'pipe', 'inherit'],
+  stdio: ['pipe', 'pipe', 'inherit'],
 });
+const lines = createInterface({ input: server.stdout });
 const [ours, raw] = await new Promise<[number, number]>((resolve, reject) => {
   server.once('exit', (code) => reject(new Error(`the bench server exited (${code}) before it was ready`)));
-  createInterface({ input: server.stdout }).on('line', (line) => {
+  lines.on('line', (line) => {
     const match = /^ready (\d+) (\d+)$/.exec(line);
     if (match) resolve([Number(match[1]), Number(match[2])]);
   });
 });
+
+/** The server process's CPU time so far, in microseconds. */
+function serverCpu(): Promise<number> {
+  return new Promise((resolve) => {
+    const onLine = (line: string) => {
+      const match = /^cpu (\d+)$/.exec(line);
+      if (!match) return;
+      lines.off('line', onLine);
+      resolve(Number(match[1]));
+    };
+    lines.on('line', onLine);
+    server.stdin.write('cpu\n');
+  });
+}
 
 const token = await new SignJWT({ tenant_id: 'acme', roles: ['teller'] })
   .setProtectedHeader({ alg: 'HS256' })
@@ -65,6 +80,7 @@ const query: Load = { method: 'GET', path: (n) => `/balances/a-${n % ACCOUNTS}`,
 /** One autocannon run against `port`: requests per second, p99 in ms, and the non-2xx count. */
 async function run(port: number, load: Load, authorized: boolean) {
   let n = 0;
+  const cpuBefore = await serverCpu();
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (authorized) headers['authorization'] = `Bearer ${token}`;
   const result = await autocannon({
@@ -82,9 +98,14 @@ async function run(port: number, load: Load, authorized: boolean) {
       },
     ],
   });
+  const cpuAfter = await serverCpu();
   const failed = result.non2xx + result.errors + result.timeouts;
   if (failed > 0) throw new Error(`${failed} of ${result.requests.total} requests failed on port ${port}`);
-  return { rps: result.requests.average, p99: result.latency.p99 };
+  return {
+    rps: result.requests.average,
+    p99: result.latency.p99,
+    cpuPerRequest: (cpuAfter - cpuBefore) / result.requests.total,
+  };
 }
 
 const rows: ResultRow[] = [];
@@ -96,15 +117,15 @@ try {
   ] as const) {
     await run(ours, load, true); // warm-up: JIT, connections, prepared statements
     await run(raw, load, false);
-    const samples = { ours: [] as { rps: number; p99: number }[], raw: [] as { rps: number; p99: number }[] };
+    type Sample = Awaited<ReturnType<typeof run>>;
+    const samples = { ours: [] as Sample[], raw: [] as Sample[] };
     for (let round = 0; round < ROUNDS; round++) {
       samples.ours.push(await run(ours, load, true));
       samples.raw.push(await run(raw, load, false));
     }
-    const med = (xs: readonly { rps: number; p99: number }[], key: 'rps' | 'p99') =>
-      median(xs.map((x) => x[key]));
+    const med = (xs: readonly Sample[], key: keyof Sample) => median(xs.map((x) => x[key]));
     notes.push(
-      `${label}: ours ${samples.ours.map((s) => Math.round(s.rps)).join(', ')} req/s; raw ${samples.raw.map((s) => Math.round(s.rps)).join(', ')} req/s by round`,
+      `${label}: ours ${samples.ours.map((s) => Math.round(s.rps)).join(', ')} req/s, raw ${samples.raw.map((s) => Math.round(s.rps)).join(', ')} req/s by round; server CPU per request: ours ${Math.round(med(samples.ours, 'cpuPerRequest'))} us, raw ${Math.round(med(samples.raw, 'cpuPerRequest'))} us`,
     );
     rows.push(
       row(`http ${label}`, 'req/s', Math.round(med(samples.ours, 'rps')), {
