@@ -99,21 +99,23 @@ export function httpApi(app: WhizbangApp, options: HttpApiOptions): Hono<{ Varia
 
   api.use(async (c, next) => {
     const requestId = idFrom(c.req.header(REQUEST_ID_HEADER));
+    const correlation = c.req.header(CORRELATION_ID_HEADER);
+    const correlationId = correlation === undefined ? requestId : idFrom(correlation);
     c.set('requestId', requestId);
-    c.set(
-      'correlationId',
-      c.req.header(CORRELATION_ID_HEADER) !== undefined
-        ? idFrom(c.req.header(CORRELATION_ID_HEADER))
-        : requestId,
-    );
-    await next();
+    c.set('correlationId', correlationId);
+    // Set before the response exists, so it is made with them: headers added to a finished
+    // response make Node's adapter build a full Response object per request.
     c.header(REQUEST_ID_HEADER, requestId);
-    c.header(CORRELATION_ID_HEADER, c.get('correlationId'));
+    c.header(CORRELATION_ID_HEADER, correlationId);
+    await next();
   });
   api.onError((error, c) => fail(c, error));
   api.notFound((c) => fail(c, new HttpProblem(404, 'WHIZBANG_NOT_FOUND', 'no such resource')));
   if (options.cors) api.use(cors(options.cors));
-  api.use(
+  // Only where a body is read: asking a GET for its body makes the adapter build a full Request.
+  api.on(
+    ['POST', 'PUT', 'PATCH'],
+    '*',
     bodyLimit({
       maxSize: options.maxBodyBytes ?? 1024 * 1024,
       onError: () => {
