@@ -3,7 +3,14 @@
  * unit of work that cancels the order and gives its stock and credit back, all in one atomic
  * append.
  */
-import { aggregateStream, handle, toEventArray, type HandlerContext, type MessageOf } from '@whizbang/core';
+import {
+  aggregateStream,
+  handle,
+  isConcurrencyError,
+  toEventArray,
+  type HandlerContext,
+  type MessageOf,
+} from '@whizbang/core';
 import { ReleaseCredit } from '../domain/customer-messages.js';
 import { customerDecider } from '../domain/customer.js';
 import { customerStream, orderStream, productStream } from '../domain/ids.js';
@@ -11,54 +18,74 @@ import { CancelOrder, ExpireOrder } from '../domain/order-messages.js';
 import { existingOrder, orderDecider } from '../domain/order.js';
 import { ReleaseStock } from '../domain/product-messages.js';
 import { productDecider } from '../domain/product.js';
-import { runUnitOfWork, type StreamDecision } from './unit-of-work.js';
+import { runUnitOfWork, UNIT_OF_WORK_RETRY, type StreamDecision } from './unit-of-work.js';
+import { assertVersion } from './versioned-command.js';
 
 export { CancelOrder, ExpireOrder };
 
-export const cancelOrder = handle(CancelOrder, (command, ctx) => release(ctx, command));
-export const expireOrder = handle(ExpireOrder, (command, ctx) => release(ctx, command));
+export const cancelOrder = handle(CancelOrder, async (command, ctx) => ({
+  version: await release(ctx, command, command.data.expectedVersion),
+}));
+export const expireOrder = handle(ExpireOrder, async (command, ctx) => {
+  await release(ctx, command, undefined);
+});
 
+/** Cancels the order and releases what it held; answers the order stream's version afterwards. */
 function release(
   ctx: HandlerContext,
   command: MessageOf<typeof CancelOrder> | MessageOf<typeof ExpireOrder>,
-): Promise<void> {
+  expectedVersion: number | undefined,
+): Promise<number> {
   const { orderId } = command.data;
-  return runUnitOfWork(ctx, async () => {
-    const order = await aggregateStream(ctx, orderStream(orderId), orderDecider);
-    // The order's rules decide first: an unknown, shipped or cancelled order releases nothing.
-    const cancelled = toEventArray(orderDecider.decide(command, order.state));
-    if (cancelled.length === 0) return { decisions: [], result: undefined };
-    const { customerId, items, totalCents } = existingOrder(order.state, orderId);
+  const stream = orderStream(orderId);
+  // Another order racing for the same stock or credit is retried; another writer of this order,
+  // when the client said which version it read, means that version is stale: never retried.
+  const retry = {
+    ...UNIT_OF_WORK_RETRY,
+    retryIf: (error: unknown) =>
+      isConcurrencyError(error) && (expectedVersion === undefined || error.stream !== stream),
+  };
+  return runUnitOfWork(
+    ctx,
+    async () => {
+      const order = await aggregateStream(ctx, stream, orderDecider);
+      assertVersion(ctx, stream, order.version, expectedVersion);
+      // The order's rules decide first: an unknown, shipped or cancelled order releases nothing.
+      const cancelled = toEventArray(orderDecider.decide(command, order.state));
+      if (cancelled.length === 0) return { decisions: [], result: order.version };
+      const { customerId, items, totalCents } = existingOrder(order.state, orderId);
 
-    const [customer, lines] = await Promise.all([
-      aggregateStream(ctx, customerStream(customerId), customerDecider),
-      Promise.all(
-        items.map(async (item) => ({
-          ...item,
-          product: await aggregateStream(ctx, productStream(item.productId), productDecider),
-        })),
-      ),
-    ]);
-    const decisions: StreamDecision[] = [
-      { stream: orderStream(orderId), loadedVersion: order.version, events: cancelled },
-      ...lines.map(({ productId, quantity, product }) => ({
-        stream: productStream(productId),
-        loadedVersion: product.version,
-        events: toEventArray(
-          productDecider.decide(ReleaseStock({ productId, orderId, quantity }), product.state),
+      const [customer, lines] = await Promise.all([
+        aggregateStream(ctx, customerStream(customerId), customerDecider),
+        Promise.all(
+          items.map(async (item) => ({
+            ...item,
+            product: await aggregateStream(ctx, productStream(item.productId), productDecider),
+          })),
         ),
-      })),
-      {
-        stream: customerStream(customerId),
-        loadedVersion: customer.version,
-        events: toEventArray(
-          customerDecider.decide(
-            ReleaseCredit({ customerId, orderId, amountCents: totalCents }),
-            customer.state,
+      ]);
+      const decisions: StreamDecision[] = [
+        { stream, loadedVersion: order.version, events: cancelled },
+        ...lines.map(({ productId, quantity, product }) => ({
+          stream: productStream(productId),
+          loadedVersion: product.version,
+          events: toEventArray(
+            productDecider.decide(ReleaseStock({ productId, orderId, quantity }), product.state),
           ),
-        ),
-      },
-    ];
-    return { decisions, result: undefined };
-  });
+        })),
+        {
+          stream: customerStream(customerId),
+          loadedVersion: customer.version,
+          events: toEventArray(
+            customerDecider.decide(
+              ReleaseCredit({ customerId, orderId, amountCents: totalCents }),
+              customer.state,
+            ),
+          ),
+        },
+      ];
+      return { decisions, result: order.version + cancelled.length };
+    },
+    retry,
+  );
 }

@@ -2,6 +2,7 @@
 import { whizbang, type Middleware, type Store, type WhizbangApp } from '@whizbang/core';
 import { cancelOrder, expireOrder } from './cancel-order.js';
 import { confirmationDeadline } from './confirmation-deadline.js';
+import { listCustomerOrders } from './customer-orders.js';
 import { getCustomer, registerCustomer } from './customers.js';
 import { getOrder } from './get-order.js';
 import { listOrders, orderSummaries } from './order-summaries.js';
@@ -35,6 +36,7 @@ export const ordersHandlers = [
   expireOrder,
   getOrder,
   listOrders,
+  listCustomerOrders,
   getProductSales,
 ] as const;
 
@@ -58,3 +60,23 @@ export function createOrdersApp(options: OrdersAppOptions): WhizbangApp {
   });
 }
 // #endregion
+
+/**
+ * The same service for callers that always name a tenant, as the HTTP edge does: a message
+ * without one is refused before anything runs, and every handler's `ctx.store` is its tenant's.
+ * (The scripted journey runs without tenants, in `default`, through `createOrdersApp`.)
+ * @example
+ * const app = createTenantOrdersApp({ store });
+ * await app.send(RegisterCustomer({ customerId, name, creditLimitCents }), { tenantId: 'acme' });
+ */
+export function createTenantOrdersApp(options: OrdersAppOptions): WhizbangApp {
+  return whizbang({
+    store: options.store,
+    handlers: ordersHandlers,
+    projections: ordersProjections,
+    reactors: [shippingNotices(options.notify ?? (() => undefined))],
+    sagas: [confirmationDeadline(options.confirmWithinMs ?? 30 * 60_000)],
+    ...(options.middleware !== undefined && { middleware: options.middleware }),
+    tenancy: { required: true },
+  });
+}

@@ -1,9 +1,11 @@
 /** Registering customers and reading one back. */
+import { z } from 'zod';
 import { aggregateStream, defineQuery, handle, handleCommand, type } from '@whizbang/core';
 import { RegisterCustomer } from '../domain/customer-messages.js';
 import { customerDecider } from '../domain/customer.js';
 import { customerStream, type CustomerId } from '../domain/ids.js';
 import type { Cents } from '../domain/money.js';
+import { customerIdSchema } from '../domain/schemas.js';
 
 export { RegisterCustomer };
 
@@ -18,12 +20,19 @@ export interface CustomerView {
 }
 
 export const GetCustomer = defineQuery('GetCustomer', {
-  data: type<{ customerId: CustomerId }>(),
+  schema: z.strictObject({ customerId: customerIdSchema }),
   result: type<CustomerView | null>(),
 });
 
 export const registerCustomer = handle(RegisterCustomer, async (command, ctx) => {
-  await handleCommand(ctx, customerStream(command.data.customerId), customerDecider, command);
+  const { customerId } = command.data;
+  const { nextExpectedVersion } = await handleCommand(
+    ctx,
+    customerStream(customerId),
+    customerDecider,
+    command,
+  );
+  return { customerId, version: nextExpectedVersion };
 });
 
 export const getCustomer = handle(GetCustomer, async (query, ctx) => {

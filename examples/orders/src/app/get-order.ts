@@ -1,7 +1,9 @@
 /** Reading an order: folds its stream on demand (a projection will serve lists later). */
+import { z } from 'zod';
 import { aggregateStream, defineQuery, handle, type } from '@whizbang/core';
-import { orderStream, type OrderId } from '../domain/ids.js';
+import { orderStream } from '../domain/ids.js';
 import { orderDecider, type Order } from '../domain/order.js';
+import { orderIdSchema } from '../domain/schemas.js';
 
 export type OrderView = Order & {
   /** The stream version the view was folded up to: pass it back as an expected version. */
@@ -9,7 +11,7 @@ export type OrderView = Order & {
 };
 
 export const GetOrder = defineQuery('GetOrder', {
-  data: type<{ orderId: OrderId }>(),
+  schema: z.strictObject({ orderId: orderIdSchema }),
   result: type<OrderView | null>(),
 });
 

@@ -1,5 +1,11 @@
 /** The orders service's public surface: its app factory, commands, queries and views. */
-export { createOrdersApp, ordersHandlers, ordersProjections, type OrdersAppOptions } from './create-app.js';
+export {
+  createOrdersApp,
+  createTenantOrdersApp,
+  ordersHandlers,
+  ordersProjections,
+  type OrdersAppOptions,
+} from './create-app.js';
 export { PlaceOrder } from './place-order.js';
 export { CancelOrder, ExpireOrder } from './cancel-order.js';
 export { confirmationDeadline, type Deadline } from './confirmation-deadline.js';
@@ -8,5 +14,6 @@ export { GetCustomer, RegisterCustomer, type CustomerView } from './customers.js
 export { AddProduct, AddStock, GetProduct, type ProductView } from './products.js';
 export { GetOrder, type OrderView } from './get-order.js';
 export { ListOrders, orderSummaries, OrderSummaries, type OrderSummary } from './order-summaries.js';
+export { ListCustomerOrders } from './customer-orders.js';
 export { GetProductSales, productSales, type ProductSales } from './product-sales.js';
 export { shippingNotices, type ShippingNotice } from './shipping-notices.js';

@@ -1,19 +1,41 @@
-/** Confirm, ship and deliver: each touches one order stream, so `handleCommand` does it all. */
-import { handle, handleCommand } from '@whizbang/core';
+/**
+ * Confirm, ship and deliver: each touches one order stream, at the version the client read when
+ * it gives one, and answers the order's new version.
+ */
+import { handle } from '@whizbang/core';
 import { orderStream } from '../domain/ids.js';
 import { ConfirmOrder, DeliverOrder, ShipOrder } from '../domain/order-messages.js';
 import { orderDecider } from '../domain/order.js';
+import { decideAtVersion } from './versioned-command.js';
 
 export { ConfirmOrder, DeliverOrder, ShipOrder };
 
-export const confirmOrder = handle(ConfirmOrder, async (command, ctx) => {
-  await handleCommand(ctx, orderStream(command.data.orderId), orderDecider, command);
-});
+export const confirmOrder = handle(ConfirmOrder, (command, ctx) =>
+  decideAtVersion(
+    ctx,
+    orderStream(command.data.orderId),
+    orderDecider,
+    command,
+    command.data.expectedVersion,
+  ),
+);
 
-export const shipOrder = handle(ShipOrder, async (command, ctx) => {
-  await handleCommand(ctx, orderStream(command.data.orderId), orderDecider, command);
-});
+export const shipOrder = handle(ShipOrder, (command, ctx) =>
+  decideAtVersion(
+    ctx,
+    orderStream(command.data.orderId),
+    orderDecider,
+    command,
+    command.data.expectedVersion,
+  ),
+);
 
-export const deliverOrder = handle(DeliverOrder, async (command, ctx) => {
-  await handleCommand(ctx, orderStream(command.data.orderId), orderDecider, command);
-});
+export const deliverOrder = handle(DeliverOrder, (command, ctx) =>
+  decideAtVersion(
+    ctx,
+    orderStream(command.data.orderId),
+    orderDecider,
+    command,
+    command.data.expectedVersion,
+  ),
+);

@@ -2,11 +2,13 @@
  * The order list: one summary document per order, written inline, in the same transaction
  * as the order's events, so a client that placed an order finds it in the list at once.
  */
+import { z } from 'zod';
 import { defineCollection, defineProjection, defineQuery, handle, readModel, type } from '@whizbang/core';
 import type { CustomerId, OrderId } from '../domain/ids.js';
 import type { Cents } from '../domain/money.js';
 import type { OrderEvent } from '../domain/order-messages.js';
 import type { OrderStatus } from '../domain/order.js';
+import { customerIdSchema } from '../domain/schemas.js';
 
 export interface OrderSummary {
   readonly orderId: OrderId;
@@ -61,14 +63,35 @@ export const orderSummaries = defineProjection<OrderSummary, OrderEvent>({
 });
 // #endregion
 
+const ORDER_STATUSES = [
+  'pending',
+  'confirmed',
+  'shipped',
+  'delivered',
+  'cancelled',
+] as const satisfies readonly OrderStatus[];
+
+/** A page size, as a number or as the digits of a query string (`?limit=20`). */
+const pageLimit = z
+  .union([
+    z.int(),
+    z
+      .string()
+      .regex(/^\d{1,3}$/, 'must be a whole number')
+      .transform(Number),
+  ])
+  .pipe(z.int().min(1).max(100));
+
+/** How a list of orders is filtered and paged. */
+export const orderListFields = {
+  status: z.enum(ORDER_STATUSES).optional(),
+  /** The `next` cursor of the previous page. */
+  after: z.string().max(1_000).optional(),
+  limit: pageLimit.optional(),
+};
+
 export const ListOrders = defineQuery('ListOrders', {
-  data: type<{
-    customerId?: CustomerId;
-    status?: OrderStatus;
-    /** The `next` cursor of the previous page. */
-    after?: string;
-    limit?: number;
-  }>(),
+  schema: z.strictObject({ customerId: customerIdSchema.optional(), ...orderListFields }),
   result: type<{ orders: OrderSummary[]; next?: string }>(),
 });
 

@@ -62,7 +62,7 @@ describe('orders app: an order from placing to delivery', () => {
         ],
       }),
     );
-    expect(placed).toEqual({ orderId, totalCents: 84_00 });
+    expect(placed).toEqual({ orderId, totalCents: 84_00, version: 1 });
     expect(await stockOf(mug)).toBe(8);
     expect(await stockOf(kettle)).toBe(0);
     expect(await reservedCredit()).toBe(84_00);
@@ -77,9 +77,15 @@ describe('orders app: an order from placing to delivery', () => {
       version: 1,
     });
 
-    await app.send(ConfirmOrder({ orderId }));
-    await app.send(ShipOrder({ orderId, trackingNumber: 'T-42' }));
-    await app.send(DeliverOrder({ orderId }));
+    // Each step answers the order's new version; one given as expected must be the current one.
+    expect(await app.send(ConfirmOrder({ orderId }))).toEqual({ version: 2 });
+    await expect(
+      app.send(ShipOrder({ orderId, trackingNumber: 'T-42', expectedVersion: 1 })),
+    ).rejects.toMatchObject({ code: 'WHIZBANG_CONCURRENCY', expected: 1, actual: 2 });
+    expect(await app.send(ShipOrder({ orderId, trackingNumber: 'T-42', expectedVersion: 2 }))).toEqual({
+      version: 3,
+    });
+    expect(await app.send(DeliverOrder({ orderId }))).toEqual({ version: 4 });
     expect(await app.query(GetOrder({ orderId }))).toMatchObject({
       status: 'delivered',
       trackingNumber: 'T-42',

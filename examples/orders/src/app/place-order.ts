@@ -2,33 +2,37 @@
  * PlaceOrder: one unit of work over the customer, every product ordered and the new order.
  * Credit, stock and the order are written together or not at all.
  */
+import { z } from 'zod';
 import { aggregateStream, defineCommand, handle, type, toEventArray } from '@whizbang/core';
 import { ReserveCredit } from '../domain/customer-messages.js';
 import { customerDecider } from '../domain/customer.js';
-import {
-  customerStream,
-  orderStream,
-  productStream,
-  type CustomerId,
-  type OrderId,
-  type ProductId,
-} from '../domain/ids.js';
+import { customerStream, orderStream, productStream, type OrderId } from '../domain/ids.js';
 import type { Cents } from '../domain/money.js';
 import { CreateOrder, type OrderItem } from '../domain/order-messages.js';
 import { orderDecider, orderTotal } from '../domain/order.js';
 import { ReserveStock } from '../domain/product-messages.js';
 import { listedProduct, productDecider } from '../domain/product.js';
+import { customerIdSchema, orderIdSchema, productIdSchema, wholeNumberSchema } from '../domain/schemas.js';
 import { runUnitOfWork, type StreamDecision } from './unit-of-work.js';
 
-/** What a client asks for: which products, how many. Prices come from the products. */
+/**
+ * What a client asks for: which products, how many. Prices come from the products. The client
+ * picks the order id, so a retried request cannot place a second order (ORDER_ALREADY_EXISTS).
+ */
+// #region schema
 export const PlaceOrder = defineCommand('PlaceOrder', {
-  data: type<{
-    orderId: OrderId;
-    customerId: CustomerId;
-    items: readonly { readonly productId: ProductId; readonly quantity: number }[];
-  }>(),
-  result: type<{ orderId: OrderId; totalCents: Cents }>(),
+  schema: z.strictObject({
+    orderId: orderIdSchema,
+    customerId: customerIdSchema,
+    items: z
+      .array(z.strictObject({ productId: productIdSchema, quantity: wholeNumberSchema }).readonly())
+      .max(100)
+      .readonly(),
+  }),
+  /** `version`: the new order stream's, to send back as `If-Match`. */
+  result: type<{ orderId: OrderId; totalCents: Cents; version: number }>(),
 });
+// #endregion
 
 export const placeOrder = handle(PlaceOrder, (command, ctx) => {
   const { orderId, customerId, items } = command.data;
@@ -52,14 +56,11 @@ export const placeOrder = handle(PlaceOrder, (command, ctx) => {
     const totalCents = orderTotal(priced);
 
     // The order's own rules first (not empty, positive quantities), then stock, then credit.
+    const placed = toEventArray(
+      orderDecider.decide(CreateOrder({ orderId, customerId, items: priced }), order.state),
+    );
     const decisions: StreamDecision[] = [
-      {
-        stream: orderStream(orderId),
-        loadedVersion: order.version,
-        events: toEventArray(
-          orderDecider.decide(CreateOrder({ orderId, customerId, items: priced }), order.state),
-        ),
-      },
+      { stream: orderStream(orderId), loadedVersion: order.version, events: placed },
       ...lines.map(({ productId, quantity, product }) => ({
         stream: productStream(productId),
         loadedVersion: product.version,
@@ -78,6 +79,6 @@ export const placeOrder = handle(PlaceOrder, (command, ctx) => {
         ),
       },
     ];
-    return { decisions, result: { orderId, totalCents } };
+    return { decisions, result: { orderId, totalCents, version: order.version + placed.length } };
   });
 });

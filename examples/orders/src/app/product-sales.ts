@@ -2,10 +2,12 @@
  * Sales per product: a multi-stream read model, fed by every order stream and keyed by the
  * products in each order, built by the projection daemon in the background.
  */
+import { z } from 'zod';
 import { defineProjection, defineQuery, handle, readModel, type } from '@whizbang/core';
 import type { ProductId } from '../domain/ids.js';
 import type { Cents } from '../domain/money.js';
 import type { OrderEvent } from '../domain/order-messages.js';
+import { productIdSchema } from '../domain/schemas.js';
 
 export interface ProductSales {
   readonly productId: ProductId;
@@ -38,11 +40,21 @@ export const productSales = defineProjection<ProductSales, OrderEvent>({
 // #endregion
 
 export const GetProductSales = defineQuery('GetProductSales', {
-  data: type<{ productId: ProductId }>(),
+  schema: z.strictObject({ productId: productIdSchema }),
   result: type<ProductSales | null>(),
 });
 
-export const getProductSales = handle(GetProductSales, async (query, ctx) => {
-  const found = await readModel(ctx.store, productSales).get(query.data.productId);
-  return found?.data ?? null;
-});
+/**
+ * Runs as system, naming the message's tenant itself: `readModel` of an async projection looks
+ * up the serving generation in the `default` tenant, which a tenant-scoped `ctx.store` refuses
+ * (WHIZBANG_CROSS_TENANT). Remove `system` once core reads that registry as system.
+ */
+export const getProductSales = handle(
+  GetProductSales,
+  async (query, ctx) => {
+    const tenant = ctx.tenantId !== undefined ? { tenantId: ctx.tenantId } : {};
+    const found = await readModel(ctx.store, productSales).get(query.data.productId, tenant);
+    return found?.data ?? null;
+  },
+  { system: true },
+);

@@ -1,9 +1,12 @@
 /** The catalogue: adding products, restocking, and reading one back. */
+import { z } from 'zod';
 import { aggregateStream, defineQuery, handle, handleCommand, type } from '@whizbang/core';
 import { productStream, type ProductId } from '../domain/ids.js';
 import type { Cents } from '../domain/money.js';
 import { AddProduct, AddStock } from '../domain/product-messages.js';
 import { productDecider } from '../domain/product.js';
+import { productIdSchema } from '../domain/schemas.js';
+import { decideAtVersion } from './versioned-command.js';
 
 export { AddProduct, AddStock };
 
@@ -16,17 +19,25 @@ export interface ProductView {
 }
 
 export const GetProduct = defineQuery('GetProduct', {
-  data: type<{ productId: ProductId }>(),
+  schema: z.strictObject({ productId: productIdSchema }),
   result: type<ProductView | null>(),
 });
 
 export const addProduct = handle(AddProduct, async (command, ctx) => {
-  await handleCommand(ctx, productStream(command.data.productId), productDecider, command);
+  const { productId } = command.data;
+  const { nextExpectedVersion } = await handleCommand(ctx, productStream(productId), productDecider, command);
+  return { productId, version: nextExpectedVersion };
 });
 
-export const addStock = handle(AddStock, async (command, ctx) => {
-  await handleCommand(ctx, productStream(command.data.productId), productDecider, command);
-});
+export const addStock = handle(AddStock, (command, ctx) =>
+  decideAtVersion(
+    ctx,
+    productStream(command.data.productId),
+    productDecider,
+    command,
+    command.data.expectedVersion,
+  ),
+);
 
 export const getProduct = handle(GetProduct, async (query, ctx) => {
   const { state, version } = await aggregateStream(ctx, productStream(query.data.productId), productDecider);

@@ -1,10 +1,17 @@
 /** The customer's commands and events. */
+import { z } from 'zod';
 import { defineCommand, defineEvent, type, type MessageOf } from '@whizbang/core';
 import type { CustomerId, OrderId } from './ids.js';
 import type { Cents } from './money.js';
+import { customerIdSchema, textSchema, wholeNumberSchema } from './schemas.js';
 
 export const RegisterCustomer = defineCommand('RegisterCustomer', {
-  data: type<{ customerId: CustomerId; name: string; creditLimitCents: Cents }>(),
+  schema: z.strictObject({
+    customerId: customerIdSchema,
+    name: textSchema(200),
+    creditLimitCents: wholeNumberSchema,
+  }),
+  result: type<{ customerId: CustomerId; version: number }>(),
 });
 /** Sent by the PlaceOrder unit of work, never by a client. */
 export const ReserveCredit = defineCommand('ReserveCredit', {

@@ -1,7 +1,9 @@
 /** The order's commands and events. */
+import { z } from 'zod';
 import { defineCommand, defineEvent, type, type MessageOf } from '@whizbang/core';
 import type { CustomerId, OrderId, ProductId } from './ids.js';
 import type { Cents } from './money.js';
+import { expectedVersionSchema, orderIdSchema, textSchema } from './schemas.js';
 
 /** One line of an order, priced when the order was placed. */
 export interface OrderItem {
@@ -18,13 +20,34 @@ export interface OrderItem {
 export const CreateOrder = defineCommand('CreateOrder', {
   data: type<{ orderId: OrderId; customerId: CustomerId; items: readonly OrderItem[] }>(),
 });
-export const ConfirmOrder = defineCommand('ConfirmOrder', { data: type<{ orderId: OrderId }>() });
-export const ShipOrder = defineCommand('ShipOrder', {
-  data: type<{ orderId: OrderId; trackingNumber: string }>(),
+/** What the order's lifecycle commands answer: the order stream's version after them. */
+export interface OrderVersion {
+  readonly version: number;
+}
+
+export const ConfirmOrder = defineCommand('ConfirmOrder', {
+  schema: z.strictObject({ orderId: orderIdSchema, expectedVersion: expectedVersionSchema }),
+  result: type<OrderVersion>(),
 });
-export const DeliverOrder = defineCommand('DeliverOrder', { data: type<{ orderId: OrderId }>() });
+export const ShipOrder = defineCommand('ShipOrder', {
+  schema: z.strictObject({
+    orderId: orderIdSchema,
+    trackingNumber: textSchema(100),
+    expectedVersion: expectedVersionSchema,
+  }),
+  result: type<OrderVersion>(),
+});
+export const DeliverOrder = defineCommand('DeliverOrder', {
+  schema: z.strictObject({ orderId: orderIdSchema, expectedVersion: expectedVersionSchema }),
+  result: type<OrderVersion>(),
+});
 export const CancelOrder = defineCommand('CancelOrder', {
-  data: type<{ orderId: OrderId; reason: string }>(),
+  schema: z.strictObject({
+    orderId: orderIdSchema,
+    reason: textSchema(500),
+    expectedVersion: expectedVersionSchema,
+  }),
+  result: type<OrderVersion>(),
 });
 
 /**

@@ -1,13 +1,26 @@
 /** The product's commands and events. */
+import { z } from 'zod';
 import { defineCommand, defineEvent, type, type MessageOf } from '@whizbang/core';
 import type { OrderId, ProductId } from './ids.js';
 import type { Cents } from './money.js';
+import { expectedVersionSchema, productIdSchema, textSchema, wholeNumberSchema } from './schemas.js';
 
 export const AddProduct = defineCommand('AddProduct', {
-  data: type<{ productId: ProductId; name: string; priceCents: Cents; stock: number }>(),
+  schema: z.strictObject({
+    productId: productIdSchema,
+    name: textSchema(200),
+    priceCents: wholeNumberSchema,
+    stock: wholeNumberSchema,
+  }),
+  result: type<{ productId: ProductId; version: number }>(),
 });
 export const AddStock = defineCommand('AddStock', {
-  data: type<{ productId: ProductId; quantity: number }>(),
+  schema: z.strictObject({
+    productId: productIdSchema,
+    quantity: wholeNumberSchema,
+    expectedVersion: expectedVersionSchema,
+  }),
+  result: type<{ version: number }>(),
 });
 /** Sent by the PlaceOrder unit of work, never by a client. */
 export const ReserveStock = defineCommand('ReserveStock', {

@@ -1,0 +1,73 @@
+/**
+ * The orders service's HTTP API: every command and query a client sends, as a route, behind
+ * bearer JWTs, with the tenant from the token (or `X-Tenant-Id` for a token that names none).
+ * Data is validated by each message's strict schema when the app dispatches it; versions travel
+ * in `ETag` and `If-Match`.
+ */
+import type { WhizbangApp } from '@whizbang/core';
+import { httpApi, jwtAuth, type HttpApiOptions } from '@whizbang/http';
+import { CancelOrder } from '../app/cancel-order.js';
+import { ListCustomerOrders } from '../app/customer-orders.js';
+import { GetCustomer, RegisterCustomer } from '../app/customers.js';
+import { GetOrder } from '../app/get-order.js';
+import { ConfirmOrder, DeliverOrder, ShipOrder } from '../app/order-lifecycle.js';
+import { ListOrders } from '../app/order-summaries.js';
+import { PlaceOrder } from '../app/place-order.js';
+import { GetProductSales } from '../app/product-sales.js';
+import { AddProduct, AddStock, GetProduct } from '../app/products.js';
+import { ruleViolationStatus } from './rule-violation-status.js';
+
+/** Bearer tokens signed with HS256 by the identity provider that shares `secret` with us. */
+export interface OrdersJwtOptions {
+  /** At least 32 bytes. */
+  readonly secret: string | Uint8Array;
+  readonly issuer: string;
+  readonly audience: string;
+}
+
+export interface OrdersApiOptions {
+  readonly jwt: OrdersJwtOptions;
+  /** The largest request body in bytes (default 64 KiB: an order of 100 lines is far less). */
+  readonly maxBodyBytes?: number;
+  /** Told of every 5xx with its error (default: `console.error`). */
+  readonly onServerError?: HttpApiOptions['onServerError'];
+}
+
+// #region routes
+export const ordersRoutes: HttpApiOptions['routes'] = (r) =>
+  r
+    .post('/customers', RegisterCustomer, { status: 201, location: (c) => `/customers/${c.customerId}` })
+    .get('/customers/:customerId', GetCustomer)
+    .get('/customers/:customerId/orders', ListCustomerOrders)
+    .post('/products', AddProduct, { status: 201, location: (p) => `/products/${p.productId}` })
+    .get('/products/:productId', GetProduct)
+    .post('/products/:productId/stock', AddStock, { ifMatch: 'expectedVersion' })
+    .get('/products/:productId/sales', GetProductSales)
+    .post('/orders', PlaceOrder, { status: 201, location: (o) => `/orders/${o.orderId}` })
+    .get('/orders', ListOrders)
+    .get('/orders/:orderId', GetOrder)
+    .post('/orders/:orderId/confirm', ConfirmOrder, { ifMatch: 'expectedVersion' })
+    .post('/orders/:orderId/ship', ShipOrder, { ifMatch: 'expectedVersion' })
+    .post('/orders/:orderId/deliver', DeliverOrder, { ifMatch: 'expectedVersion' })
+    .post('/orders/:orderId/cancel', CancelOrder, { ifMatch: 'expectedVersion' });
+// #endregion
+
+/**
+ * The HTTP edge of an orders app built with `createTenantOrdersApp`.
+ * @example
+ * const api = ordersApi(app, { jwt: { secret, issuer: 'https://id.example.com/', audience: 'orders' } });
+ * const served = await serve(api, { port: 8080 });
+ */
+export function ordersApi(app: WhizbangApp, options: OrdersApiOptions): ReturnType<typeof httpApi> {
+  // #region edge
+  return httpApi(app, {
+    routes: ordersRoutes,
+    auth: [jwtAuth(options.jwt)], // HS256: { secret, issuer, audience }
+    tenant: { from: ['credentials', 'header'], required: true },
+    errorStatus: ruleViolationStatus, // ORDER_NOT_FOUND → 404, ORDER_NOT_PENDING → 409...
+    maxBodyBytes: options.maxBodyBytes ?? 64 * 1024,
+    openapi: { title: 'Orders', version: '1' },
+    ...(options.onServerError !== undefined && { onServerError: options.onServerError }),
+  });
+  // #endregion
+}

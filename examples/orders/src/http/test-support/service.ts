@@ -1,0 +1,89 @@
+/** The orders service on a real port, on one backend's store, with a tenant's data in it. */
+import { randomUUID } from 'node:crypto';
+import { expect } from 'vitest';
+import type { Store, WhizbangApp } from '@whizbang/core';
+import { startOrdersHttp } from '../server.js';
+import type { Backend } from './backends.js';
+import { call, JWT } from './client.js';
+import type { TenantIds } from './route-cases.js';
+
+export interface RunningService {
+  readonly url: string;
+  readonly app: WhizbangApp;
+  readonly store: Store;
+  /** The newest committed position of the global log: unchanged when nothing was written. */
+  head(): Promise<bigint>;
+  close(): Promise<void>;
+}
+
+export async function startService(backend: Backend): Promise<RunningService> {
+  const opened = await backend.open();
+  const { store } = opened;
+  // #region start
+  const http = await startOrdersHttp({
+    store, // sqliteStore({ path }) or postgresStore({ connectionString, schema })
+    port: 0, // any free port: http.port, http.url
+    hostname: '127.0.0.1',
+    jwt: { secret: JWT.secret, issuer: JWT.issuer, audience: JWT.audience },
+  });
+  // #endregion
+  return {
+    url: http.url,
+    app: http.app,
+    store,
+    // Committed, not gap-safe: a transaction still open elsewhere must not hide a write.
+    head: async () => (await store.events.readHeadPosition({ committed: true })).position,
+    close: async () => {
+      try {
+        await http.close();
+      } finally {
+        await opened.close();
+      }
+    },
+  };
+}
+
+/** Ids no one has used yet, in the service's format. */
+export const freshIds = (): TenantIds => ({
+  customerId: `c-${randomUUID()}`,
+  productId: `p-${randomUUID()}`,
+  orderId: randomUUID(),
+});
+
+/** Registers a customer and a product and places an order, over HTTP, as `token`'s tenant. */
+export async function seedTenant(
+  url: string,
+  token: string,
+  ids: TenantIds = freshIds(),
+): Promise<TenantIds> {
+  const created = [
+    await call(url, {
+      method: 'POST',
+      path: '/customers',
+      token,
+      body: { customerId: ids.customerId, name: 'Ada of Acme', creditLimitCents: 1_000_00 },
+    }),
+    await call(url, {
+      method: 'POST',
+      path: '/products',
+      token,
+      body: { productId: ids.productId, name: 'Acme anvil', priceCents: 25_00, stock: 10 },
+    }),
+    await call(url, {
+      method: 'POST',
+      path: '/orders',
+      token,
+      body: {
+        orderId: ids.orderId,
+        customerId: ids.customerId,
+        items: [{ productId: ids.productId, quantity: 2 }],
+      },
+    }),
+  ];
+  expect(await Promise.all(created.map(async (r) => `${r.status} ${await r.text()}`))).toEqual([
+    expect.stringMatching(/^201 /),
+    expect.stringMatching(/^201 /),
+    expect.stringMatching(/^201 /),
+  ]);
+  return ids;
+}
