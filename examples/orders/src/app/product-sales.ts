@@ -44,17 +44,7 @@ export const GetProductSales = defineQuery('GetProductSales', {
   result: type<ProductSales | null>(),
 });
 
-/**
- * Runs as system, naming the message's tenant itself: `readModel` of an async projection looks
- * up the serving generation in the `default` tenant, which a tenant-scoped `ctx.store` refuses
- * (WHIZBANG_CROSS_TENANT). Remove `system` once core reads that registry as system.
- */
-export const getProductSales = handle(
-  GetProductSales,
-  async (query, ctx) => {
-    const tenant = ctx.tenantId !== undefined ? { tenantId: ctx.tenantId } : {};
-    const found = await readModel(ctx.store, productSales).get(query.data.productId, tenant);
-    return found?.data ?? null;
-  },
-  { system: true },
-);
+export const getProductSales = handle(GetProductSales, async (query, ctx) => {
+  const found = await readModel(ctx.store, productSales).get(query.data.productId);
+  return found?.data ?? null;
+});

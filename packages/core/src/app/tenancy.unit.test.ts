@@ -8,6 +8,7 @@ import { handle } from '../mediator/handlers.js';
 import { memoryStore } from '../memory/memory-store.js';
 import { defineCommand, defineEvent, defineQuery, type, type MessageOf } from '../messages/define.js';
 import { defineProjection } from '../projections/define-projection.js';
+import { readModel } from '../projections/read-model.js';
 import { defineSaga } from '../sagas/define-saga.js';
 import { whizbang } from './whizbang.js';
 
@@ -140,6 +141,35 @@ describe('tenancy in handlers', () => {
         n: 1,
       });
       expect(await store.documents.get('noted-counts', 'n-1')).toBeUndefined();
+    } finally {
+      await app.stop();
+    }
+  });
+
+  it("reads an async projection's documents through the scoped store, each tenant its own", async () => {
+    const store = memoryStore();
+    const counts = defineProjection<{ n: number }, MessageOf<typeof Noted>>({
+      name: 'async-noted-counts',
+      identity: (e) => e.data.id,
+      initialState: () => ({ n: 0 }),
+      handlers: { Noted: (doc) => ({ n: doc.n + 1 }) },
+    });
+    const record = handle(Note, async (command, ctx) => {
+      await ctx.store.events.appendToStream(`note-${command.data.id}`, [Noted({ id: command.data.id })]);
+    });
+    const Count = defineQuery('Count', { data: type<{ id: string }>(), result: type<unknown>() });
+    const count = handle(
+      Count,
+      async (query, ctx) => (await readModel(ctx.store, counts).get(query.data.id))?.data,
+    );
+    const app = whizbang({ store, handlers: [record, count], projections: [counts] });
+    await app.start();
+    try {
+      await app.send(Note({ id: 'n-1' }), { tenantId: 'acme' });
+      await app.send(Note({ id: 'n-1' }), { tenantId: 'acme' });
+      await app.waitForProjections();
+      expect(await app.query(Count({ id: 'n-1' }), { tenantId: 'acme' })).toEqual({ n: 2 });
+      expect(await app.query(Count({ id: 'n-1' }), { tenantId: 'globex' })).toBeUndefined();
     } finally {
       await app.stop();
     }

@@ -7,6 +7,7 @@
 import { isDocumentConflictError } from '../errors/catalog.js';
 import { DEFAULT_TENANT } from '../event-store/types.js';
 import type { StoreSession } from '../store/ports.js';
+import { ScopedSession } from '../tenancy/scoped-session.js';
 import type { Projection } from './define-projection.js';
 import { firstGeneration, type Generation } from './generations.js';
 
@@ -38,8 +39,16 @@ export interface RegistryEntry {
 
 const at = { tenantId: DEFAULT_TENANT };
 
+/**
+ * The registry is the framework's own record (which generation serves), kept in the default
+ * tenant and naming no tenant's data: a handler's tenant-scoped store reads it through the
+ * session underneath, so `readModel(ctx.store, projection)` works for every tenant.
+ */
+const registrySession = (session: StoreSession): StoreSession =>
+  session instanceof ScopedSession ? session.unscoped : session;
+
 export async function readRegistry(session: StoreSession, name: string): Promise<RegistryEntry | undefined> {
-  return (await session.documents.get<RegistryEntry>(REGISTRY_COLLECTION, name, at))?.data;
+  return (await registrySession(session).documents.get<RegistryEntry>(REGISTRY_COLLECTION, name, at))?.data;
 }
 
 /**
