@@ -208,6 +208,11 @@ export {
 } from './projections/projection-registry.js';
 export type { Generation } from './projections/generations.js';
 export { replayDeadLetter } from './projections/dead-letter-replay.js';
+export {
+  rebuildTenant,
+  type RebuildTenantOptions,
+  type TenantRebuildReport,
+} from './projections/tenant-rebuild.js';
 export { eventFromJson, eventToJson, type RecordedEventJson } from './projections/event-payload.js';
 
 export { memoryStore, type MemoryStoreOptions } from './memory/memory-store.js';

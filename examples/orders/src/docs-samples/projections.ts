@@ -8,6 +8,7 @@ import {
   readModel,
   readProjectionRegistry,
   rebuildProjection,
+  rebuildTenant,
   replayDeadLetter,
   waitForProjections,
   type Store,
@@ -54,6 +55,15 @@ export async function operate(store: Store) {
   const registry = await readProjectionRegistry(store, eventCounts.name);
   console.log(registry?.active, registry?.building, registry?.lastValidation);
   // #endregion
+}
+
+export async function repairTenant(store: Store, tenantId: string) {
+  // #region tenant
+  // After fixing a handler bug that hurt one customer: their documents only, daemon running.
+  const report = await rebuildTenant(store, eventCounts, tenantId);
+  console.log(`${report.events} events folded: ${report.written} written, ${report.deleted} deleted`);
+  // #endregion
+  return report;
 }
 
 export async function readAfterWrite(store: Store, orderStream: string) {

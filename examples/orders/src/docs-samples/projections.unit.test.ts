@@ -6,6 +6,7 @@ import {
   eventCounts,
   operate,
   readAfterWrite,
+  repairTenant,
   runNode,
 } from './projections.js';
 
@@ -60,6 +61,30 @@ it('docs/projections.md table sample runs', async () => {
       { customer_id: 'bob', orders: 1, total_cents: 900 },
     ]);
   } finally {
+    await daemon.stop();
+  }
+});
+
+it('docs/projections.md tenant rebuild sample runs', async () => {
+  await using store = memoryStore();
+  for (const tenantId of ['acme', 'globex'])
+    await store.events.appendToStream('order-1', [{ type: 'OrderPlaced', data: {} }], { tenantId });
+  const daemon = new ProjectionDaemon({ store, projections: [eventCounts], pollIntervalMs: 20 });
+  await daemon.start();
+  const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+  try {
+    await waitForProjections(store, [eventCounts]);
+    const { collection } = eventCounts;
+    await store.documents.put(collection, 'order-1', { count: 40 }, { tenantId: 'acme' });
+    const globex = await store.documents.get(collection, 'order-1', { tenantId: 'globex' });
+    expect(await repairTenant(store, 'acme')).toMatchObject({ events: 1, written: 1, deleted: 0 });
+    expect((await store.documents.get(collection, 'order-1', { tenantId: 'acme' }))?.data).toEqual({
+      count: 1,
+    });
+    expect(await store.documents.get(collection, 'order-1', { tenantId: 'globex' })).toEqual(globex);
+    expect(log).toHaveBeenCalledWith('1 events folded: 1 written, 0 deleted');
+  } finally {
+    log.mockRestore();
     await daemon.stop();
   }
 });

@@ -166,6 +166,27 @@ export class ProjectionFailedError extends WhizbangError {
   }
 }
 
+/** Why `rebuildTenant` refused to start. */
+export type TenantRebuildRefusal = 'not-async' | 'rebuilding' | 'not-serving';
+
+/**
+ * `rebuildTenant` refused: the projection is not async (nothing is stored to rebuild), a
+ * rebuild of the whole projection is in progress (it rebuilds this tenant too), or the
+ * generation serving reads was built by other code (another version or partition count).
+ * Nothing was changed.
+ */
+export class TenantRebuildRefusedError extends WhizbangError {
+  readonly code = 'WHIZBANG_TENANT_REBUILD_REFUSED' as const;
+  constructor(
+    readonly projection: string,
+    readonly tenantId: string,
+    readonly reason: TenantRebuildRefusal,
+    detail: string,
+  ) {
+    super(`Cannot rebuild tenant '${tenantId}' of projection '${projection}': ${detail}`);
+  }
+}
+
 /** A document write's expected version did not match. */
 export class DocumentConflictError extends WhizbangError {
   readonly code = 'WHIZBANG_DOCUMENT_CONFLICT' as const;
@@ -300,6 +321,9 @@ export const isDocumentNotFoundError = errorGuard<DocumentNotFoundError>('WHIZBA
 export const isDocumentConflictError = errorGuard<DocumentConflictError>('WHIZBANG_DOCUMENT_CONFLICT');
 export const isLeaseLostError = errorGuard<LeaseLostError>('WHIZBANG_LEASE_LOST');
 export const isProjectionFailedError = errorGuard<ProjectionFailedError>('WHIZBANG_PROJECTION_FAILED');
+export const isTenantRebuildRefusedError = errorGuard<TenantRebuildRefusedError>(
+  'WHIZBANG_TENANT_REBUILD_REFUSED',
+);
 export const isTransportUnavailableError = errorGuard<TransportUnavailableError>(
   'WHIZBANG_TRANSPORT_UNAVAILABLE',
 );

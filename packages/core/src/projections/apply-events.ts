@@ -56,6 +56,15 @@ export interface ApplyOptions {
   readonly checkVersions?: boolean;
   /** Documents of earlier batches to use instead of reading them (see `DocumentCache`). */
   readonly cache?: DocumentCache;
+  /**
+   * Runs once the handlers are done and before anything is written, with what the batch
+   * consumed: the daemon moves its checkpoint here, so that it takes the checkpoint's row
+   * before any document's (see `rebuildTenant` for why the order matters).
+   */
+  readonly beforeWrite?: (folded: {
+    readonly consumed: number;
+    readonly stoppedAt?: FailedEvent;
+  }) => Promise<void>;
 }
 
 interface Slot {
@@ -304,6 +313,7 @@ export async function applyEvents(
     }
     consumed++;
   }
+  await options.beforeWrite?.({ consumed, ...(stoppedAt && { stoppedAt }) });
   const { count, written } = await flush(target, slots, session, options);
   return { consumed, applied, documentsWritten: count, failed, written, ...(stoppedAt && { stoppedAt }) };
 }

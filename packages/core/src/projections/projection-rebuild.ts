@@ -115,7 +115,7 @@ async function sampleDocuments(
 }
 
 /** JSON equality that ignores key order (PostgreSQL's jsonb does not keep it). */
-function sameJson(a: unknown, b: unknown): boolean {
+export function sameJson(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   if (Array.isArray(a) !== Array.isArray(b)) return false;

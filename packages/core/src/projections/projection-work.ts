@@ -29,6 +29,12 @@ export function projectionWork(projection: Projection, target: ReadModelTarget):
       cache,
     }: BatchContext) {
       const { outcome, written } = await store.transaction(async (tx) => {
+        // Rows of tables carry no version, so a change from outside (`rebuildTenant`) could not
+        // be noticed at write time: take the checkpoint's row before reading any, so such a
+        // change is either committed before the rows are read or waits for this batch.
+        if (target.kind === 'table' && from !== undefined)
+          await tx.checkpoints.compareAndSet(name, from, from, { lease });
+        const checkpoint: { moved?: LogPosition } = {};
         const result = await applyEvents(projection, batch, tx, {
           mode: 'daemon',
           signal,
@@ -36,20 +42,27 @@ export function projectionWork(projection: Projection, target: ReadModelTarget):
           replaying,
           checkVersions: true,
           cache,
+          // The checkpoint moves before the documents are written, so every writer of a shard's
+          // documents (this batch, `rebuildTenant`) takes the checkpoint's row first: no cycle
+          // of locks, and a batch computed before a tenant rebuild waits for it, then fails
+          // its version checks and runs again on what is stored.
+          beforeWrite: async ({ consumed, stoppedAt }) => {
+            const last = batch[consumed - 1]?.logPosition;
+            // Caught up: every event of the projection up to the head is done, so the checkpoint
+            // may pass over the other projections' events as well.
+            const next = stoppedAt ? last : caughtUp ? laterOf(last ?? LOG_START, head) : last;
+            if (next === undefined || compareLogPositions(next, from ?? LOG_START) <= 0) return;
+            await tx.checkpoints.compareAndSet(name, from, next, { lease });
+            checkpoint.moved = next;
+          },
         });
         await deadLetter(tx, projection.name, result.failed);
-        const last = batch[result.consumed - 1]?.logPosition;
-        // Caught up: every event of the projection up to the head is done, so the checkpoint
-        // may pass over the other projections' events as well.
-        const next = result.stoppedAt ? last : caughtUp ? laterOf(last ?? LOG_START, head) : last;
-        const moves = next !== undefined && compareLogPositions(next, from ?? LOG_START) > 0;
-        if (moves) await tx.checkpoints.compareAndSet(name, from, next, { lease });
         return {
           outcome: {
             consumed: result.consumed,
             failed: result.failed.length,
             ...(result.stoppedAt && { stoppedAt: result.stoppedAt }),
-            ...(moves && { next }),
+            ...(checkpoint.moved && { next: checkpoint.moved }),
           } satisfies BatchOutcome,
           written: result.written,
         };

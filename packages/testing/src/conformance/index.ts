@@ -31,6 +31,7 @@ import { snapshotCases } from './snapshots.js';
 import { streamLifecycleCases } from './stream-lifecycle.js';
 import { tableCases } from './tables.js';
 import { tenancyCases } from './tenancy.js';
+import { tenantRebuildCases } from './tenant-rebuilds.js';
 import { transactionCases } from './transactions.js';
 
 export type { StoreFactory } from './harness.js';
@@ -117,6 +118,7 @@ export function projectionConformance(name: string, factory: StoreFactory): void
   describe(`${name}: projection conformance`, () => {
     projectionCases(factory);
     projectionRebuildCases(factory);
+    tenantRebuildCases(factory);
     reactorCases(factory);
   });
 }
