@@ -8,6 +8,8 @@ import type { Store } from '../store/ports.js';
 import { applyEvents } from './apply-events.js';
 import type { Projection } from './define-projection.js';
 import { eventFromJson, type RecordedEventJson } from './event-payload.js';
+import { generationTarget } from './generations.js';
+import { activeGeneration } from './projection-registry.js';
 
 /**
  * Applies a dead-lettered event to its projection again and discards the dead letter.
@@ -43,10 +45,14 @@ async function replayOnce(store: Store, p: Projection, id: string): Promise<void
     // Deleting first takes the row: a concurrent replay waits here, then finds nothing to delete.
     if (!(await tx.deadLetters.delete(id)))
       throw new StateError(`Dead letter '${id}' was replayed by someone else meanwhile`);
+    // Into the generation serving reads: after a rebuild switched generations, the declared
+    // collection is no longer it.
+    const target = generationTarget(p, await activeGeneration(tx, p));
     await applyEvents(p, [eventFromJson(letter.payload as RecordedEventJson)], tx, {
       mode: 'inline',
       replaying: true,
       checkVersions: true,
+      target,
     });
   });
 }
