@@ -22,12 +22,19 @@ export interface PgQueryable {
 
 /** A `pg` client or pool: it also runs named (prepared) statements. */
 export interface PgSession extends PgQueryable {
+  /**
+   * pg's pipeline mode: queries are written without waiting for the previous reply. Only then
+   * may a query be sent before the previous one settled (pg 9 refuses it otherwise).
+   */
+  readonly pipeline?: boolean;
   query(text: string, values?: readonly unknown[]): Promise<PgResult>;
   query(config: PgQueryConfig): Promise<PgResult>;
 }
 
 export interface PgClient extends PgSession {
   release(error?: Error | boolean): void;
+  /** pg's view of the session after the last reply: `'I'` idle, `'T'` in a transaction, `'E'` in a failed one. */
+  getTransactionStatus?(): string | null;
   on(
     event: 'notification',
     listener: (message: { channel: string; payload?: string | undefined }) => void,
@@ -46,6 +53,8 @@ export interface PostgresStoreOptions extends StoreOptions {
   /**
    * Your own pool (`new pg.Pool(...)`); the store never ends it. A pool of your own making must
    * also take `query({ name, text, values })`, as pg's does, or set `preparedStatements: false`.
+   * For a strict store, `new pg.Pool({ ..., pipeline: true })` lets a call's statements share one
+   * round trip, as in the pool the store makes; any pool works without it, in more round trips.
    */
   readonly pool?: PgPool;
   /** The schema holding Whizbang's tables (default `whizbang`). */
@@ -70,7 +79,9 @@ export interface PostgresStoreOptions extends StoreOptions {
    * that is neither owner nor superuser nor BYPASSRLS; every statement runs in a transaction
    * bound to its call's tenant (`SET LOCAL whizbang.tenant_id`), so PostgreSQL's policies let
    * it see and write that tenant's rows only. A strict store refuses calls that span tenants or
-   * have none, never migrates, and refuses to run at all with a role that bypasses the policies.
+   * have none (CrossTenantAccessError), never migrates, and refuses to run at all with a role
+   * that bypasses the policies (StateError). Its own pool runs pg in pipeline mode, so a call's
+   * BEGIN, tenant binding, statement and COMMIT travel in one round trip.
    * See docs/postgres-strict-tenancy.md.
    */
   readonly tenancy?: 'owner' | 'strict';

@@ -9,6 +9,7 @@ import { statementName } from './prepared-statements.js';
 import { migrate } from './schema/migrations.js';
 import { appendChannel, quoteIdent } from './schema/sql.js';
 import { bindTenantSql, verifyStrictRole } from './strict-tenancy.js';
+import { afterOpening, TransactionOpening } from './transaction-opening.js';
 
 export interface QueryOptions {
   /** Run as a named prepared statement (see `Database.prepared`). */
@@ -49,7 +50,13 @@ export class Database {
       this.pool = options.pool;
       this.#owned = false;
     } else if (options.connectionString) {
-      this.pool = new Pool({ connectionString: options.connectionString, max: options.maxConnections ?? 10 });
+      this.pool = new Pool({
+        connectionString: options.connectionString,
+        max: options.maxConnections ?? 10,
+        // Strict: a call's BEGIN and tenant binding, statement and COMMIT leave in one write and
+        // come back in one round trip (see tenantStatement).
+        pipeline: this.strict,
+      });
       this.#owned = true;
     } else {
       throw new TypeError('postgresStore needs a connectionString or a pool');
@@ -90,10 +97,19 @@ export class Database {
 
   async query(text: string, values?: readonly unknown[], options?: QueryOptions): Promise<PgResult> {
     await this.ready();
-    const run = (session: PgSession) =>
-      options?.prepared ? session.query(this.prepared(text, values)) : session.query(text, values);
+    const run = (session: PgSession) => this.run(session, text, values, options);
     // Strict: on a checked connection, never one the pool picks unseen.
     return this.strict ? this.withClient(run) : run(this.pool);
+  }
+
+  /** Sends one statement on `session`, prepared when `options` ask for it. */
+  run(
+    session: PgSession,
+    text: string,
+    values?: readonly unknown[],
+    options?: QueryOptions,
+  ): Promise<PgResult> {
+    return options?.prepared ? session.query(this.prepared(text, values)) : session.query(text, values);
   }
 
   /**
@@ -121,32 +137,96 @@ export class Database {
       if ((error as { brokenClient?: boolean }).brokenClient) broken = error as Error;
       throw error;
     } finally {
+      // A connection never goes back to the pool inside a transaction (in strict mode, one
+      // that may still carry its tenant): whatever path left it so, it is discarded.
+      const status = client.getTransactionStatus?.();
+      if (broken === undefined && status != null && status !== 'I')
+        broken = new StateError(
+          `A connection was about to return to the pool in transaction state '${status}'`,
+        );
       client.release(broken);
     }
   }
 
   /**
-   * Runs `fn` in one transaction on one client; with a tenant (strict mode), the transaction is
-   * bound to it in the same round trip as its BEGIN.
+   * Strict tenancy: one statement in a transaction of its own, bound to `tenantId`. On a
+   * pipelined connection (the strict store's own pool is one), the opening (`BEGIN` and the
+   * binding), the statement and `COMMIT` are written together and answered in one round trip;
+   * a failed statement turns that COMMIT into a rollback. Otherwise, three round trips.
    */
-  async transaction<T>(fn: (client: PgSession) => Promise<T>, tenantId?: string): Promise<T> {
+  async tenantStatement(
+    tenantId: string,
+    text: string,
+    values?: readonly unknown[],
+    options?: QueryOptions,
+  ): Promise<PgResult> {
     await this.ready();
     return this.withClient(async (client) => {
-      try {
-        await client.query(tenantId === undefined ? 'BEGIN' : bindTenantSql(tenantId, true));
-        const result = await fn(client);
-        await client.query('COMMIT');
-        return result;
-      } catch (error) {
-        try {
-          await client.query('ROLLBACK');
-        } catch {
-          // The connection is in an unknown state: make withClient discard it.
-          Object.assign(error as object, { brokenClient: true });
-        }
-        throw error;
-      }
+      if (!client.pipeline)
+        return this.#inTransaction(client, (opening) =>
+          opening.open(bindTenantSql(tenantId, true)).then(() => this.run(client, text, values, options)),
+        );
+      const opened = client.query(bindTenantSql(tenantId, true));
+      const result = this.run(client, text, values, options);
+      const committed = client.query('COMMIT');
+      // Every reply is in before the connection can go back to the pool.
+      const failed = (await Promise.allSettled([opened, result, committed])).find(
+        (settled) => settled.status === 'rejected',
+      );
+      if (failed) throw failed.reason;
+      return result;
     });
+  }
+
+  /**
+   * Runs `fn` in one transaction on one client. With a tenant (strict mode), its BEGIN binds the
+   * transaction to it; on a pipelined connection, it is sent with `fn`'s first statement.
+   */
+  transaction<T>(fn: (client: PgSession) => Promise<T>, tenantId?: string): Promise<T> {
+    return this.deferredTransaction((client, opening) => {
+      const opened = opening.open(tenantId === undefined ? 'BEGIN' : bindTenantSql(tenantId, true));
+      return client.pipeline ? afterOpening(opened, fn(client)) : opened.then(() => fn(client));
+    });
+  }
+
+  /**
+   * Runs `fn` on one client, in a transaction that `fn` opens with its first statement
+   * (`opening.open`); one it never opens is neither committed nor rolled back. Once `fn` has
+   * settled, nothing can open it any more.
+   */
+  async deferredTransaction<T>(
+    fn: (client: PgSession, opening: TransactionOpening) => Promise<T>,
+  ): Promise<T> {
+    await this.ready();
+    return this.withClient((client) => this.#inTransaction(client, (opening) => fn(client, opening)));
+  }
+
+  async #inTransaction<T>(client: PgSession, fn: (opening: TransactionOpening) => Promise<T>): Promise<T> {
+    const opening = new TransactionOpening(client);
+    try {
+      const result = await fn(opening);
+      opening.close();
+      if (opening.opened !== undefined) {
+        await opening.opened;
+        await client.query('COMMIT');
+      }
+      return result;
+    } catch (error) {
+      opening.close();
+      if (opening.opened === undefined) throw error;
+      // A failed opening explains the failures that followed it.
+      const cause = await opening.opened.then(
+        () => error,
+        (failed: unknown) => failed,
+      );
+      try {
+        await client.query('ROLLBACK');
+      } catch {
+        // The connection is in an unknown state: make withClient discard it.
+        Object.assign(cause as object, { brokenClient: true });
+      }
+      throw cause;
+    }
   }
 
   #notifyTimer: NodeJS.Timeout | undefined;

@@ -61,7 +61,7 @@ export class PostgresCheckpoints implements CheckpointStore {
   async get(name: string): Promise<Checkpoint | undefined> {
     checkCheckpoint(name, {}, 'checkpoints.get');
     const { rows } = await this.executor
-      .untenanted('checkpoints.get')
+      .acrossTenants('checkpoints.get')
       .query(
         `SELECT name, commit_pos, position, updated_at FROM ${this.#s}.checkpoints WHERE name = $1`,
         [name],
@@ -73,7 +73,7 @@ export class PostgresCheckpoints implements CheckpointStore {
 
   async list(options: { readonly prefix?: string } = {}): Promise<Checkpoint[]> {
     const prefix = checkPrefix(options, 'checkpoints.list');
-    const { rows } = await this.executor.untenanted('checkpoints.list').query(
+    const { rows } = await this.executor.acrossTenants('checkpoints.list').query(
       `SELECT name, commit_pos, position, updated_at FROM ${this.#s}.checkpoints
         WHERE starts_with(name, $1::text)
         ORDER BY name COLLATE "C"`,
@@ -103,14 +103,14 @@ export class PostgresCheckpoints implements CheckpointStore {
     let moved: boolean;
     if (lease === undefined) {
       moved =
-        (await this.executor.untenanted('checkpoints.compareAndSet').query(write, params, PREPARED))
+        (await this.executor.acrossTenants('checkpoints.compareAndSet').query(write, params, PREPARED))
           .rowCount === 1;
     } else {
       // FOR SHARE waits for a takeover in flight and then rechecks the owner and epoch; once
       // granted, it keeps the lease from changing hands until this transaction ends.
       const n = params.length;
       params.push(lease.name, lease.owner, lease.epoch);
-      const { rows } = await this.executor.untenanted('checkpoints.compareAndSet').query(
+      const { rows } = await this.executor.acrossTenants('checkpoints.compareAndSet').query(
         `WITH fence AS MATERIALIZED (
            SELECT 1 FROM ${this.#s}.leases WHERE name = $${n + 1} AND owner = $${n + 2} AND epoch = $${n + 3} FOR SHARE
          ), moved AS (${write})
@@ -130,7 +130,7 @@ export class PostgresCheckpoints implements CheckpointStore {
   async delete(name: string): Promise<void> {
     checkCheckpoint(name, {}, 'checkpoints.delete');
     await this.executor
-      .untenanted('checkpoints.delete')
+      .acrossTenants('checkpoints.delete')
       .query(`DELETE FROM ${this.#s}.checkpoints WHERE name = $1`, [name]);
   }
 
@@ -139,7 +139,7 @@ export class PostgresCheckpoints implements CheckpointStore {
     // One statement: a new lease starts at epoch 1; its holder renews it (same epoch, even past
     // expiry); a released or expired one changes hands (epoch + 1); a held one stays put. A
     // racing insert makes the others wait and then see the winner's row.
-    const { rows } = await this.executor.untenanted('checkpoints.acquireLease').query(
+    const { rows } = await this.executor.acrossTenants('checkpoints.acquireLease').query(
       `INSERT INTO ${this.#s}.leases AS l (name, owner, epoch, expires_at) VALUES ($1, $2, 1, ${expiry(3)})
        ON CONFLICT (name) DO UPDATE
          SET owner = excluded.owner,
@@ -157,7 +157,7 @@ export class PostgresCheckpoints implements CheckpointStore {
   async renewLease(lease: LeaseToken, options: LeaseOptions): Promise<Lease | undefined> {
     checkLeaseToken(lease, 'checkpoints.renewLease');
     checkLease(lease.name, lease.owner, options, 'checkpoints.renewLease');
-    const { rows } = await this.executor.untenanted('checkpoints.renewLease').query(
+    const { rows } = await this.executor.acrossTenants('checkpoints.renewLease').query(
       `UPDATE ${this.#s}.leases SET expires_at = ${expiry(4)}
         WHERE name = $1 AND owner = $2 AND epoch = $3
         RETURNING ${LEASE_COLUMNS}`,
@@ -171,7 +171,7 @@ export class PostgresCheckpoints implements CheckpointStore {
   async releaseLease(lease: LeaseToken): Promise<boolean> {
     checkLeaseToken(lease, 'checkpoints.releaseLease');
     // The epoch stays, so the next taker gets a new one and this token stays fenced.
-    const { rowCount } = await this.executor.untenanted('checkpoints.releaseLease').query(
+    const { rowCount } = await this.executor.acrossTenants('checkpoints.releaseLease').query(
       `UPDATE ${this.#s}.leases SET owner = '', expires_at = clock_timestamp()
         WHERE name = $1 AND owner = $2 AND epoch = $3`,
       [lease.name, lease.owner, lease.epoch],
@@ -181,7 +181,7 @@ export class PostgresCheckpoints implements CheckpointStore {
 
   async listLeases(options: { readonly prefix?: string } = {}): Promise<LeaseInfo[]> {
     const prefix = checkPrefix(options, 'checkpoints.listLeases');
-    const { rows } = await this.executor.untenanted('checkpoints.listLeases').query(
+    const { rows } = await this.executor.acrossTenants('checkpoints.listLeases').query(
       `SELECT ${LEASE_COLUMNS}, owner <> '' AND expires_at > clock_timestamp() AS active FROM ${this.#s}.leases
         WHERE starts_with(name, $1::text)
         ORDER BY name COLLATE "C"`,

@@ -53,7 +53,7 @@ export class PostgresDeadLetters implements DeadLetterStore {
 
   async add(letter: NewDeadLetter): Promise<DeadLetter> {
     const { tenantId, payloadJson, errorJson } = checkDeadLetter(letter);
-    const { rows } = await this.executor.forTenant(tenantId).query(
+    const { rows } = await this.executor.forTenant(tenantId, 'deadLetters.add').query(
       `INSERT INTO ${this.#s}.dead_letters
          (id, source, tenant_id, message_id, message_type, commit_pos, position, payload, error, attempts)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb, $10)
@@ -77,7 +77,7 @@ export class PostgresDeadLetters implements DeadLetterStore {
   async get(id: string): Promise<DeadLetter | undefined> {
     checkName(id, 'id', 'deadLetters.get');
     const { rows } = await this.executor
-      .untenanted('deadLetters.get')
+      .acrossTenants('deadLetters.get')
       .query(`SELECT ${COLUMNS} FROM ${this.#s}.dead_letters WHERE id = $1`, [id]);
     const row = rows[0] as Row | undefined;
     return row && toDeadLetter(row);
@@ -87,8 +87,8 @@ export class PostgresDeadLetters implements DeadLetterStore {
     const { limit, source, tenantId, after } = checkDeadLetterList(options);
     const executor =
       tenantId === undefined
-        ? this.executor.untenanted('deadLetters.list without a tenantId')
-        : this.executor.forTenant(tenantId);
+        ? this.executor.acrossTenants('deadLetters.list')
+        : this.executor.forTenant(tenantId, 'deadLetters.list');
     const { rows } = await executor.query(
       `SELECT ${COLUMNS} FROM ${this.#s}.dead_letters
         WHERE ($1::text IS NULL OR source = $1::text)
@@ -103,7 +103,7 @@ export class PostgresDeadLetters implements DeadLetterStore {
   async delete(id: string): Promise<boolean> {
     checkName(id, 'id', 'deadLetters.delete');
     const { rowCount } = await this.executor
-      .untenanted('deadLetters.delete')
+      .acrossTenants('deadLetters.delete')
       .query(`DELETE FROM ${this.#s}.dead_letters WHERE id = $1`, [id]);
     return rowCount === 1;
   }

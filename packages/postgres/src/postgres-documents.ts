@@ -100,7 +100,7 @@ export class PostgresDocuments extends DocumentStoreBase {
     const collection = collectionName(ref);
     const tenantId = checkDocumentKey(collection, id, options, 'documents.get');
     const { rows } = await this.executor
-      .forTenant(tenantId)
+      .forTenant(tenantId, 'documents.get')
       .query(
         `SELECT id, version, data FROM ${this.#s}.documents WHERE tenant_id = $1 AND collection = $2 AND id = $3`,
         [tenantId, collection, id],
@@ -120,7 +120,7 @@ export class PostgresDocuments extends DocumentStoreBase {
     const tenantId = checkDocumentKey(collection, id, options, 'documents.put');
     const json = encodeDocument(data, 'documents.put');
     const expected = options.expectedVersion;
-    const executor = this.executor.forTenant(tenantId);
+    const executor = this.executor.forTenant(tenantId, 'documents.put');
     // One statement per case, so the version check and the write cannot be split by another writer.
     const { rows } =
       expected === undefined
@@ -158,7 +158,7 @@ export class PostgresDocuments extends DocumentStoreBase {
     const collection = collectionName(ref);
     const tenantId = checkDocumentKey(collection, id, options, 'documents.delete');
     const expected = options.expectedVersion;
-    const executor = this.executor.forTenant(tenantId);
+    const executor = this.executor.forTenant(tenantId, 'documents.delete');
     if (expected === 'none') {
       const actual = await this.#version(tenantId, collection, id, executor.query);
       if (actual !== 0) throw new DocumentConflictError(collection, id, expected, actual, tenantId);
@@ -188,7 +188,7 @@ export class PostgresDocuments extends DocumentStoreBase {
     const tenantId = checkDocumentKey(collection, undefined, options, 'documents.list');
     const limit = checkLimit(options.limit, 'documents.list');
     // COLLATE "C": byte order, the same order as every other driver, whatever the database locale.
-    const { rows } = await this.executor.forTenant(tenantId).query(
+    const { rows } = await this.executor.forTenant(tenantId, 'documents.list').query(
       `SELECT id, version, data FROM ${this.#s}.documents
         WHERE tenant_id = $1 AND collection = $2 AND ($3::text IS NULL OR id COLLATE "C" > $3::text)
         ORDER BY id COLLATE "C" LIMIT $4`,
@@ -208,7 +208,7 @@ export class PostgresDocuments extends DocumentStoreBase {
   ): Promise<StoredDocument<T>[]> {
     const { collection, tenantId } = checkDocumentIds(ref, ids, options, 'documents.getMany');
     if (ids.length === 0) return [];
-    const executor = this.executor.forTenant(tenantId);
+    const executor = this.executor.forTenant(tenantId, 'documents.getMany');
     if (options.lock)
       await lockKeys(executor, `${this.#s}\u001fdocuments\u001f${tenantId}\u001f${collection}`, ids);
     // A join on the ids, not `id = ANY($3)`: as a prepared statement this runs on a generic plan,
@@ -238,7 +238,7 @@ export class PostgresDocuments extends DocumentStoreBase {
     const collection = collectionName(ref);
     const tenantId = checkDocumentKey(collection, undefined, options, 'documents.putMany');
     const checked = checkBulkDocuments(documents, 'documents.putMany');
-    const executor = this.executor.forTenant(tenantId);
+    const executor = this.executor.forTenant(tenantId, 'documents.putMany');
     const plain = checked.filter((document) => document.expectedVersion === undefined);
     if (plain.length === checked.length) {
       if (plain.length > 0) await this.#upsert(executor.query, tenantId, collection, plain);
@@ -309,7 +309,7 @@ export class PostgresDocuments extends DocumentStoreBase {
       expected,
     } = checkDocumentDeletions(ref, ids, options, 'documents.deleteMany');
     if (unique.length === 0) return 0;
-    const executor = this.executor.forTenant(tenantId);
+    const executor = this.executor.forTenant(tenantId, 'documents.deleteMany');
     // A join rather than `= ANY`, for the reason given in getMany.
     const remove = async (query: Query, keys: readonly string[]) =>
       (
@@ -344,7 +344,7 @@ export class PostgresDocuments extends DocumentStoreBase {
   async deleteCollection(ref: CollectionRef): Promise<number> {
     const collection = collectionName(ref);
     checkName(collection, 'collection', 'documents.deleteCollection');
-    const executor = this.executor.untenanted('documents.deleteCollection');
+    const executor = this.executor.acrossTenants('documents.deleteCollection');
     const { rowCount } = await executor.query(`DELETE FROM ${this.#s}.documents WHERE collection = $1`, [
       collection,
     ]);
@@ -354,7 +354,7 @@ export class PostgresDocuments extends DocumentStoreBase {
   async find<T = unknown>(ref: CollectionRef<T>, options: FindOptions = {}): Promise<DocumentPage<T>> {
     const query = checkFind(ref, options);
     const { text, params } = findStatement(this.#s, query);
-    const { rows } = await this.executor.forTenant(query.tenantId).query(text, params);
+    const { rows } = await this.executor.forTenant(query.tenantId, 'documents.find').query(text, params);
     return pageOf(
       query,
       (rows as { id: string; version: string; data: T }[]).map((row) => ({
@@ -368,7 +368,7 @@ export class PostgresDocuments extends DocumentStoreBase {
   async count(ref: CollectionRef, options: CountOptions = {}): Promise<number> {
     const query = checkCount(ref, options);
     const { where, params } = compileDocumentQuery(dialect, query, [query.tenantId]);
-    const { rows } = await this.executor.forTenant(query.tenantId).query(
+    const { rows } = await this.executor.forTenant(query.tenantId, 'documents.count').query(
       `SELECT count(*) AS n FROM ${this.#s}.documents
         WHERE tenant_id = $1 AND collection = ${sqlLiteral(query.collection)} AND ${where}`,
       params,
@@ -380,7 +380,7 @@ export class PostgresDocuments extends DocumentStoreBase {
     checkCollectionDefinition(collection);
     const literal = sqlLiteral(collection.name);
     // Under a lock: two processes creating the same index at once would collide on its name.
-    await this.executor.untenanted('documents.createIndexes').atomically(async (q) => {
+    await this.executor.schemaChange('documents.createIndexes').atomically(async (q) => {
       await q.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
         `whizbang:indexes:${this.executor.db.schema}`,
       ]);

@@ -135,7 +135,7 @@ export class PostgresEventStore implements EventStore {
     const tenantId = tenantOf(options.tenantId, 'appendToStream');
     const checked = await this.settings.codec.prepareAppend(stream, events, options.expectedVersion);
     // The append function is atomic on its own: one round trip, no explicit transaction.
-    const executor = this.executor.forTenant(tenantId);
+    const executor = this.executor.forTenant(tenantId, 'events.appendToStream');
     const result = await this.#appendTo(
       { query: (text, values) => executor.query(text, values) },
       tenantId,
@@ -154,15 +154,24 @@ export class PostgresEventStore implements EventStore {
   ): Promise<AppendResult[]> {
     const tenantId = tenantOf(options.tenantId, 'appendToStreams');
     const checked = await this.settings.codec.prepareMultiAppend(appends);
-    const results = await this.executor.forTenant(tenantId).atomically(async (q) => {
-      const appended: AppendResult[] = [];
-      for (const [i, part] of appends.entries()) {
-        appended.push(
-          await this.#appendTo(q, tenantId, part.stream, checked[i]!, part.expectedVersion, options.metadata),
-        );
-      }
-      return appended;
-    });
+    const results = await this.executor
+      .forTenant(tenantId, 'events.appendToStreams')
+      .atomically(async (q) => {
+        const appended: AppendResult[] = [];
+        for (const [i, part] of appends.entries()) {
+          appended.push(
+            await this.#appendTo(
+              q,
+              tenantId,
+              part.stream,
+              checked[i]!,
+              part.expectedVersion,
+              options.metadata,
+            ),
+          );
+        }
+        return appended;
+      });
     this.executor.appended();
     return results;
   }
@@ -249,7 +258,7 @@ export class PostgresEventStore implements EventStore {
       ? [options.to ?? 1, options.from ?? big]
       : [options.from ?? 1, options.to ?? big];
     // One statement, so the version and the events come from the same snapshot.
-    const { rows } = await this.executor.forTenant(tenantId).query(
+    const { rows } = await this.executor.forTenant(tenantId, 'events.readStream').query(
       `SELECT st.version AS stream_current, st.deleted AS stream_deleted, ${EVENT_FIELDS}
          FROM ${this.#s}.streams st
          LEFT JOIN LATERAL (
@@ -277,8 +286,8 @@ export class PostgresEventStore implements EventStore {
     const partition = filter?.partition?.count === 1 ? undefined : filter?.partition;
     const executor =
       filter?.tenantId === undefined
-        ? this.executor.untenanted('events.readAll without a tenantId filter')
-        : this.executor.forTenant(filter.tenantId);
+        ? this.executor.acrossTenants('events.readAll')
+        : this.executor.forTenant(filter.tenantId, 'events.readAll');
     const head = options.until ?? (await this.#head(executor));
     let after = options.after ?? LOG_START;
     // Everything up to `head` sits below the oldest transaction running when head was taken,
@@ -319,8 +328,8 @@ export class PostgresEventStore implements EventStore {
         readHeadPosition: () =>
           this.#head(
             tenantId === undefined
-              ? this.executor.untenanted('events.subscribe without a tenantId filter')
-              : this.executor.forTenant(tenantId),
+              ? this.executor.acrossTenants('events.subscribe')
+              : this.executor.forTenant(tenantId, 'events.subscribe'),
           ),
         nextAppend: () => this.nextAppend(),
       },
@@ -335,7 +344,7 @@ export class PostgresEventStore implements EventStore {
    * read their tenant's head, which is all their reads can reach.
    */
   async readHeadPosition(options: { readonly committed?: boolean } = {}): Promise<LogPosition> {
-    return this.#head(this.executor.untenanted('events.readHeadPosition'), options.committed);
+    return this.#head(this.executor.acrossTenants('events.readHeadPosition'), options.committed);
   }
 
   async #head(executor: Executor, committed = false): Promise<LogPosition> {
@@ -354,7 +363,7 @@ export class PostgresEventStore implements EventStore {
     checkReadStream(stream, {});
     const tenantId = tenantOf(options.tenantId, 'getStreamInfo');
     const { rows } = await this.executor
-      .forTenant(tenantId)
+      .forTenant(tenantId, 'events.getStreamInfo')
       .query(
         `SELECT version, deleted, archived, metadata FROM ${this.#s}.streams WHERE tenant_id = $1 AND stream_id = $2`,
         [tenantId, stream],
@@ -418,7 +427,7 @@ export class PostgresEventStore implements EventStore {
     params: unknown[] = [],
   ): Promise<void> {
     const tenantId = tenantOf(options.tenantId, subject);
-    return this.executor.forTenant(tenantId).atomically(async (q) => {
+    return this.executor.forTenant(tenantId, `events.${subject}`).atomically(async (q) => {
       const { rows } = await q.query(
         `SELECT version, deleted, archived FROM ${this.#s}.streams WHERE tenant_id = $1 AND stream_id = $2 FOR UPDATE`,
         [tenantId, stream],

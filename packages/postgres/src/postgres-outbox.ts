@@ -70,11 +70,7 @@ export class PostgresOutbox implements OutboxStore {
       at: m.deliverAt ?? null,
     }));
     // Strict tenancy binds a statement to one tenant, so a batch of several is refused there.
-    const tenants = new Set(rows.map((row) => row.tenant));
-    const executor =
-      tenants.size === 1
-        ? this.executor.forTenant(rows[0]!.tenant)
-        : this.executor.untenanted('outbox.add of messages of several tenants');
+    const executor = this.executor.forTenants([...new Set(rows.map((row) => row.tenant))], 'outbox.add');
     // One statement for the batch; a message already waiting is left as it is.
     await executor.query(
       `INSERT INTO ${this.#s}.outbox (id, destination, type, body, headers, msg_key, tenant_id, deliver_at)
@@ -89,7 +85,7 @@ export class PostgresOutbox implements OutboxStore {
 
   async claim(owner: string, options: OutboxClaimOptions): Promise<OutboxMessage[]> {
     const { limit, leaseMs } = checkClaim(owner, options);
-    const { rows } = await this.executor.untenanted('outbox.claim').query(
+    const { rows } = await this.executor.acrossTenants('outbox.claim').query(
       `UPDATE ${this.#s}.outbox o SET claimed_by = $1, claimed_until = clock_timestamp() + $2 * interval '1 millisecond'
          FROM (SELECT seq FROM ${this.#s}.outbox
                 WHERE deliver_at <= clock_timestamp() AND claimed_until <= clock_timestamp()
@@ -110,7 +106,7 @@ export class PostgresOutbox implements OutboxStore {
     checkOwnedIds(owner, ids, 'outbox.complete');
     if (ids.length === 0) return 0;
     const { rowCount } = await this.executor
-      .untenanted('outbox.complete')
+      .acrossTenants('outbox.complete')
       .query(
         `DELETE FROM ${this.#s}.outbox WHERE id = ANY($2::text[]) AND claimed_by = $1 AND claimed_until > clock_timestamp()`,
         [owner, ids],
@@ -127,7 +123,7 @@ export class PostgresOutbox implements OutboxStore {
     checkOwnedIds(owner, ids, 'outbox.release');
     const { retryAt, error } = checkRelease(options);
     if (ids.length === 0) return 0;
-    const { rowCount } = await this.executor.untenanted('outbox.release').query(
+    const { rowCount } = await this.executor.acrossTenants('outbox.release').query(
       `UPDATE ${this.#s}.outbox
           SET deliver_at = to_timestamp($3 / 1000.0), attempts = attempts + 1, last_error = $4,
               claimed_by = NULL, claimed_until = '-infinity'
@@ -141,7 +137,7 @@ export class PostgresOutbox implements OutboxStore {
   async cancel(id: string): Promise<boolean> {
     checkName(id, 'id', 'outbox.cancel');
     const { rowCount } = await this.executor
-      .untenanted('outbox.cancel')
+      .acrossTenants('outbox.cancel')
       .query(`DELETE FROM ${this.#s}.outbox WHERE id = $1`, [id], PREPARED);
     return rowCount === 1;
   }
@@ -151,7 +147,7 @@ export class PostgresOutbox implements OutboxStore {
     if (options.after !== undefined) checkName(options.after, 'after', 'outbox.list');
     // COLLATE "C": byte order, the same order as every other driver, whatever the database locale.
     const { rows } = await this.executor
-      .untenanted('outbox.list')
+      .acrossTenants('outbox.list')
       .query(
         `SELECT ${columns('o')} FROM ${this.#s}.outbox o WHERE o.id COLLATE "C" > $1 ORDER BY o.id COLLATE "C" LIMIT $2`,
         [options.after ?? '', limit],
@@ -162,7 +158,7 @@ export class PostgresOutbox implements OutboxStore {
   async nextDue(): Promise<Date | undefined> {
     // A claimed message is due for someone else once its claim runs out.
     const { rows } = await this.executor
-      .untenanted('outbox.nextDue')
+      .acrossTenants('outbox.nextDue')
       .query(
         `SELECT date_part('epoch', min(greatest(deliver_at, claimed_until))) * 1000 AS due FROM ${this.#s}.outbox`,
       );

@@ -17,7 +17,7 @@ export class PostgresSnapshots implements SnapshotStore {
     assertStreamName(stream, 'snapshots.load');
     const tenantId = tenantOf(options.tenantId, 'snapshots.load');
     const { rows } = await this.executor
-      .forTenant(tenantId)
+      .forTenant(tenantId, 'snapshots.load')
       .query(
         `SELECT version, schema_version, state, created_at FROM ${this.#s}.snapshots WHERE tenant_id = $1 AND stream_id = $2`,
         [tenantId, stream],
@@ -40,7 +40,7 @@ export class PostgresSnapshots implements SnapshotStore {
     snapshot: Omit<Snapshot<S>, 'createdAt' | 'tenantId'> & { readonly tenantId?: string },
   ): Promise<void> {
     const { tenantId, stateJson: state } = checkSnapshot(snapshot);
-    await this.executor.forTenant(tenantId).query(
+    await this.executor.forTenant(tenantId, 'snapshots.save').query(
       `INSERT INTO ${this.#s}.snapshots (tenant_id, stream_id, version, schema_version, state) VALUES ($1, $2, $3, $4, $5::jsonb)
        ON CONFLICT (tenant_id, stream_id) DO UPDATE SET version = excluded.version, schema_version = excluded.schema_version,
          state = excluded.state, created_at = now()`,
@@ -52,7 +52,7 @@ export class PostgresSnapshots implements SnapshotStore {
     assertStreamName(stream, 'snapshots.delete');
     const tenantId = tenantOf(options.tenantId, 'snapshots.delete');
     await this.executor
-      .forTenant(tenantId)
+      .forTenant(tenantId, 'snapshots.delete')
       .query(`DELETE FROM ${this.#s}.snapshots WHERE tenant_id = $1 AND stream_id = $2`, [tenantId, stream]);
   }
 }

@@ -70,17 +70,20 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
     tenancy: db.strict ? 'strict' : 'owner',
     ...session(poolExecutor(db), settings),
     transaction<T>(work: (tx: StoreSession) => Promise<T>): Promise<T> {
-      const scope: TransactionScope = { active: true, appended: false };
+      let appended = false;
       return db
-        .transaction(async (client) => {
+        .deferredTransaction(async (client, opening) => {
+          // BEGIN waits for the first statement, to travel with it (strict: bound to its tenant).
+          const scope: TransactionScope = { active: true, appended: false, opening };
           try {
             return await work(session(transactionExecutor(db, client, scope), settings));
           } finally {
             scope.active = false;
+            appended = scope.appended;
           }
         })
         .then((result) => {
-          if (scope.appended) db.announceAppend();
+          if (appended) db.announceAppend();
           return result;
         });
     },

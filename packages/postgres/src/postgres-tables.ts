@@ -120,7 +120,7 @@ export class PostgresTables implements TableStore {
     const t = `${this.#db.s}.${q(checked.name)}`;
     const key = q(checked.key);
     const columns = Object.entries(checked.columns);
-    await this.executor.untenanted('tables.migrate').atomically(async (client) => {
+    await this.executor.schemaChange('tables.migrate').atomically(async (client) => {
       await this.#lock(client, checked.name);
       // What exists, so a table already up to date is not locked by a no-op ALTER or CREATE INDEX.
       const { rows } = await client.query(
@@ -167,7 +167,7 @@ export class PostgresTables implements TableStore {
   ): Promise<R[]> {
     const tenantId = checkKeys(keys, options, 'tables.getMany');
     const checked = checkTable(table, 'tables.getMany') as TableDefinition<R>;
-    const executor = this.executor.forTenant(tenantId);
+    const executor = this.executor.forTenant(tenantId, 'tables.getMany');
     if (options.lock && keys.length > 0)
       await lockKeys(
         executor,
@@ -191,7 +191,7 @@ export class PostgresTables implements TableStore {
     const definition = checkTable(table, 'tables.upsertMany');
     const checked = checkRows(definition, rows, 'tables.upsertMany');
     await this.executor
-      .forTenant(tenantId)
+      .forTenant(tenantId, 'tables.upsertMany')
       .query(tableSql(this.#db, definition).upsertMany, [tenantId, rowsJson(definition, checked)])
       .catch((error: unknown) => {
         throw tableError(error, definition.name);
@@ -206,7 +206,7 @@ export class PostgresTables implements TableStore {
     const tenantId = checkKeys(keys, options, 'tables.deleteMany');
     const checked = checkTable(table, 'tables.deleteMany');
     const { rowCount } = await this.executor
-      .forTenant(tenantId)
+      .forTenant(tenantId, 'tables.deleteMany')
       .query(tableSql(this.#db, checked).deleteMany, [tenantId, keys])
       .catch((error: unknown) => {
         throw tableError(error, checked.name);
@@ -233,7 +233,7 @@ export class PostgresTables implements TableStore {
       `t.${q(definition.key)} COLLATE "C"`,
     ];
     const { rows } = await this.executor
-      .forTenant(tenantId)
+      .forTenant(tenantId, 'tables.select')
       .query(
         `SELECT ${tableSql(this.#db, definition).columns} FROM ${this.#db.s}.${q(definition.name)} AS t
           WHERE ${conditions.join(' AND ')} ORDER BY ${order.join(', ')} LIMIT $${params.push(limit)}`,
@@ -247,7 +247,7 @@ export class PostgresTables implements TableStore {
 
   async drop(table: TableDefinition): Promise<void> {
     const checked = checkTable(table, 'tables.drop');
-    await this.executor.untenanted('tables.drop').atomically(async (client) => {
+    await this.executor.acrossTenants('tables.drop').atomically(async (client) => {
       await this.#lock(client, checked.name);
       await client.query(`DROP TABLE IF EXISTS ${this.#db.s}.${q(checked.name)}`);
     });

@@ -1,8 +1,12 @@
 import { Client, Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  defineCollection,
   defineProjection,
   defineTable,
+  isConcurrencyError,
+  isCrossTenantAccessError,
+  isDocumentConflictError,
   isStateError,
   ProjectionDaemon,
   readModel,
@@ -11,12 +15,15 @@ import {
 import { grantApplicationRole } from './grant-application-role.js';
 import { postgresStore, type PostgresStore } from './postgres-store.js';
 import { connectionString, dropSchemas, freshSchema, postgresAvailable } from './test-support/database.js';
+import { delayingProxy } from './test-support/delaying-proxy.js';
 
 const available = await postgresAvailable();
 
 const Orders = defineTable<{ id: string; total: number | null }>('strict_orders', {
   columns: { total: 'integer' },
 });
+/** Migrated after grantApplicationRole: the application role has no rights on it. */
+const Ungranted = defineTable<{ id: string }>('strict_ungranted', { columns: {} });
 
 /** Tables of the schema that carry tenant rows, as the proof reads them with raw SQL. */
 const TENANT_TABLES = [
@@ -111,6 +118,7 @@ describe.runIf(available)('postgres: strict tenancy (row-level security)', () =>
     appRole = await createRole(admin);
     appUrl = asRole(appRole);
     await grantApplicationRole({ connectionString, schema, role: appRole });
+    await system.tables.migrate(Ungranted);
   });
 
   afterAll(async () => {
@@ -252,41 +260,229 @@ describe.runIf(available)('postgres: strict tenancy (row-level security)', () =>
         await tx.documents.put('txdocs', 'two', { ok: true }, { tenantId: 't4' });
       }),
     );
-    expect(isStateError(mixed)).toBe(true);
+    expect(isCrossTenantAccessError(mixed)).toBe(true);
+    expect(mixed).toMatchObject({ tenantId: 't3', requestedTenantId: 't4', operation: 'documents.put' });
     expect((mixed as Error).message).toMatch(/tenant 't3'.*'t4'/);
     expect(await store.documents.get('txdocs', 'two', { tenantId: 't3' })).toBeUndefined();
-    const untenanted = await failure(store.transaction(async (tx) => tx.checkpoints.get('cp')));
-    expect(isStateError(untenanted)).toBe(true);
+    // Spanning every tenant: the acting tenant is the bound one, or 'default' before any binding.
+    const unbound = await failure(store.transaction(async (tx) => tx.checkpoints.get('cp')));
+    expect(isCrossTenantAccessError(unbound)).toBe(true);
+    expect(unbound).toMatchObject({
+      tenantId: 'default',
+      requestedTenantId: undefined,
+      operation: 'checkpoints.get',
+    });
+    const bound = await failure(
+      store.transaction(async (tx) => {
+        await tx.documents.put('txdocs', 'three', { ok: true }, { tenantId: 't3' });
+        return collect(tx.events.readAll());
+      }),
+    );
+    expect(bound).toMatchObject({
+      code: 'WHIZBANG_CROSS_TENANT',
+      tenantId: 't3',
+      requestedTenantId: undefined,
+      operation: 'events.readAll',
+    });
+    expect(await store.documents.get('txdocs', 'three', { tenantId: 't3' })).toBeUndefined();
+  });
+
+  it('opens a transaction with its first statement, bound to its tenant, and never after it ended', async () => {
+    const pool = new Pool({ connectionString: appUrl, max: 1, pipeline: true });
+    try {
+      const store = strict({ pool });
+      const settingBetween = async () => {
+        const { rows } = await pool.query<{ t: string | null }>(
+          `SELECT current_setting('whizbang.tenant_id', true) AS t`,
+        );
+        return rows[0];
+      };
+      // No statement, no transaction: nothing to bind, commit or roll back.
+      expect(await store.transaction(async () => 'nothing')).toBe('nothing');
+      // A tenant-less first call (the inbox) opens it; the first tenant call then binds it.
+      await store.transaction(async (tx) => {
+        await tx.inbox.record('group', 'deferred-1');
+        await tx.documents.put('deferred', 'one', { n: 1 }, { tenantId: 't5' });
+        expect((await tx.documents.get('deferred', 'one', { tenantId: 't5' }))?.data).toEqual({ n: 1 });
+      });
+      expect(await store.inbox.has('group', 'deferred-1')).toBe(true);
+      // A call left running past the end of its transaction is refused, and opens none.
+      let late: Promise<unknown> | undefined;
+      await store.transaction(async (tx) => {
+        await tx.documents.get('deferred', 'one', { tenantId: 't5' });
+        late = new Promise((resolve) => setTimeout(resolve, 20)).then(() =>
+          tx.documents.put('deferred', 'late', { n: 2 }, { tenantId: 't5' }),
+        );
+      });
+      expect(((await failure(late!)) as Error).message).toMatch(/transaction has ended/);
+      expect(await store.documents.get('deferred', 'late', { tenantId: 't5' })).toBeUndefined();
+      expect(await settingBetween()).toMatchObject({ t: expect.toBeOneOf(['', null]) });
+    } finally {
+      await pool.end();
+    }
   });
 
   it('refuses the calls that span tenants or have none', async () => {
     const store = strict();
-    const calls: [string, () => Promise<unknown>][] = [
-      ['readAll', () => collect(store.events.readAll())],
-      ['readHeadPosition', () => store.events.readHeadPosition()],
-      ['checkpoints', () => store.checkpoints.get('cp')],
-      ['leases', () => store.checkpoints.acquireLease('l', 'me', { ttlMs: 1000 })],
-      ['migrate', () => store.migrate()],
-      ['deleteCollection', () => store.documents.deleteCollection('orders')],
-      ['tables.migrate', () => store.tables.migrate(Orders)],
+    // Spanning every tenant (or having none): CrossTenantAccessError, acting for 'default' outside a transaction.
+    const spanning: [string, () => Promise<unknown>][] = [
+      ['events.readAll', () => collect(store.events.readAll())],
+      ['events.readHeadPosition', () => store.events.readHeadPosition()],
+      ['checkpoints.get', () => store.checkpoints.get('cp')],
+      ['checkpoints.acquireLease', () => store.checkpoints.acquireLease('l', 'me', { ttlMs: 1000 })],
+      ['documents.deleteCollection', () => store.documents.deleteCollection('orders')],
+      ['tables.drop', () => store.tables.drop(Orders)],
       ['outbox.claim', () => store.outbox.claim('relay', { limit: 10, leaseMs: 1000 })],
-      [
-        'outbox of two tenants',
-        () =>
-          store.outbox.add([
-            { id: 'x1', destination: 'd', type: 'T', body: '{}', tenantId: 'a' },
-            { id: 'x2', destination: 'd', type: 'T', body: '{}', tenantId: 'b' },
-          ]),
-      ],
       ['deadLetters.list', () => store.deadLetters.list()],
+      ['deadLetters.get', () => store.deadLetters.get('x')],
     ];
-    for (const [name, call] of calls) {
+    for (const [operation, call] of spanning) {
+      const error = await failure(call());
+      expect({ operation, code: isCrossTenantAccessError(error), error }).toMatchObject({
+        operation,
+        code: true,
+        error: { tenantId: 'default', requestedTenantId: undefined, operation, message: /system store/ },
+      });
+    }
+    // A batch of two tenants: the first one acts, the other is the one it cannot reach.
+    const mixed = await failure(
+      store.outbox.add([
+        { id: 'x1', destination: 'd', type: 'T', body: '{}', tenantId: 'a' },
+        { id: 'x2', destination: 'd', type: 'T', body: '{}', tenantId: 'b' },
+      ]),
+    );
+    expect(isCrossTenantAccessError(mixed)).toBe(true);
+    expect(mixed).toMatchObject({ tenantId: 'a', requestedTenantId: 'b', operation: 'outbox.add' });
+    // Schema changes are the system store's: a StateError, as for a misconfigured store.
+    for (const [name, call] of [
+      ['migrate', () => store.migrate()],
+      ['tables.migrate', () => store.tables.migrate(Orders)],
+      [
+        'documents.createIndexes',
+        () =>
+          store.documents.createIndexes(
+            defineCollection('orders', { fields: { n: 'number' }, indexes: [['n']] }),
+          ),
+      ],
+    ] as const) {
       const error = await failure(call());
       expect({ name, isStateError: isStateError(error), message: (error as Error).message }).toMatchObject({
         name,
         isStateError: true,
-        message: expect.stringMatching(/strict|migrate/),
+        message: expect.stringMatching(/migrate|schema/),
       });
+    }
+    // Nothing was written by any refused call.
+    const { rows } = await admin.query(`SELECT id FROM "${schema}".outbox WHERE id IN ('x1', 'x2')`);
+    expect(rows).toEqual([]);
+  });
+
+  it('never leaves a tenant on a pooled connection: one connection, tenants A and B alternating, failures included', async () => {
+    for (const pipeline of [true, false]) {
+      const pool = new Pool({ connectionString: appUrl, max: 1, pipeline });
+      try {
+        const store = strict({ pool });
+        /** What raw SQL on the store's one connection sees between two calls: no tenant, no rows. */
+        const between = async () => {
+          const { rows } = await pool.query<{
+            t: string | null;
+            docs: number;
+            events: number;
+            idle: boolean;
+          }>(
+            `SELECT current_setting('whizbang.tenant_id', true) AS t,
+                    (SELECT count(*)::int FROM "${schema}".documents) AS docs,
+                    (SELECT count(*)::int FROM "${schema}".events) AS events`,
+          );
+          return rows[0];
+        };
+        const clean = { t: expect.toBeOneOf(['', null]), docs: 0, events: 0 };
+        for (let i = 0; i < 6; i++) {
+          const tenantId = i % 2 === 0 ? `leak-a-${pipeline}` : `leak-b-${pipeline}`;
+          const other = i % 2 === 0 ? `leak-b-${pipeline}` : `leak-a-${pipeline}`;
+          await store.documents.put('leak', `doc-${i}`, { tenantId }, { tenantId });
+          expect(await between()).toEqual(clean);
+          const page = await store.documents.find('leak', { tenantId });
+          expect(page.documents.every((d) => (d.data as { tenantId: string }).tenantId === tenantId)).toBe(
+            true,
+          );
+          expect(await store.documents.get('leak', `doc-${i}`, { tenantId: other })).toBeUndefined();
+          expect(await between()).toEqual(clean);
+          await store.events.appendToStream(`leak-${i}`, [{ type: 'E', data: {} }], { tenantId });
+          // A failed statement (a version conflict, in one pipelined message), a failed
+          // multi-statement write, and a transaction that throws: each leaves the connection clean.
+          const conflict = await failure(
+            store.documents.put('leak', `doc-${i}`, {}, { tenantId, expectedVersion: 99 }),
+          );
+          expect(isDocumentConflictError(conflict)).toBe(true);
+          expect(await between()).toEqual(clean);
+          const appendConflict = await failure(
+            store.events.appendToStream(`leak-${i}`, [{ type: 'E', data: {} }], {
+              tenantId,
+              expectedVersion: 5,
+            }),
+          );
+          expect(isConcurrencyError(appendConflict)).toBe(true);
+          expect(await between()).toEqual(clean);
+          const thrown = await failure(
+            store.transaction(async (tx) => {
+              await tx.documents.put('leak', `tx-${i}`, {}, { tenantId });
+              throw new Error('abandon');
+            }),
+          );
+          expect((thrown as Error).message).toBe('abandon');
+          expect(await between()).toEqual(clean);
+          // An error PostgreSQL raises in the single pipelined statement: a table not granted yet.
+          const denied = await failure(store.tables.select(Ungranted, { tenantId }));
+          expect((denied as { code?: string }).code).toBe('42501');
+          expect(await between()).toEqual(clean);
+          expect((await store.events.readStream(`leak-${i}`, { tenantId: other })).exists).toBe(false);
+          expect((await store.events.readStream(`leak-${i}`, { tenantId })).version).toBe(1);
+          expect(await store.documents.get('leak', `tx-${i}`, { tenantId })).toBeUndefined();
+          expect(await between()).toEqual(clean);
+        }
+      } finally {
+        await pool.end();
+      }
+    }
+  });
+
+  it("sends a call's BEGIN, tenant binding, statement and COMMIT in one round trip", async () => {
+    // Each way 40 ms: a round trip costs 80 ms, far above what the work itself costs here.
+    const oneWay = 40;
+    const proxy = await delayingProxy(appUrl, oneWay);
+    const store = postgresStore({
+      connectionString: proxy.url,
+      schema,
+      tenancy: 'strict',
+      maxConnections: 1,
+    });
+    const roundTrips = async (call: () => Promise<unknown>) => {
+      const start = performance.now();
+      await call();
+      return (performance.now() - start) / (2 * oneWay);
+    };
+    try {
+      await store.documents.put('trips', 'one', { n: 1 }, { tenantId: 't6' }); // connects and checks the role
+      // One round trip each, where the binding once took two more; a half is left for the work.
+      expect(await roundTrips(() => store.documents.get('trips', 'one', { tenantId: 't6' }))).toBeLessThan(
+        1.5,
+      );
+      expect(
+        await roundTrips(() => store.documents.put('trips', 'two', { n: 2 }, { tenantId: 't6' })),
+      ).toBeLessThan(1.5);
+      // BEGIN and the binding ride with the first statement: get, get, COMMIT, where it took five.
+      const transaction = await roundTrips(() =>
+        store.transaction(async (tx) => {
+          await tx.documents.get('trips', 'one', { tenantId: 't6' });
+          await tx.documents.get('trips', 'two', { tenantId: 't6' });
+        }),
+      );
+      expect(transaction).toBeLessThan(3.5);
+      expect(transaction).toBeGreaterThanOrEqual(3);
+    } finally {
+      await store.close();
+      await proxy.close();
     }
   });
 

@@ -7,7 +7,7 @@
  * calls that have no single tenant.
  */
 import { escapeLiteral } from 'pg';
-import { StateError } from '@whizbang/core';
+import { CrossTenantAccessError, DEFAULT_TENANT, StateError } from '@whizbang/core';
 import type { PgQueryable } from './config.js';
 import { migrations } from './schema/migrations.js';
 import { quoteIdent, TENANT_SETTING } from './schema/sql.js';
@@ -22,11 +22,34 @@ export function bindTenantSql(tenantId: string, begin: boolean): string {
   return `${begin ? 'BEGIN; ' : ''}SELECT set_config('${TENANT_SETTING}', ${escapeLiteral(tenantId)}, true)`;
 }
 
-/** The error of a call a strict store cannot run: it spans tenants, or has none. */
-export function refusedInStrictMode(subject: string): StateError {
+const SYSTEM_STORE = "run it on the system store (opened with the tables' owner role, tenancy 'owner')";
+
+/**
+ * The error of a call a strict store cannot run for one tenant: it spans every tenant or has
+ * none (`requestedTenantId` undefined), or it names a tenant other than `actingTenantId`, the
+ * tenant its transaction (or the other messages of its batch) is bound to. With no binding,
+ * the acting tenant is `DEFAULT_TENANT`, the tenant of a call that names none. The catalog's
+ * message speaks of handlers; this one names what a strict store's caller can do about it.
+ */
+export function crossTenantCall(
+  operation: string,
+  actingTenantId: string | undefined,
+  requestedTenantId?: string,
+): CrossTenantAccessError {
+  const error = new CrossTenantAccessError(actingTenantId ?? DEFAULT_TENANT, requestedTenantId, operation);
+  error.message =
+    requestedTenantId === undefined
+      ? `${operation} spans every tenant or has none, which a strict-tenancy store refuses` +
+        `${actingTenantId === undefined ? '' : ` (in a transaction bound to tenant '${actingTenantId}')`}: ${SYSTEM_STORE}`
+      : `A strict-tenancy store binds each call and transaction to one tenant: this one is bound to tenant ` +
+        `'${actingTenantId ?? DEFAULT_TENANT}', and ${operation} for tenant '${requestedTenantId}' cannot join it`;
+  return error;
+}
+
+/** The error of a schema change (DDL), which a strict store's role may not make. */
+export function schemaChangeInStrictMode(operation: string): StateError {
   return new StateError(
-    `${subject} spans tenants or has no tenant, which a strict-tenancy store refuses: ` +
-      `run it on the system store (opened with the tables' owner role, tenancy 'owner')`,
+    `${operation} changes the schema, which a strict-tenancy store does not: ${SYSTEM_STORE}`,
   );
 }
 
