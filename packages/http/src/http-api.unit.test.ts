@@ -1,7 +1,7 @@
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { createServer } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { memoryStore, type Store } from '@whizbang/core';
+import { handle, memoryStore, whizbang, type Store } from '@whizbang/core';
 import { apiKeyAuth } from './auth/api-key.js';
 import { jwtAuth } from './auth/jwt.js';
 import { httpApi, type HttpApiOptions } from './http-api.js';
@@ -384,6 +384,57 @@ describe('httpApi', () => {
     await expectProblem(limited, 429, 'WHIZBANG_RATE_LIMITED');
     const other = { authorization: `Bearer ${await token({}, { sub: 'u-2' })}` };
     expect((await api.request('/accounts/a-1', { headers: other })).status).toBe(404);
+  });
+
+  it('limits per tenant across principals, and answers CORS preflights', async () => {
+    const { api } = edge({
+      rateLimit: { perTenant: { limit: 2, windowMs: 60_000 } },
+      cors: { origin: 'https://shop.example', allowHeaders: ['authorization', 'content-type', 'if-match'] },
+    });
+    const statuses = [];
+    for (const sub of ['u-1', 'u-2', 'u-3'])
+      statuses.push(
+        (
+          await api.request('/accounts/a-1', {
+            headers: { authorization: `Bearer ${await token({}, { sub })}` },
+          })
+        ).status,
+      );
+    expect(statuses).toEqual([404, 404, 429]);
+    const preflight = await api.request('/accounts/a-1', {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://shop.example',
+        'access-control-request-method': 'PUT',
+        'access-control-request-headers': 'if-match',
+      },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('https://shop.example');
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('if-match');
+  });
+
+  it('answers a denial of the authorization middleware with 403 and the reason', async () => {
+    const store = memoryStore();
+    stores.push(store);
+    const guarded = whizbang({
+      store,
+      authorization: { roles: { clerk: ['accounts:read'] }, audit: () => undefined },
+      handlers: [handle(GetAccount, () => null, { permissions: ['accounts:audit'] })],
+    });
+    const api = httpApi(guarded, {
+      routes: (r) => r.get('/accounts/:accountId', GetAccount),
+      auth: [jwtAuth({ secret: SECRET, issuer: ISSUER, audience: AUDIENCE })],
+    });
+    const denied = await api.request('/accounts/a-1', {
+      headers: { authorization: `Bearer ${await token()}` },
+    });
+    expect(await expectProblem(denied, 403, 'WHIZBANG_FORBIDDEN')).toMatchObject({
+      principalId: 'u-1',
+      tenantId: 'acme',
+      messageType: 'GetAccount',
+      permission: 'accounts:audit',
+    });
   });
 
   it('answers health and serves an OpenAPI 3.1 document from the schemas', async () => {
