@@ -12,10 +12,10 @@ import {
   readModel,
   type RecordedEvent,
 } from '@whizbang/core';
+import { tcpProxy } from '@whizbang/testing';
 import { grantApplicationRole } from './grant-application-role.js';
 import { postgresStore, type PostgresStore } from './postgres-store.js';
 import { connectionString, dropSchemas, freshSchema, postgresAvailable } from './test-support/database.js';
-import { delayingProxy } from './test-support/delaying-proxy.js';
 
 const available = await postgresAvailable();
 
@@ -450,9 +450,16 @@ describe.runIf(available)('postgres: strict tenancy (row-level security)', () =>
   it("sends a call's BEGIN, tenant binding, statement and COMMIT in one round trip", async () => {
     // Each way 40 ms: a round trip costs 80 ms, far above what the work itself costs here.
     const oneWay = 40;
-    const proxy = await delayingProxy(appUrl, oneWay);
+    const target = new URL(appUrl);
+    const proxy = await tcpProxy(
+      { host: target.hostname, port: Number(target.port || 5432) },
+      { delayMs: oneWay },
+    );
+    const proxied = new URL(appUrl);
+    proxied.hostname = '127.0.0.1';
+    proxied.port = String(proxy.port);
     const store = postgresStore({
-      connectionString: proxy.url,
+      connectionString: proxied.toString(),
       schema,
       tenancy: 'strict',
       maxConnections: 1,

@@ -14,7 +14,7 @@ import {
   stopBroker,
   until,
 } from './test-support/broker.js';
-import { tcpProxy } from './test-support/tcp-proxy.js';
+import { tcpProxy } from '@whizbang/testing';
 
 const available = await rabbitmqAvailable();
 

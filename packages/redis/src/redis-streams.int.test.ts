@@ -6,7 +6,7 @@ import { StateError, TransportUnavailableError, type Delivery, type TransportMes
 import type { Redis } from 'ioredis';
 import type { RedisTransportOptions } from './config.js';
 import { redisTransport, type RedisTransport } from './redis-transport.js';
-import { tcpProxy } from './test-support/tcp-proxy.js';
+import { tcpProxy } from '@whizbang/testing';
 import {
   deleteTestKeys,
   eventually,
@@ -255,7 +255,7 @@ describe.runIf(available)('redis streams', () => {
     const server = new URL(redisUrl);
     const proxy = await tcpProxy({ host: server.hostname, port: Number(server.port || 6379) });
     try {
-      const t = transport({ url: proxy.url, redis: { commandTimeout: 500 } });
+      const t = transport({ url: `redis://127.0.0.1:${proxy.port}`, redis: { commandTimeout: 500 } });
       await t.ping();
       await proxy.down();
       const failure = async () =>

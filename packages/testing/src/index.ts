@@ -9,3 +9,4 @@ export { ProjectionSpec, type FoldProjection, type ProjectionHandlers } from './
 export { SagaSpec, type SagaSpecOptions, type SagaThen } from './specs/saga-spec.js';
 export type { ErrorExpectation } from './specs/diff.js';
 export { realService, type RealService } from './services/real-service.js';
+export { tcpProxy, type TcpProxy, type TcpProxyOptions } from './services/tcp-proxy.js';
