@@ -7,9 +7,10 @@ import { isDocumentConflictError, StateError, ValidationError } from '../errors/
 import type { Store } from '../store/ports.js';
 import { applyEvents } from './apply-events.js';
 import type { Projection } from './define-projection.js';
-import { eventFromJson, type RecordedEventJson } from './event-payload.js';
+import type { ProjectionLetter } from './dead-letter.js';
+import { eventFromJson } from './event-payload.js';
 import { generationTarget } from './generations.js';
-import { activeGeneration } from './projection-registry.js';
+import { activeGeneration, sameGeneration } from './projection-registry.js';
 
 /**
  * Applies a dead-lettered event to its projection again and discards the dead letter.
@@ -45,10 +46,16 @@ async function replayOnce(store: Store, p: Projection, id: string): Promise<void
     // Deleting first takes the row: a concurrent replay waits here, then finds nothing to delete.
     if (!(await tx.deadLetters.delete(id)))
       throw new StateError(`Dead letter '${id}' was replayed by someone else meanwhile`);
-    // Into the generation serving reads: after a rebuild switched generations, the declared
-    // collection is no longer it.
-    const target = generationTarget(p, await activeGeneration(tx, p));
-    await applyEvents(p, [eventFromJson(letter.payload as RecordedEventJson)], tx, {
+    // Into the generation serving reads. A letter parked by a generation a rebuild has since
+    // replaced is stale: the new generation ran its event itself (applied or parked it anew).
+    const active = await activeGeneration(tx, p);
+    const payload = letter.payload as ProjectionLetter;
+    if (payload.generation !== undefined && !sameGeneration(payload.generation, active))
+      throw new StateError(
+        `Dead letter '${id}' was parked by version ${payload.generation.version} (generation ${payload.generation.generation}) of '${p.name}', which no longer serves reads: the rebuild that replaced it ran the event again; discard the letter`,
+      );
+    const target = generationTarget(p, active);
+    await applyEvents(p, [eventFromJson(payload)], tx, {
       mode: 'inline',
       replaying: true,
       checkVersions: true,

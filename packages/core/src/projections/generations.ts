@@ -116,7 +116,7 @@ export function generationPrefix(projection: Pick<Projection, 'name'>, generatio
 
 export function shardsOf(projection: Projection, generation: Generation, replaying = false): Shard[] {
   const prefix = generationPrefix(projection, generation);
-  const work = projectionWork(projection, generationTarget(projection, generation));
+  const work = projectionWork(projection, generationTarget(projection, generation), generation);
   return Array.from({ length: projection.partitions }, (_, partition) => ({
     name: `${prefix}${partition}-of-${projection.partitions}`,
     kind: 'projection' as const,

@@ -8,13 +8,17 @@ import { LOG_START, type LogPosition } from '../event-store/types.js';
 import { applyEvents } from './apply-events.js';
 import { deadLetter } from './dead-letter.js';
 import type { Projection } from './define-projection.js';
-import type { BatchContext, BatchOutcome, ShardWork } from './generations.js';
+import type { BatchContext, BatchOutcome, Generation, ShardWork } from './generations.js';
 import type { ReadModelTarget } from './read-model-target.js';
 
 export const laterOf = (a: LogPosition, b: LogPosition): LogPosition =>
   compareLogPositions(a, b) >= 0 ? a : b;
 
-export function projectionWork(projection: Projection, target: ReadModelTarget): ShardWork {
+export function projectionWork(
+  projection: Projection,
+  target: ReadModelTarget,
+  generation?: Generation,
+): ShardWork {
   return {
     async process({
       store,
@@ -56,7 +60,7 @@ export function projectionWork(projection: Projection, target: ReadModelTarget):
             checkpoint.moved = next;
           },
         });
-        await deadLetter(tx, projection.name, result.failed);
+        await deadLetter(tx, projection.name, result.failed, generation);
         return {
           outcome: {
             consumed: result.consumed,

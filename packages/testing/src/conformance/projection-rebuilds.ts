@@ -11,6 +11,7 @@ import {
   readModel,
   readProjectionRegistry,
   rebuildProjection,
+  replayDeadLetter,
   waitForProjections,
   withInlineProjections,
 } from '@whizbang/core';
@@ -67,6 +68,55 @@ export function projectionRebuildCases(factory: StoreFactory): void {
         Object.fromEntries(ids.map((id) => [id, written.get(id)! * 10])),
       );
       expect((await readModel(store, v1).collection()).name).toBe('counters@2');
+    });
+
+    it('replays a dead letter into the serving generation, and refuses one a rebuild made stale', async () => {
+      const store = await open();
+      let broken = true;
+      const handlers = {
+        Ticked: (doc: Counter, e: { data: unknown; streamVersion: number }) => {
+          if ((e.data as { bad?: boolean }).bad && broken) throw new Error('cannot count a bad tick');
+          return { count: doc.count + 1, last: e.streamVersion };
+        },
+      };
+      const errors = { maxAttempts: 2, backoffMs: 1, onFailure: 'dead-letter' } as const;
+      const v1 = defineProjection<Counter>({
+        name: 'counters',
+        initialState: () => ({ count: 0, last: 0 }),
+        errors,
+        handlers,
+      });
+      const v2 = defineProjection<Counter>({
+        name: 'counters',
+        version: 2,
+        rebuild: { keepPreviousMs: 0 },
+        initialState: () => ({ count: 0, last: 0 }),
+        errors,
+        handlers,
+      });
+      await store.events.appendToStream('s-1', [...ticks(1), ...ticks(1, { bad: true }), ...ticks(1)]);
+      await runDaemons(store, [v1], 1, () => waitForProjections(store, [v1], { timeoutMs: 20_000 }));
+      const [stale] = await store.deadLetters.list({ source: 'counters' });
+      broken = false; // fixed in version 2, which applies the bad tick itself while it rebuilds
+      await runDaemons(store, [v2], 1, async () => {
+        for (let i = 0; !(await switchedTo(store, 'counters', 2)); i++) {
+          expect(i, 'version 2 is switched in').toBeLessThan(400);
+          await new Promise((resolve) => setTimeout(resolve, 25));
+        }
+        broken = true; // broken again: version 2 parks a bad tick of its own
+        await store.events.appendToStream('s-1', [...ticks(1, { bad: true }), ...ticks(1)]);
+        await waitForProjections(store, [v2], { timeoutMs: 20_000 });
+      });
+      const fresh = (await store.deadLetters.list({ source: 'counters' })).find((l) => l.id !== stale!.id)!;
+      broken = false;
+      const refusal = await rejection(replayDeadLetter(store, v2, stale!.id));
+      expect(isStateError(refusal)).toBe(true);
+      expect((refusal as Error).message).toContain('no longer serves reads');
+      await replayDeadLetter(store, v2, fresh.id);
+      expect((await readModel(store, v2).collection()).name).toBe('counters@2');
+      // Five ticks counted; the replayed one (version 4) came last, after version 5.
+      expect((await readModel(store, v2).get('s-1'))?.data).toEqual({ count: 5, last: 4 });
+      expect((await store.deadLetters.list({ source: 'counters' })).map((l) => l.id)).toEqual([stale!.id]);
     });
 
     it('rebuilds the same version on request, telling handlers they replay, and deletes the old generation', async () => {
