@@ -20,6 +20,11 @@ export interface OrdersAppOptions {
   readonly notify?: (notice: ShippingNotice) => void | Promise<void>;
   /** How long an order may wait for confirmation before it expires (default 30 minutes). */
   readonly confirmWithinMs?: number;
+  /**
+   * Refuse messages without a tenant before anything runs, as the HTTP edge wants (default false:
+   * the scripted journey runs without tenants, in `default`).
+   */
+  readonly requireTenant?: boolean;
 }
 
 export const ordersHandlers = [
@@ -57,6 +62,7 @@ export function createOrdersApp(options: OrdersAppOptions): WhizbangApp {
     reactors: [shippingNotices(options.notify ?? (() => undefined))],
     sagas: [confirmationDeadline(options.confirmWithinMs ?? 30 * 60_000)],
     ...(options.middleware !== undefined && { middleware: options.middleware }),
+    ...(options.requireTenant === true && { tenancy: { required: true } }),
   });
 }
 // #endregion
@@ -64,19 +70,10 @@ export function createOrdersApp(options: OrdersAppOptions): WhizbangApp {
 /**
  * The same service for callers that always name a tenant, as the HTTP edge does: a message
  * without one is refused before anything runs, and every handler's `ctx.store` is its tenant's.
- * (The scripted journey runs without tenants, in `default`, through `createOrdersApp`.)
  * @example
  * const app = createTenantOrdersApp({ store });
  * await app.send(RegisterCustomer({ customerId, name, creditLimitCents }), { tenantId: 'acme' });
  */
 export function createTenantOrdersApp(options: OrdersAppOptions): WhizbangApp {
-  return whizbang({
-    store: options.store,
-    handlers: ordersHandlers,
-    projections: ordersProjections,
-    reactors: [shippingNotices(options.notify ?? (() => undefined))],
-    sagas: [confirmationDeadline(options.confirmWithinMs ?? 30 * 60_000)],
-    ...(options.middleware !== undefined && { middleware: options.middleware }),
-    tenancy: { required: true },
-  });
+  return createOrdersApp({ ...options, requireTenant: true });
 }

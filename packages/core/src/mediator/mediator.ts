@@ -222,12 +222,7 @@ export class Mediator implements Dispatcher {
     if (kind === 'event') target = this.#events.get(message.type);
     else if (destination === undefined)
       target = (kind === 'command' ? this.#commands : this.#queries).get(message.type);
-    if (
-      this.#tenantRequired !== undefined &&
-      from.tenantId === undefined &&
-      !(target?.system ?? false) &&
-      this.#tenantRequired(message.type, kind)
-    )
+    if (this.#lacksTenant(kind, message.type, from.tenantId, target))
       return Promise.reject(new TenantRequiredError(message.type, kind));
     if (target === undefined) {
       if (destination !== undefined) {
@@ -248,7 +243,7 @@ export class Mediator implements Dispatcher {
       return Promise.reject(new HandlerNotFoundError(message.type, kind));
     }
     if (kind !== 'event' && (target as Route).authorize !== undefined) {
-      // Checked on the message as sent, under the envelope id the audit names; validated after.
+      // The envelope first: the audit of a denial names its id. See #authorized for the order.
       const envelope = this.#envelope(
         kind,
         message,
@@ -286,6 +281,21 @@ export class Mediator implements Dispatcher {
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /** Whether the app requires a tenant this message lacks (messages only system handlers take need none). */
+  #lacksTenant(
+    kind: MessageKind,
+    type: string,
+    tenantId: string | undefined,
+    target: Route | EventRoute | undefined,
+  ): boolean {
+    return (
+      this.#tenantRequired !== undefined &&
+      tenantId === undefined &&
+      !(target?.system ?? false) &&
+      this.#tenantRequired(type, kind)
+    );
   }
 
   /**
@@ -418,12 +428,7 @@ export class Mediator implements Dispatcher {
       kind === 'event'
         ? this.#events.get(envelope.type)
         : (kind === 'command' ? this.#commands : this.#queries).get(envelope.type);
-    if (
-      this.#tenantRequired !== undefined &&
-      envelope.metadata.tenantId === undefined &&
-      !(target?.system ?? false) &&
-      this.#tenantRequired(envelope.type, kind)
-    )
+    if (this.#lacksTenant(kind, envelope.type, envelope.metadata.tenantId, target))
       return Promise.reject(new TenantRequiredError(envelope.type, kind));
     if (target === undefined) {
       if (kind === 'event') return Promise.resolve();

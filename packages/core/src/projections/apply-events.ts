@@ -20,6 +20,10 @@ import {
   type StoredState,
 } from './read-model-target.js';
 
+/** The error of a projection whose handler kept failing on `event`. */
+export const projectionFailed = (projection: Projection, event: RecordedEvent, error: unknown) =>
+  new ProjectionFailedError(projection.name, event.id, event.type, event.stream, event.tenantId, error);
+
 /** An event a handler kept failing on. */
 export interface FailedEvent {
   readonly event: RecordedEvent;
@@ -230,36 +234,29 @@ async function flush(
   options: ApplyOptions,
 ): Promise<{ count: number; written: CachedDocument[] }> {
   const checked = options.checkVersions === true || options.cache !== undefined;
+  const caching = options.cache !== undefined && target.kind === 'documents';
   const byTenant = new Map<string, { puts: StoredState[]; deletes: StoredState[] }>();
+  const written: CachedDocument[] = [];
   for (const slot of slots.values()) {
     if (!slot.dirty || (slot.state === undefined && !slot.stored)) continue;
     let changes = byTenant.get(slot.tenantId);
     if (!changes) byTenant.set(slot.tenantId, (changes = { puts: [], deletes: [] }));
     const version = checked ? slot.version : undefined;
-    if (slot.state === undefined) changes.deletes.push({ id: slot.id, data: undefined, version });
-    else changes.puts.push({ id: slot.id, data: slot.state, version });
+    const { tenantId, id } = slot;
+    if (slot.state === undefined) {
+      changes.deletes.push({ id, data: undefined, version });
+      if (caching) written.push({ tenantId, id, version: 0, json: undefined });
+    } else {
+      changes.puts.push({ id, data: slot.state, version });
+      if (caching)
+        written.push({ tenantId, id, version: slot.version + 1, json: JSON.stringify(slot.state) });
+    }
   }
   let count = 0;
   for (const [tenantId, { puts, deletes }] of byTenant) {
     for (const chunk of chunks(puts)) await saveStates(session, target, tenantId, chunk);
     for (const chunk of chunks(deletes)) await removeStates(session, target, tenantId, chunk);
     count += puts.length + deletes.length;
-  }
-  const written: CachedDocument[] = [];
-  if (options.cache && target.kind === 'documents') {
-    for (const slot of slots.values()) {
-      if (!slot.dirty || (slot.state === undefined && !slot.stored)) continue;
-      written.push(
-        slot.state === undefined
-          ? { tenantId: slot.tenantId, id: slot.id, version: 0, json: undefined }
-          : {
-              tenantId: slot.tenantId,
-              id: slot.id,
-              version: slot.version + 1,
-              json: JSON.stringify(slot.state),
-            },
-      );
-    }
   }
   return { count, written };
 }
@@ -287,15 +284,7 @@ export async function applyEvents(
       const outcome = isThenable(pending) ? await pending : pending;
       if (!outcome.ok) {
         const failure = { event, error: outcome.error, attempts: outcome.attempts };
-        if (options.mode === 'inline')
-          throw new ProjectionFailedError(
-            projection.name,
-            event.id,
-            event.type,
-            event.stream,
-            event.tenantId,
-            outcome.error,
-          );
+        if (options.mode === 'inline') throw projectionFailed(projection, event, outcome.error);
         if (projection.errors.onFailure === 'stop') {
           stoppedAt = failure;
           break;

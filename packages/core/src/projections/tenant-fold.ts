@@ -3,7 +3,7 @@
  * `rebuildTenant` folds most of the log before its transaction and only the events appended
  * since inside it.
  */
-import { ProjectionFailedError } from '../errors/catalog.js';
+import { projectionFailed } from './apply-events.js';
 import { compareLogPositions } from '../event-store/log-position.js';
 import { LOG_START, type LogPosition, type RecordedEvent } from '../event-store/types.js';
 import type { StoreSession } from '../store/ports.js';
@@ -66,15 +66,7 @@ export class TenantFold {
       projection.errors,
       this.signal,
     );
-    if (!outcome.ok)
-      throw new ProjectionFailedError(
-        projection.name,
-        event.id,
-        event.type,
-        event.stream,
-        event.tenantId,
-        outcome.error,
-      );
+    if (!outcome.ok) throw projectionFailed(projection, event, outcome.error);
     outcome.value.forEach((next, i) => {
       if (next !== undefined) this.states.set(ids[i]!, next === null ? undefined : next);
     });
