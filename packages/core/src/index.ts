@@ -297,5 +297,41 @@ export {
   type StoredSagaInstance,
 } from './sagas/saga-runtime.js';
 
+// Observability: spans, metrics, logs, budgets
+export {
+  isLogLevel,
+  jsonLogger,
+  LOG_LEVELS,
+  type JsonLoggerOptions,
+  type LogFn,
+  type Logger,
+  type LogLevel,
+} from './observability/logger.js';
+export {
+  endWithError,
+  Telemetry,
+  type Budget,
+  type BudgetViolation,
+  type HandledStep,
+  type ObservabilityOptions,
+  type StepSink,
+} from './observability/telemetry.js';
+export {
+  INSTRUMENTATION_SCOPE,
+  metricsFor,
+  WhizbangMetrics,
+  type GaugeReading,
+  type GaugeSource,
+} from './observability/metrics.js';
+export { ATTR, dbSystemOf, errorAttributes } from './observability/semantic.js';
+export {
+  parentContextFor,
+  remoteContextOf,
+  spanContextOf,
+  traceparentOf,
+  type TraceFields,
+} from './observability/trace-context.js';
+export { logBindings } from './mediator/handler-context.js';
+
 export * from './errors/catalog.js';
 export { isWhizbangError, WhizbangError } from './errors/whizbang-error.js';

@@ -17,6 +17,7 @@ import { enforce, TokenBuckets, type RateLimitOptions } from './rate-limit.js';
 import { CORRELATION_ID_HEADER, idFrom, REQUEST_ID_HEADER } from './request-ids.js';
 import { RouteTable, type Route } from './routes.js';
 import { resolveTenant, type TenantOptions } from './tenant.js';
+import { tracedRoute } from './traced-route.js';
 
 export interface HttpApiOptions {
   /** Declares the routes: `(r) => r.post('/orders', PlaceOrder, { status: 201 })`. */
@@ -36,8 +37,17 @@ export interface HttpApiOptions {
   readonly openapi?: OpenApiInfo | false;
   /** Statuses for the application's own errors, by whatever they carry (say a `code`). */
   readonly errorStatus?: (error: unknown) => number | undefined;
-  /** Told of every 5xx with its error, for logs (default: `console.error`). */
+  /** Told of every 5xx with its error (default: an error line through the app's logger). */
   readonly onServerError?: (error: unknown, ids: { requestId: string; correlationId: string }) => void;
+  /**
+   * Serves metrics for scraping, e.g. `prometheusMetrics().handler` from `@whizbang/otel`, at
+   * `path` (default `/metrics`), without authentication unless `public: false`.
+   */
+  readonly metrics?: {
+    readonly handler: () => Promise<{ readonly contentType: string; readonly body: string }>;
+    readonly path?: string;
+    readonly public?: boolean;
+  };
 }
 
 interface EdgeVariables {
@@ -72,7 +82,10 @@ export function httpApi(app: WhizbangApp, options: HttpApiOptions): Hono<{ Varia
   const tenantBuckets =
     options.rateLimit?.perTenant && new TokenBuckets(options.rateLimit.perTenant, options.rateLimit.maxKeys);
   const onServerError =
-    options.onServerError ?? ((error, ids) => console.error(`[whizbang/http] ${ids.correlationId}`, error));
+    options.onServerError ??
+    ((error, ids) =>
+      app.logger.error({ event: 'whizbang.http.server_error', err: error, ...ids }, 'request failed'));
+  const traced = tracedRoute(app.telemetry, (c, error) => fail(c, error));
   const api = new Hono<{ Variables: EdgeVariables }>();
 
   const fail = (c: EdgeContext, error: unknown): Response => {
@@ -131,6 +144,18 @@ export function httpApi(app: WhizbangApp, options: HttpApiOptions): Hono<{ Varia
       },
     }),
   );
+
+  if (options.metrics) {
+    const { handler, path = '/metrics' } = options.metrics;
+    api.get(
+      path,
+      withIds(async (c) => {
+        if (options.metrics?.public === false) await authenticate(c, { options: {} } as Route);
+        const { contentType, body } = await handler();
+        return c.body(body, 200, { 'content-type': contentType });
+      }),
+    );
+  }
 
   const checks = readinessChecks(app, options.health);
   api.get(
@@ -207,13 +232,11 @@ export function httpApi(app: WhizbangApp, options: HttpApiOptions): Hono<{ Varia
   };
 
   for (const route of table.routes) {
-    api.on(route.method.toUpperCase(), route.path, handle(route));
-    if (tenantOptions.from?.includes('path'))
-      api.on(
-        route.method.toUpperCase(),
-        `${options.tenantPathPrefix ?? '/tenants'}/:whizbangTenant${route.path}`,
-        handle(route),
-      );
+    api.on(route.method.toUpperCase(), route.path, traced(route.path, handle(route)));
+    if (tenantOptions.from?.includes('path')) {
+      const path = `${options.tenantPathPrefix ?? '/tenants'}/:whizbangTenant${route.path}`;
+      api.on(route.method.toUpperCase(), path, traced(path, handle(route)));
+    }
   }
   return api;
 }

@@ -43,6 +43,11 @@ import type { Saga } from '../sagas/define-saga.js';
 import { SagaRuntime, type StoredSagaInstance } from '../sagas/saga-runtime.js';
 import type { Workflow } from '../sagas/define-workflow.js';
 import { replyFor } from '../messaging/replies.js';
+import type { Delivery } from '../transport/transport.js';
+import { isLogLevel, type Logger, type LogLevel } from '../observability/logger.js';
+import { withObservation } from '../observability/observed-store.js';
+import { Telemetry } from '../observability/telemetry.js';
+import { ATTR } from '../observability/semantic.js';
 
 /** Something that runs in the background while the app is started. */
 export interface BackgroundService {
@@ -53,7 +58,7 @@ export interface BackgroundService {
   stop(): Promise<void>;
 }
 
-export interface WhizbangOptions extends Omit<MediatorOptions, 'store'> {
+export interface WhizbangOptions extends Omit<MediatorOptions, 'store' | 'telemetry'> {
   readonly store: Store;
   /**
    * Read models. Inline ones are applied in every append's transaction through `app.store`;
@@ -135,10 +140,15 @@ export class WhizbangApp extends Mediator implements AsyncDisposable {
       ...workflows.filter((w) => w.strategy === 'saga').map((w) => w.workflow.saga),
     ];
     let relay: OutboxRelay | undefined;
-    const store = withOutboxSignal(withInlineProjections(options.store, projections), () => relay?.wake());
     const handlers = [...(options.handlers ?? []), ...builtInHandlers(workflows, sagas.length > 0, late)];
+    const telemetry = new Telemetry(options.observability, options.logger);
+    const signalled = withOutboxSignal(withInlineProjections(options.store, projections), () =>
+      relay?.wake(),
+    );
+    const store = telemetry.observesStore(handlers) ? withObservation(signalled, telemetry) : signalled;
     super({
       ...options,
+      telemetry,
       store,
       handlers,
       ...(messaging && { forwarder: outboxForwarder(messaging, store) }),
@@ -148,9 +158,9 @@ export class WhizbangApp extends Mediator implements AsyncDisposable {
     if (messaging?.runRelay)
       relay = new OutboxRelay(
         store,
-        transportDelivery(store, messaging.transport),
+        transportDelivery(store, messaging.transport, telemetry),
         messaging.relay,
-        messaging.onError,
+        messaging.onError ?? ((error) => this.#logRelayError(error)),
       );
     else if (!messaging && options.localDelivery !== false) {
       const local = options.localDelivery ?? {};
@@ -158,6 +168,7 @@ export class WhizbangApp extends Mediator implements AsyncDisposable {
         store,
         localDelivery(store, this, retryPolicy(local.retry), () => undefined),
         relayPolicy(local.relay),
+        (error) => this.#logRelayError(error),
       );
     }
     this.relay = relay;
@@ -165,12 +176,14 @@ export class WhizbangApp extends Mediator implements AsyncDisposable {
       messaging &&
       new MessageConsumer(store, this, messaging, {
         consume: messaging.runConsumers,
-        onError: messaging.onError,
+        onError: messaging.onError ?? ((error, delivery) => this.#logConsumerError(error, delivery)),
+        telemetry,
       });
     const runtime =
       sagas.length > 0
         ? new SagaRuntime(sagas, store, {
             dispatch: (kind, message, parent) => this.dispatch(kind, message, parent),
+            telemetry: this.telemetry,
             envelopeFor: (kind, message, dispatch) => this.envelopeFor(kind, message, dispatch),
             commandDestination: (type) => this.#commandDestination(type),
             replyDestination: () => (messaging ? commandsOf(messaging.service) : LOCAL_DESTINATION),
@@ -186,7 +199,7 @@ export class WhizbangApp extends Mediator implements AsyncDisposable {
     const { daemon } = options;
     this.daemon =
       daemon !== false && (projections.some((p) => p.lifecycle === 'async') || reactors.length > 0)
-        ? new ProjectionDaemon({ ...daemon, store: options.store, projections, reactors })
+        ? new ProjectionDaemon({ telemetry, ...daemon, store: options.store, projections, reactors })
         : undefined;
     this.#services = [
       ...(this.daemon ? [this.daemon] : []),
@@ -250,6 +263,49 @@ export class WhizbangApp extends Mediator implements AsyncDisposable {
    */
   replayMessage(deadLetterId: string): Promise<void> {
     return replayMessage(this.store, this, deadLetterId);
+  }
+
+  #logRelayError(error: unknown): void {
+    this.telemetry.logger.warn(
+      { event: 'whizbang.outbox.retrying', err: error },
+      'outbox relay: delivery failed; the messages wait and are tried again',
+    );
+  }
+
+  #logConsumerError(error: unknown, delivery: Delivery | undefined): void {
+    const message = delivery?.message;
+    this.telemetry.logger.warn(
+      {
+        event: 'whizbang.consumer.retrying',
+        err: error,
+        ...(message !== undefined && {
+          messageId: message.id,
+          messageType: message.type,
+          correlationId: message.headers['whizbang-correlation-id'],
+        }),
+      },
+      message === undefined
+        ? 'consumer: could not reach the broker; trying again'
+        : `consumer: ${message.type} ${message.id} failed`,
+    );
+  }
+
+  /** The app's logger (the one given, or JSON lines on stderr). */
+  get logger(): Logger {
+    return this.telemetry.logger;
+  }
+
+  /**
+   * Changes what the app logs from now on, in every logger it made (the control plane calls this).
+   * @throws ValidationError for an unknown level.
+   */
+  setLogLevel(level: LogLevel): void {
+    if (!isLogLevel(level))
+      throw new ValidationError(
+        [{ message: 'must be trace, debug, info, warn, error, fatal or silent', path: ['level'] }],
+        'setLogLevel',
+      );
+    this.telemetry.logger.level = level;
   }
 
   /** Where a command sent later (scheduled, or by a saga) waits to be delivered. */
@@ -357,6 +413,7 @@ export class WhizbangApp extends Mediator implements AsyncDisposable {
         await service.start(this.#abort.signal);
         this.#started.push(service);
       }
+      this.#observeGauges();
       this.#state = 'started';
     } catch (error) {
       await this.#stopStarted();
@@ -377,7 +434,41 @@ export class WhizbangApp extends Mediator implements AsyncDisposable {
     await this.stop();
   }
 
+  /**
+   * While started, the projection lag of every shard (as the store records it, so every node
+   * reports the same cluster-wide value) is read when metrics are collected.
+   */
+  #observeGauges(): void {
+    const metrics = this.telemetry.metrics;
+    if (metrics === undefined) return;
+    const shards = [...this.projections.filter((p) => p.lifecycle === 'async'), ...this.reactors];
+    if (shards.length === 0) return;
+    let reading: Promise<ShardProgress[]> | undefined;
+    // Both lag gauges are collected together: one read of the progress serves them.
+    const progress = () => {
+      reading ??= projectionProgress(this.store, shards).finally(() =>
+        setTimeout(() => (reading = undefined), 100).unref(),
+      );
+      return reading;
+    };
+    const series = (shard: ShardProgress) => ({
+      [ATTR.projection]: shard.projection,
+      [ATTR.partition]: shard.partition,
+    });
+    this.#unobserve.push(
+      metrics.observe('projection.lag.positions', async () =>
+        (await progress()).map((shard) => ({ value: shard.positionsBehind, attributes: series(shard) })),
+      ),
+      metrics.observe('projection.lag.seconds', async () =>
+        (await progress()).map((shard) => ({ value: shard.secondsBehind, attributes: series(shard) })),
+      ),
+    );
+  }
+
+  #unobserve: (() => void)[] = [];
+
   async #stopStarted(): Promise<void> {
+    for (const unobserve of this.#unobserve.splice(0)) unobserve();
     this.#abort?.abort(new StateError('The app is stopping'));
     const errors: unknown[] = [];
     for (const service of this.#started.toReversed()) {

@@ -14,6 +14,7 @@ import { permissionProblem } from '../security/permissions.js';
 import { isPolicy, type Policy } from '../security/policy.js';
 import type { HandlerContext } from './handler-context.js';
 import type { Middleware } from './middleware.js';
+import { checkBudget, type Budget } from '../observability/telemetry.js';
 
 type Awaitable<T> = T | Promise<T>;
 
@@ -39,6 +40,12 @@ export interface HandlerOptions {
    * command or query (default true). The runtime's saga timeouts and workflow replies opt out.
    */
   readonly appPolicies?: boolean;
+  /**
+   * The longest this handler should take. Running over records a metric
+   * (`budget.violations`), a warning log with the breakdown (handler, store and outbox time) and
+   * a mark on its journey step. Overrides the app's default for the message kind.
+   */
+  readonly budget?: Budget;
 }
 
 export interface HandlerRegistration {
@@ -51,6 +58,7 @@ export interface HandlerRegistration {
   readonly permissions: readonly string[];
   readonly policies: readonly Policy[];
   readonly appPolicies: boolean;
+  readonly budget: Budget | undefined;
 }
 
 type DataOf<M> = M extends { readonly data: infer D } ? D : never;
@@ -125,6 +133,7 @@ export function handle(
     });
   if (typeof appPolicies !== 'boolean') issues.push({ message: 'must be a boolean', path: ['appPolicies'] });
   if (issues.length > 0) throw new ValidationError(issues, `handle(${definition.type})`);
+  const budget = checkBudget(options.budget, `handle(${definition.type})`);
   return Object.freeze({
     definition,
     name: options.name ?? (handler.name || `${definition.type} handler`),
@@ -134,5 +143,6 @@ export function handle(
     permissions: Object.freeze([...permissions]),
     policies: Object.freeze([...policies]),
     appPolicies,
+    budget,
   });
 }

@@ -28,6 +28,14 @@ import { DispatchContext, type Dispatcher, type HandlerContext } from './handler
 import type { HandlerRegistration } from './handlers.js';
 import { compose, type Middleware, type Terminal } from './middleware.js';
 import { tenantRequirement, type TenancyOptions } from '../tenancy/tenancy-options.js';
+import type { Logger } from '../observability/logger.js';
+import {
+  ObservedStep,
+  Telemetry,
+  type Budget,
+  type ObservabilityOptions,
+} from '../observability/telemetry.js';
+import type { TraceFields } from '../observability/trace-context.js';
 
 /**
  * Where messages leave this process: a command routed to another service goes there instead
@@ -56,10 +64,29 @@ export interface MediatorOptions {
    * are audited. Handlers declare their own permissions and policies with `handle()`.
    */
   readonly authorization?: AuthorizationOptions;
+  /**
+   * Where the runtime logs, and handlers through `ctx.log` (default: JSON lines on stderr at
+   * `info`, as pino writes them). Pass a pino logger, or anything of the same shape.
+   */
+  readonly logger?: Logger;
+  /** Tracing, metrics, budgets: see `ObservabilityOptions`. */
+  readonly observability?: ObservabilityOptions;
+  /** Made from `logger` and `observability` unless given (the app makes one to share). */
+  readonly telemetry?: Telemetry;
+}
+
+/** What an envelope takes from where its message came from. */
+interface Origin extends TraceFields {
+  readonly tenantId?: string | undefined;
+  readonly principal?: DispatchOptions['principal'];
+  /** The step observing this dispatch, told of the envelope once it is made. */
+  readonly step?: ObservedStep | undefined;
 }
 
 interface Route {
   readonly definition: MessageDefinition;
+  readonly name: string;
+  readonly budget: Budget | undefined;
   readonly invoke: Terminal;
   readonly system: boolean;
   /** The handler's authorization step; undefined when it has nothing to check. */
@@ -70,6 +97,7 @@ interface EventRoute {
   readonly definition: MessageDefinition;
   readonly handlers: {
     readonly name: string;
+    readonly budget: Budget | undefined;
     readonly invoke: Terminal;
     readonly system: boolean;
     readonly authorize: Authorizer | undefined;
@@ -102,8 +130,11 @@ export class Mediator implements Dispatcher {
   readonly #forwarder: Forwarder | undefined;
   readonly #tenantRequired: ((messageType: string, kind: MessageKind) => boolean) | undefined;
   readonly #authorization: Authorization;
+  /** What this app records of its work: spans, metrics, logs, budgets, journey steps. */
+  readonly telemetry: Telemetry;
 
   constructor(options: MediatorOptions) {
+    this.telemetry = options.telemetry ?? new Telemetry(options.observability, options.logger);
     this.#store = options.store;
     this.#tenantRequired = tenantRequirement(options.tenancy);
     this.#forwarder = options.forwarder;
@@ -139,13 +170,26 @@ export class Mediator implements Dispatcher {
     if (kind === 'event') {
       let route = this.#events.get(type);
       if (!route) this.#events.set(type, (route = { definition, handlers: [], system }));
-      route.handlers.push({ name: registration.name, invoke, system, authorize });
+      route.handlers.push({
+        name: registration.name,
+        budget: registration.budget,
+        invoke,
+        system,
+        authorize,
+      });
       route.system &&= system;
       return;
     }
     const routes = kind === 'command' ? this.#commands : this.#queries;
     if (routes.has(type)) throw new DuplicateHandlerError(type, kind);
-    routes.set(type, { definition, invoke, system, authorize });
+    routes.set(type, {
+      definition,
+      name: registration.name,
+      budget: registration.budget,
+      invoke,
+      system,
+      authorize,
+    });
   }
 
   /**
@@ -208,7 +252,7 @@ export class Mediator implements Dispatcher {
     message: Message,
     correlationId: string | undefined,
     causationId: string | undefined,
-    from: DispatchOptions | MessageMetadata,
+    from: Origin,
     store: StoreSession,
     signal: AbortSignal | undefined,
   ): Promise<unknown> {
@@ -224,6 +268,45 @@ export class Mediator implements Dispatcher {
       target = (kind === 'command' ? this.#commands : this.#queries).get(message.type);
     if (this.#lacksTenant(kind, message.type, from.tenantId, target))
       return Promise.reject(new TenantRequiredError(message.type, kind));
+    if (kind !== 'event' && target !== undefined) {
+      const route = target as Route;
+      if (this.telemetry.observesHandlers(route.budget, kind)) {
+        const step = new ObservedStep(
+          kind,
+          message.type,
+          route.name,
+          this.telemetry.budgetFor(kind, route.budget),
+        );
+        return this.telemetry.handle(step, from, (fields) =>
+          this.#routeTo(
+            kind,
+            message,
+            route,
+            undefined,
+            correlationId,
+            causationId,
+            originOf(from, fields, step),
+            store,
+            signal,
+          ),
+        );
+      }
+    }
+    return this.#routeTo(kind, message, target, destination, correlationId, causationId, from, store, signal);
+  }
+
+  /** The rest of a dispatch, once its route is known (and its observation, if any, begun). */
+  #routeTo(
+    kind: MessageKind,
+    message: Message,
+    target: Route | EventRoute | undefined,
+    destination: string | undefined,
+    correlationId: string | undefined,
+    causationId: string | undefined,
+    from: Origin,
+    store: StoreSession,
+    signal: AbortSignal | undefined,
+  ): Promise<unknown> {
     if (target === undefined) {
       if (destination !== undefined) {
         // Handled by another service (or only there): it validates on receipt; here the message
@@ -253,6 +336,7 @@ export class Mediator implements Dispatcher {
         causationId,
         from,
       );
+      if (from.step !== undefined) from.step.envelope = envelope;
       return this.#authorized(kind, envelope, target as Route, store, signal);
     }
     const schema = target.definition.schema;
@@ -309,11 +393,12 @@ export class Mediator implements Dispatcher {
     target: Route | EventRoute,
     correlationId: string | undefined,
     causationId: string | undefined,
-    from: DispatchOptions | MessageMetadata,
+    from: Origin,
     store: StoreSession,
     signal: AbortSignal | undefined,
   ): Promise<unknown> {
     const envelope = this.#envelope(kind, message, data, target.definition, correlationId, causationId, from);
+    if (from.step !== undefined) from.step.envelope = envelope;
     if (kind === 'event') {
       const destination = this.#forwarder?.destinationOf(kind, envelope.type);
       if (destination !== undefined)
@@ -370,7 +455,7 @@ export class Mediator implements Dispatcher {
     definition: MessageDefinition | undefined,
     correlationId: string | undefined,
     causationId: string | undefined,
-    from: DispatchOptions | MessageMetadata,
+    from: Origin,
   ): Envelope {
     // One clock read serves the id and the timestamp (a read costs ~50 ns on a VM).
     const timestamp = Date.now();
@@ -434,6 +519,31 @@ export class Mediator implements Dispatcher {
       if (kind === 'event') return Promise.resolve();
       return Promise.reject(new HandlerNotFoundError(envelope.type, kind));
     }
+    if (kind !== 'event') {
+      const route = target as Route;
+      if (this.telemetry.observesHandlers(route.budget, kind)) {
+        const step = new ObservedStep(
+          kind,
+          envelope.type,
+          route.name,
+          this.telemetry.budgetFor(kind, route.budget),
+        );
+        step.envelope = envelope;
+        return this.telemetry.handle(step, envelope.metadata, (fields) =>
+          this.#receiveBy(kind, withTrace(envelope, fields), route, store, signal),
+        );
+      }
+    }
+    return this.#receiveBy(kind, envelope, target, store, signal);
+  }
+
+  #receiveBy(
+    kind: MessageKind,
+    envelope: Envelope,
+    target: Route | EventRoute,
+    store: StoreSession,
+    signal: AbortSignal | undefined,
+  ): Promise<unknown> {
     if (kind !== 'event' && (target as Route).authorize !== undefined)
       return this.#authorized(kind, envelope, target as Route, store, signal);
     const run = (data: unknown) => {
@@ -459,17 +569,63 @@ export class Mediator implements Dispatcher {
     signal: AbortSignal | undefined,
   ): Promise<void> {
     let failures: { handler: string; error: unknown }[] | undefined;
+    const telemetry = this.telemetry;
     for (const handler of route.handlers) {
       try {
-        const ctx = new DispatchContext('event', envelope, store, signal, this, handler.system);
-        // An event is validated once for all its handlers; each handler's own check comes next.
-        const pending = handler.authorize?.check(ctx);
-        if (pending !== undefined) await pending;
-        await handler.invoke(ctx);
+        if (telemetry.observesHandlers(handler.budget, 'event')) {
+          const step = new ObservedStep(
+            'event',
+            envelope.type,
+            handler.name,
+            telemetry.budgetFor('event', handler.budget),
+          );
+          step.envelope = envelope;
+          await telemetry.handle(step, envelope.metadata, (fields) =>
+            this.#handleEvent(handler, withTrace(envelope, fields), store, signal),
+          );
+        } else await this.#handleEvent(handler, envelope, store, signal);
       } catch (error) {
         (failures ??= []).push({ handler: handler.name, error });
       }
     }
     if (failures) throw new PublishError(envelope.type, failures);
   }
+
+  async #handleEvent(
+    handler: EventRoute['handlers'][number],
+    envelope: Envelope,
+    store: StoreSession,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    const ctx = new DispatchContext('event', envelope, store, signal, this, handler.system);
+    // An event is validated once for all its handlers; each handler's own check comes next.
+    const pending = handler.authorize?.check(ctx);
+    if (pending !== undefined) await pending;
+    await handler.invoke(ctx);
+  }
+}
+
+/** Where a dispatch observed as `step` takes its envelope's tenant, principal and trace fields from. */
+function originOf(from: Origin, fields: TraceFields | undefined, step: ObservedStep): Origin {
+  return {
+    tenantId: from.tenantId,
+    principal: from.principal,
+    traceparent: fields?.traceparent,
+    tracestate: fields?.tracestate,
+    step,
+  };
+}
+
+/** The envelope as its handler sees it: carrying the trace context of the handler's span. */
+function withTrace(envelope: Envelope, fields: TraceFields | undefined): Envelope {
+  const meta = envelope.metadata;
+  if (
+    fields === undefined ||
+    (fields.traceparent === meta.traceparent && fields.tracestate === meta.tracestate)
+  )
+    return envelope;
+  return {
+    ...envelope,
+    metadata: { ...meta, traceparent: fields.traceparent, tracestate: fields.tracestate },
+  };
 }

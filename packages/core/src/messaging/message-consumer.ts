@@ -26,6 +26,10 @@ import { decodeEnvelope } from './envelope-codec.js';
 import { MESSAGE_SOURCE_PREFIX } from './message-replay.js';
 import type { MessagingPlan } from './messaging-options.js';
 import { replyFor } from './replies.js';
+import { SpanKind } from '@opentelemetry/api';
+import { ATTR } from '../observability/semantic.js';
+import { noTelemetry, type Telemetry } from '../observability/telemetry.js';
+import { remoteContextOf } from '../observability/trace-context.js';
 
 /** What the consumer hands messages to: the app's mediator. */
 export interface Receiver {
@@ -97,9 +101,44 @@ export class MessageConsumer {
       /** Start consumers on this node (else only declare the topology). */
       readonly consume: boolean;
       readonly onError?: (error: unknown, delivery?: Delivery) => void;
+      /** Spans for each delivery handled, and the inbox and dead-letter metrics. */
+      readonly telemetry?: Telemetry;
     },
   ) {
     this.ready = new Promise((resolve) => (this.#markReady = resolve));
+    this.#telemetry = options.telemetry ?? noTelemetry();
+  }
+
+  readonly #telemetry: Telemetry;
+
+  /**
+   * Hands a delivery to the app in `tx`, as a `process <destination>` span whose parent is the
+   * trace context the message carries (the span that sent it, in another process).
+   */
+  #receive(kind: MessageKind, envelope: Envelope, delivery: Delivery, tx: StoreSession): Promise<unknown> {
+    const telemetry = this.#telemetry;
+    if (telemetry.tracer === undefined) return this.receiver.receive(kind, envelope, tx, this.#signal);
+    const { destination, group } = delivery.subscription;
+    return telemetry.span(
+      `process ${destination}`,
+      SpanKind.CONSUMER,
+      {
+        [ATTR.messagingSystem]: this.plan.transport.name,
+        [ATTR.messagingOperationType]: 'process',
+        [ATTR.destination]: destination,
+        [ATTR.consumerGroup]: group,
+        [ATTR.messageId]: envelope.id,
+        [ATTR.messageType]: envelope.type,
+        [ATTR.correlationId]: envelope.metadata.correlationId,
+        ...(envelope.metadata.tenantId !== undefined && { [ATTR.tenantId]: envelope.metadata.tenantId }),
+      },
+      remoteContextOf(envelope.metadata),
+      () => this.receiver.receive(kind, envelope, tx, this.#signal),
+    );
+  }
+
+  #countDuplicates(group: string, count: number): void {
+    if (count > 0) this.#telemetry.metrics?.inboxDuplicates.add(count, { [ATTR.consumerGroup]: group });
   }
 
   /** Resolves once the first attempt is over: ready if the broker is there, else still trying. */
@@ -188,7 +227,6 @@ export class MessageConsumer {
    * retried and parked alone and the others commit.
    */
   async #handleBatch(batch: readonly Received[]): Promise<void> {
-    const signal = this.#signal;
     let duplicates = 0;
     try {
       await this.store.transaction(async (tx) => {
@@ -205,9 +243,10 @@ export class MessageConsumer {
         for (const { kind, envelope, delivery } of batch) {
           if (!fresh.get(delivery.subscription.group)!.delete(envelope.id)) {
             duplicates++;
+            this.#countDuplicates(delivery.subscription.group, 1);
             continue;
           }
-          await this.receiver.receive(kind, envelope, tx, signal);
+          await this.#receive(kind, envelope, delivery, tx);
         }
       });
     } catch {
@@ -227,11 +266,14 @@ export class MessageConsumer {
       try {
         const handled = await this.store.transaction(async (tx) => {
           if (!(await tx.inbox.record(group, envelope.id))) return false;
-          await this.receiver.receive(kind, envelope, tx, signal);
+          await this.#receive(kind, envelope, delivery, tx);
           return true;
         });
         if (handled) this.handled++;
-        else this.duplicates++;
+        else {
+          this.duplicates++;
+          this.#countDuplicates(group, 1);
+        }
         await delivery.ack();
         return;
       } catch (error) {
@@ -253,6 +295,22 @@ export class MessageConsumer {
     await this.store.transaction(async (tx) => {
       if (await parkMessage(tx, parked, envelope, error, attempts)) this.deadLettered++;
     });
+    this.#telemetry.metrics?.deadLetters.add(1, {
+      [ATTR.source]: messageSource(delivery.subscription.group),
+    });
+    this.#telemetry.logger.warn(
+      {
+        event: 'whizbang.message.dead_lettered',
+        messageId: envelope.id,
+        messageType: envelope.type,
+        correlationId: envelope.metadata.correlationId,
+        ...(envelope.metadata.tenantId !== undefined && { tenantId: envelope.metadata.tenantId }),
+        group: delivery.subscription.group,
+        attempts,
+        err: error,
+      },
+      `${envelope.type} ${envelope.id} dead-lettered after ${attempts} attempt(s)`,
+    );
     await delivery.ack();
   }
 }

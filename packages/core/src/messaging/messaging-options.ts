@@ -74,7 +74,8 @@ export class MessagingPlan {
   readonly batchSize: number;
   readonly runRelay: boolean;
   readonly runConsumers: boolean;
-  readonly onError: (error: unknown, delivery?: Delivery) => void;
+  /** The app logs through its logger when none is given. */
+  readonly onError: ((error: unknown, delivery?: Delivery) => void) | undefined;
   readonly #commandRoutes: ReadonlyMap<string, string>;
   readonly #published: ReadonlySet<string>;
   readonly #subscribeTo: readonly string[];
@@ -98,7 +99,7 @@ export class MessagingPlan {
     this.batchSize = positive(options.batchSize, 1, 'batchSize');
     this.runRelay = options.runRelay ?? true;
     this.runConsumers = options.runConsumers ?? true;
-    this.onError = options.onError ?? (() => undefined);
+    this.onError = options.onError;
   }
 
   /** Where a message leaves for, or undefined when it stays in process. */

@@ -5,6 +5,7 @@
  * leases lapse. Every batch commits only under its lease (see `ShardRunner`), so a node that
  * lost its lease without knowing can never write.
  */
+import { noTelemetry, type Telemetry } from '../observability/telemetry.js';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { BackgroundService } from '../app/whizbang.js';
@@ -46,8 +47,13 @@ export interface ProjectionDaemonOptions {
   readonly leaseTtlMs?: number;
   /** How often leases are renewed and rebalanced (default a third of the lease). */
   readonly heartbeatMs?: number;
-  /** Told about errors the daemon retries (a database down, a lease renewal failing). */
+  /**
+   * Told about errors the daemon retries (a database down, a lease renewal failing); default:
+   * a warning through the telemetry's logger.
+   */
   readonly onError?: (error: unknown, shard?: string) => void;
+  /** Spans for every batch, the projection metrics, and the logger (the app passes its own). */
+  readonly telemetry?: Telemetry;
 }
 
 /** What this node knows about a shard it runs. */
@@ -128,8 +134,16 @@ export class ProjectionDaemon implements BackgroundService {
     this.#reactorShards = (options.reactors ?? []).flatMap(reactorShards);
     this.#ttl = options.leaseTtlMs ?? 6_000;
     this.#heartbeatMs = options.heartbeatMs ?? Math.max(50, Math.floor(this.#ttl / 3));
-    this.#onError = options.onError ?? (() => undefined);
+    const telemetry = options.telemetry ?? noTelemetry();
+    this.#onError =
+      options.onError ??
+      ((error, shard) =>
+        telemetry.logger.warn(
+          { event: 'whizbang.projection.retrying', shard, err: error },
+          `projection daemon: ${shard ?? 'heartbeat'} failed, retrying`,
+        ));
     this.#settings = {
+      telemetry,
       store: options.store,
       batchSize: options.batchSize ?? 500,
       pollIntervalMs: options.pollIntervalMs ?? 1_000,

@@ -12,6 +12,13 @@ import type { LeaseToken, Store } from '../store/ports.js';
 import type { FailedEvent } from './apply-events.js';
 import { DocumentCache } from './document-cache.js';
 import type { Shard } from './generations.js';
+import { SpanKind, ROOT_CONTEXT, type Link } from '@opentelemetry/api';
+import { ATTR } from '../observability/semantic.js';
+import type { Telemetry } from '../observability/telemetry.js';
+import { spanContextOf } from '../observability/trace-context.js';
+
+/** Most links a batch span carries to the spans that appended its events. */
+const MAX_LINKS = 32;
 
 const THROUGHPUT_WINDOW_MS = 10_000;
 
@@ -19,6 +26,7 @@ export type ShardState = 'running' | 'idle' | 'retrying' | 'stopped';
 
 export interface ShardRunnerSettings {
   readonly store: Store;
+  readonly telemetry: Telemetry;
   readonly batchSize: number;
   readonly pollIntervalMs: number;
   /** The most documents a projection shard keeps between batches (0: none). */
@@ -128,6 +136,10 @@ export class ShardRunner {
         if (signal.aborted) return;
         this.#markReady(); // started, if not well: the error is in its status and it retries
         this.errors++;
+        this.settings.telemetry.metrics?.projectionErrors.add(1, {
+          [ATTR.projection]: this.shard.source,
+          [ATTR.partition]: this.shard.partition,
+        });
         this.lastError = error;
         this.state = 'retrying';
         this.settings.onError(this.shard, error);
@@ -172,18 +184,28 @@ export class ShardRunner {
       read.catch(() => undefined); // awaited (and its error seen) by the next step, if used
       this.#prefetched = { from: next, head, batch: read };
     }
-    const outcome = await this.shard.work.process({
-      store,
-      name,
-      batch,
-      from,
-      head,
-      caughtUp,
-      lease: this.lease,
-      signal,
-      replaying: this.#replaying,
-      cache: this.#cache,
-    });
+    const process = () =>
+      this.shard.work.process({
+        store,
+        name,
+        batch,
+        from,
+        head,
+        caughtUp,
+        lease: this.lease,
+        signal,
+        replaying: this.#replaying,
+        cache: this.#cache,
+      });
+    const { telemetry } = this.settings;
+    const outcome =
+      telemetry.tracer === undefined || batch.length === 0
+        ? await process()
+        : await this.#traced(batch, process);
+    const series = { [ATTR.projection]: this.shard.source, [ATTR.partition]: this.shard.partition };
+    telemetry.metrics?.projectionEvents.add(outcome.consumed, series);
+    if (outcome.failed > 0)
+      telemetry.metrics?.deadLetters.add(outcome.failed, { [ATTR.source]: this.shard.kind });
     if (outcome.next) this.#checkpoint = outcome.next;
     this.processed += outcome.consumed;
     this.#recent.push({ at: Date.now(), events: outcome.consumed });
@@ -195,6 +217,36 @@ export class ShardRunner {
       this.state = 'stopped';
     }
     return caughtUp;
+  }
+
+  /**
+   * A batch as a span (`project <projection>` or `react <reactor>`): a root of its own, linked
+   * to the spans that appended its first events (a batch spans many traces).
+   */
+  #traced<T>(batch: readonly RecordedEvent[], process: () => Promise<T>): Promise<T> {
+    const links: Link[] = [];
+    for (const event of batch) {
+      const traceparent = event.metadata.traceparent;
+      const linked =
+        traceparent === undefined ? undefined : spanContextOf(traceparent, event.metadata.tracestate);
+      if (linked !== undefined) links.push({ context: linked });
+      if (links.length >= MAX_LINKS) break;
+    }
+    const { shard } = this;
+    return this.settings.telemetry.span(
+      `${shard.kind === 'projection' ? 'project' : 'react'} ${shard.source}`,
+      SpanKind.INTERNAL,
+      {
+        [ATTR.projection]: shard.source,
+        [ATTR.partition]: shard.partition,
+        [ATTR.eventCount]: batch.length,
+        'whizbang.generation': shard.generation.generation,
+        'whizbang.replaying': this.#replaying,
+      },
+      ROOT_CONTEXT,
+      process,
+      links,
+    );
   }
 
   /** Up to a batch of the shard's events after `from`, no further than `head`. */

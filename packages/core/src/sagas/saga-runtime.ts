@@ -10,6 +10,9 @@
  * services (through the message consumer's transaction), and its own timeouts (through the
  * outbox, when they fall due).
  */
+import { SpanKind } from '@opentelemetry/api';
+import { ATTR } from '../observability/semantic.js';
+import { parentContextFor } from '../observability/trace-context.js';
 import { DispatchContext, type Dispatcher } from '../mediator/handler-context.js';
 import { isDocumentConflictError, StateError } from '../errors/catalog.js';
 import type { DispatchOptions } from '../context/execution-context.js';
@@ -147,6 +150,7 @@ export class SagaRuntime {
     }
     if (data.timeout.name === FORGET) return this.#forget(saga, data.instance, envelope, tx);
     const trigger: SagaTrigger = { kind: 'timeout', message: envelope, timeout: data.timeout };
+    this.host.telemetry.metrics?.sagaTimeouts.add(1, { [ATTR.saga]: saga.name });
     await this.#step(saga, trigger, tx, envelope.metadata.tenantId, data.instance);
   }
 
@@ -194,7 +198,34 @@ export class SagaRuntime {
     return found && { ...found.data, id: found.id, version: found.version };
   }
 
-  async #step(
+  /** One step of one saga instance, as a `saga <name>` span. */
+  #step(
+    saga: Saga,
+    trigger: SagaTrigger,
+    tx: StoreSession,
+    tenant: string | undefined,
+    instanceId?: string,
+  ): Promise<void> {
+    const { telemetry } = this.host;
+    if (telemetry.tracer === undefined) return this.#stepOnce(saga, trigger, tx, tenant, instanceId);
+    const { message } = trigger;
+    return telemetry.span(
+      `saga ${saga.name}`,
+      SpanKind.INTERNAL,
+      {
+        [ATTR.saga]: saga.name,
+        [ATTR.messageType]: message.type,
+        [ATTR.messageId]: message.id,
+        [ATTR.correlationId]: message.metadata.correlationId,
+        'whizbang.saga.trigger': trigger.kind,
+        ...(tenant !== undefined && { [ATTR.tenantId]: tenant }),
+      },
+      parentContextFor(message.metadata),
+      () => this.#stepOnce(saga, trigger, tx, tenant, instanceId),
+    );
+  }
+
+  async #stepOnce(
     saga: Saga,
     trigger: SagaTrigger,
     tx: StoreSession,
