@@ -121,6 +121,7 @@ export type {
   NewDeadLetter,
   InboxStore,
   NewOutboxMessage,
+  OutboxBacklog,
   OutboxClaimOptions,
   OutboxMessage,
   OutboxStore,

@@ -333,6 +333,7 @@ describe.runIf(available)('postgres: strict tenancy (row-level security)', () =>
       ['documents.deleteCollection', () => store.documents.deleteCollection('orders')],
       ['tables.drop', () => store.tables.drop(Orders)],
       ['outbox.claim', () => store.outbox.claim('relay', { limit: 10, leaseMs: 1000 })],
+      ['outbox.backlog', () => store.outbox.backlog()],
       ['deadLetters.list', () => store.deadLetters.list()],
       ['deadLetters.get', () => store.deadLetters.get('x')],
     ];

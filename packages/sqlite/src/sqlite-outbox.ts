@@ -2,7 +2,13 @@
  * The outbox on SQLite. Claims are writes, and SQLite has one writer at a time, so two relays
  * can never claim the same message; a claim holds until `claimed_until` (milliseconds).
  */
-import type { NewOutboxMessage, OutboxClaimOptions, OutboxMessage, OutboxStore } from '@whizbang/core';
+import type {
+  NewOutboxMessage,
+  OutboxBacklog,
+  OutboxClaimOptions,
+  OutboxMessage,
+  OutboxStore,
+} from '@whizbang/core';
 import {
   checkClaim,
   checkLimit,
@@ -160,5 +166,29 @@ export class SqliteOutbox implements OutboxStore {
           .get() as { due: bigint | null } | undefined,
     );
     return row?.due == null ? undefined : new Date(Number(row.due));
+  }
+
+  async backlog(): Promise<OutboxBacklog> {
+    const now = Date.now();
+    // Both halves are ranges of outbox_due (deliver_at, seq): the due rows are looked up for
+    // created_at, so that cost follows the backlog; the scheduled ones are counted from the
+    // index alone. A claim does not matter: a claimed message is not delivered until it is
+    // completed.
+    const row = await this.executor.read(
+      (db) =>
+        this.executor.connections
+          .statement(
+            db,
+            `SELECT count(*) AS due, min(created_at) AS oldest,
+                    (SELECT count(*) FROM outbox WHERE deliver_at > ?1) AS scheduled
+               FROM outbox WHERE deliver_at <= ?1`,
+          )
+          .get(now) as { due: bigint; oldest: bigint | null; scheduled: bigint },
+    );
+    return {
+      due: Number(row.due),
+      scheduled: Number(row.scheduled),
+      oldestDueCreatedAt: row.oldest === null ? undefined : new Date(Number(row.oldest)),
+    };
   }
 }

@@ -6,7 +6,13 @@
 import { compareCodePoints } from '../store/document-query-eval.js';
 import { checkClaim, checkOutboxMessages, checkOwnedIds, checkRelease } from '../store/messaging-input.js';
 import { checkLimit, checkName } from '../store/port-input.js';
-import type { NewOutboxMessage, OutboxClaimOptions, OutboxMessage, OutboxStore } from '../store/ports.js';
+import type {
+  NewOutboxMessage,
+  OutboxBacklog,
+  OutboxClaimOptions,
+  OutboxMessage,
+  OutboxStore,
+} from '../store/ports.js';
 import type { Access } from './access.js';
 import type { Draft } from './draft.js';
 import type { OutboxRecord } from './state.js';
@@ -120,6 +126,22 @@ export class MemoryOutbox implements OutboxStore {
       if (next === undefined || due < next) next = due;
     }
     return next === undefined ? undefined : new Date(next);
+  }
+
+  async backlog(): Promise<OutboxBacklog> {
+    const now = Date.now();
+    let due = 0;
+    let scheduled = 0;
+    let oldest: number | undefined;
+    for (const record of this.access.read().outbox.merged().values()) {
+      // A claim does not matter: a claimed message is not delivered until it is completed.
+      if (record.deliverAt > now) scheduled++;
+      else {
+        due++;
+        if (oldest === undefined || record.createdAt < oldest) oldest = record.createdAt;
+      }
+    }
+    return { due, scheduled, oldestDueCreatedAt: oldest === undefined ? undefined : new Date(oldest) };
   }
 
   /** Applies `change` to each message `owner` still holds; returns how many. */

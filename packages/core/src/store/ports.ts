@@ -186,6 +186,20 @@ export interface OutboxMessage {
   readonly lastError?: string;
 }
 
+/**
+ * What waits in the outbox (`outbox.backlog()`), for metrics and health. A message the relay
+ * released for a later attempt is scheduled until that attempt falls due; one claimed but not yet
+ * completed is still due: it has not been delivered.
+ */
+export interface OutboxBacklog {
+  /** Messages due now (`deliverAt` passed) and not yet delivered, claimed or not. */
+  readonly due: number;
+  /** Messages not due yet (scheduled, or waiting to be retried). */
+  readonly scheduled: number;
+  /** When the oldest due message was written (undefined when none is due): the relay's lag. */
+  readonly oldestDueCreatedAt: Date | undefined;
+}
+
 export interface OutboxClaimOptions {
   /** At most this many messages (default 100). */
   readonly limit?: number;
@@ -218,6 +232,14 @@ export interface OutboxStore {
   list(options?: { readonly limit?: number; readonly after?: string }): Promise<OutboxMessage[]>;
   /** When the next unclaimed message falls due (undefined when none waits): a relay sleeps until then. */
   nextDue(): Promise<Date | undefined>;
+  /**
+   * What waits to be delivered: messages due now (deliverAt <= now) not yet delivered, claimed or not, and
+   * when the oldest of them was written; scheduled messages not yet due are counted apart.
+   * @example
+   * const { due, scheduled, oldestDueCreatedAt } = await store.outbox.backlog();
+   * const lagMs = oldestDueCreatedAt ? Date.now() - oldestDueCreatedAt.getTime() : 0;
+   */
+  backlog(): Promise<OutboxBacklog>;
 }
 
 /**

@@ -9,6 +9,7 @@ import type {
   InboxStore,
   NewDeadLetter,
   NewOutboxMessage,
+  OutboxBacklog,
   OutboxMessage,
   OutboxStore,
 } from '../store/ports.js';
@@ -41,6 +42,10 @@ export class ScopedOutboxStore implements OutboxStore {
   }
   async nextDue(): Promise<Date | undefined> {
     return refuse(this.tenantId, 'outbox.nextDue');
+  }
+  /** Counts every tenant's messages: the system's (metrics). */
+  async backlog(): Promise<OutboxBacklog> {
+    return refuse(this.tenantId, 'outbox.backlog');
   }
 }
 

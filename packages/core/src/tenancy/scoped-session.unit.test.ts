@@ -161,6 +161,7 @@ describe('a tenant-scoped store session', () => {
       ['outbox.cancel', () => acme.outbox.cancel('o-1')],
       ['outbox.list', () => acme.outbox.list()],
       ['outbox.nextDue', () => acme.outbox.nextDue()],
+      ['outbox.backlog', () => acme.outbox.backlog()],
       ['inbox.prune', () => acme.inbox.prune({ before: new Date() })],
       ['store.migrate', () => acme.migrate()],
       ['store.close', () => acme.close()],

@@ -151,6 +151,35 @@ export function messagingCases(factory: StoreFactory): void {
       expect(await store.outbox.nextDue()).toBeUndefined();
     });
 
+    it('counts the backlog: due messages, claimed or not, apart from scheduled ones, and the oldest due', async () => {
+      const store = await open();
+      expect(await store.outbox.backlog()).toEqual({ due: 0, scheduled: 0, oldestDueCreatedAt: undefined });
+      const later = () => new Date(Date.now() + 3_600_000);
+      // Written first but not due: counted apart, and not the oldest due.
+      await store.outbox.add([outgoing(1, { deliverAt: later() })]);
+      for (const n of [2, 3, 4]) {
+        await sleep(5); // each written at a time of its own
+        await store.outbox.add([outgoing(n)]);
+      }
+      const createdAt = new Map((await store.outbox.list()).map((m) => [m.id, m.createdAt]));
+      const backlog = (due: number, scheduled: number, oldest: string) => ({
+        due,
+        scheduled,
+        oldestDueCreatedAt: createdAt.get(oldest),
+      });
+      expect(await store.outbox.backlog()).toEqual(backlog(3, 1, 'msg-002'));
+      // Claimed is not delivered.
+      const claimed = await store.outbox.claim('relay-a', { leaseMs: 60_000, limit: 2 });
+      expect(claimed.map((m) => m.id)).toEqual(['msg-002', 'msg-003']);
+      expect(await store.outbox.backlog()).toEqual(backlog(3, 1, 'msg-002'));
+      expect(await store.outbox.complete('relay-a', ['msg-002'])).toBe(1);
+      expect(await store.outbox.backlog()).toEqual(backlog(2, 1, 'msg-003'));
+      // Released for a later attempt: scheduled until it falls due.
+      const retry = { retryAt: later(), error: 'broker unreachable' };
+      expect(await store.outbox.release('relay-a', ['msg-003'], retry)).toBe(1);
+      expect(await store.outbox.backlog()).toEqual(backlog(1, 2, 'msg-004'));
+    });
+
     it('lists waiting messages by id with keyset paging', async () => {
       const store = await open();
       await store.outbox.add([outgoing(3), outgoing(1), outgoing(2)]);
