@@ -46,6 +46,7 @@ import { replyFor } from '../messaging/replies.js';
 import type { Delivery } from '../transport/transport.js';
 import { isLogLevel, type Logger, type LogLevel } from '../observability/logger.js';
 import { withObservation } from '../observability/observed-store.js';
+import { oneReadPerCollection } from '../observability/metrics.js';
 import { Telemetry } from '../observability/telemetry.js';
 import { ATTR } from '../observability/semantic.js';
 
@@ -435,22 +436,31 @@ export class WhizbangApp extends Mediator implements AsyncDisposable {
   }
 
   /**
-   * While started, the projection lag of every shard (as the store records it, so every node
-   * reports the same cluster-wide value) is read when metrics are collected.
+   * While started, the outbox backlog and the projection lag of every shard are read when
+   * metrics are collected, from the store: every node reports the same cluster-wide values.
    */
   #observeGauges(): void {
     const metrics = this.telemetry.metrics;
     if (metrics === undefined) return;
+    if (this.relay !== undefined) {
+      const read = oneReadPerCollection(() => this.store.outbox.backlog());
+      this.#unobserve.push(
+        metrics.observe('outbox.backlog', async () => [{ value: (await read()).due, attributes: {} }]),
+        metrics.observe('outbox.oldest_age', async () => {
+          const oldest = (await read()).oldestDueCreatedAt;
+          return [
+            {
+              value: oldest === undefined ? 0 : Math.max(0, (Date.now() - oldest.getTime()) / 1000),
+              attributes: {},
+            },
+          ];
+        }),
+      );
+    }
     const shards = [...this.projections.filter((p) => p.lifecycle === 'async'), ...this.reactors];
     if (shards.length === 0) return;
-    let reading: Promise<ShardProgress[]> | undefined;
     // Both lag gauges are collected together: one read of the progress serves them.
-    const progress = () => {
-      reading ??= projectionProgress(this.store, shards).finally(() =>
-        setTimeout(() => (reading = undefined), 100).unref(),
-      );
-      return reading;
-    };
+    const progress = oneReadPerCollection(() => projectionProgress(this.store, shards));
     const series = (shard: ShardProgress) => ({
       [ATTR.projection]: shard.projection,
       [ATTR.partition]: shard.partition,

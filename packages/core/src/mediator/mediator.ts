@@ -35,7 +35,7 @@ import {
   type Budget,
   type ObservabilityOptions,
 } from '../observability/telemetry.js';
-import type { TraceFields } from '../observability/trace-context.js';
+import { activeTraceFields, type TraceFields } from '../observability/trace-context.js';
 
 /**
  * Where messages leave this process: a command routed to another service goes there instead
@@ -460,13 +460,16 @@ export class Mediator implements Dispatcher {
     // One clock read serves the id and the timestamp (a read costs ~50 ns on a VM).
     const timestamp = Date.now();
     const id = message.id ?? uuidv7At(timestamp);
+    // Traced, a message made inside a span (an HTTP request, a saga step) continues its trace.
+    const traced =
+      this.telemetry.tracer === undefined || from.step !== undefined ? from : activeTraceFields(from);
     const metadata: MessageMetadata = {
       correlationId: correlationId ?? id,
       causationId,
       tenantId: from.tenantId,
       principal: from.principal,
-      traceparent: from.traceparent,
-      tracestate: from.tracestate,
+      traceparent: traced.traceparent,
+      tracestate: traced.tracestate,
       timestamp,
       schemaVersion:
         kind === 'event' ? (definition as { schemaVersion?: number } | undefined)?.schemaVersion : undefined,

@@ -161,3 +161,15 @@ export function metricsFor(prefix = 'whizbang'): WhizbangMetrics {
   if (found === undefined) byPrefix.set(prefix, (found = new WhizbangMetrics(prefix)));
   return found;
 }
+
+/**
+ * A read shared by the gauges collected together (both lag gauges read one progress): calls
+ * within 100 ms of a read get its result.
+ */
+export function oneReadPerCollection<T>(read: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () =>
+    (pending ??= read().finally(() => {
+      setTimeout(() => (pending = undefined), 100).unref();
+    }));
+}

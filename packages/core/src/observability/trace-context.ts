@@ -72,3 +72,13 @@ export function remoteContextOf(fields: TraceFields | undefined): Context {
   const remote = spanContextOf(fields.traceparent, fields.tracestate);
   return remote === undefined ? ROOT_CONTEXT : trace.setSpanContext(ROOT_CONTEXT, remote);
 }
+
+/**
+ * The trace fields for a message made now: the active span's when there is one (a handler, a
+ * saga step, an HTTP request), else `fallback`'s (what the caller passed on).
+ */
+export function activeTraceFields(fallback: TraceFields): TraceFields {
+  const span = trace.getSpan(context.active());
+  if (span === undefined || !isSpanContextValid(span.spanContext())) return fallback;
+  return traceFieldsOf(span);
+}
