@@ -12,6 +12,7 @@ const alias = {
   '@whizbang/nats': source('./packages/nats/src/index.ts'),
   '@whizbang/redis': source('./packages/redis/src/index.ts'),
   '@whizbang/http': source('./packages/http/src/index.ts'),
+  '@whizbang/otel': source('./packages/otel/src/index.ts'),
   '@whizbang/testing/conformance': source('./packages/testing/src/conformance/index.ts'),
   '@whizbang/testing': source('./packages/testing/src/index.ts'),
 };

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-packages=(core testing sqlite postgres redis nats rabbitmq http)
+packages=(core testing sqlite postgres redis nats rabbitmq http otel)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -38,6 +38,7 @@ const redis = await import('@whizbang/redis');
 const nats = await import('@whizbang/nats');
 const rabbitmq = await import('@whizbang/rabbitmq');
 const http = await import('@whizbang/http');
+const otel = await import('@whizbang/otel');
 const need = (mod, names, from) => {
   for (const name of names) if (!(name in mod)) throw new Error(`${from} does not export ${name}`);
 };
@@ -49,12 +50,16 @@ need(redis, ['redisTransport', 'RedisTransport'], '@whizbang/redis');
 need(nats, ['natsTransport', 'NatsTransport'], '@whizbang/nats');
 need(rabbitmq, ['rabbitmqTransport', 'RabbitMqTransport'], '@whizbang/rabbitmq');
 need(http, ['httpApi', 'jwtAuth', 'apiKeyAuth', 'serve'], '@whizbang/http');
+need(otel, ['setupObservability', 'prometheusMetrics', 'pinoLogger', 'traceFields', 'secretRedactor', 'SECRET_KEYS'], '@whizbang/otel');
 need(conformance, ['storeConformance', 'eventStoreConformance', 'transportConformance', 'messagingChaosConformance'], '@whizbang/testing/conformance');
 for (const store of [core.memoryStore(), sqlite.sqliteStore({ path: ':memory:' })]) {
   await store.events.appendToStream('s-1', [{ type: 'Happened', data: {} }]);
   if ((await store.events.readStream('s-1')).version !== 1) throw new Error(`installed ${store.driver} store does not work`);
   await store.close();
 }
+const telemetry = otel.setupObservability({ serviceName: 'consumer', otlp: false, prometheus: true });
+if (!(await telemetry.prometheus.scrape()).body.includes('service_name="consumer"')) throw new Error('installed otel does not scrape');
+await telemetry.shutdown();
 console.log('installed packages import and run');
 JS
 "$root/node_modules/.bin/node" check.mjs
