@@ -4,7 +4,11 @@
  * that sends them somewhere (OTLP, Prometheus), and builds the pino logger that puts trace ids
  * on every line.
  */
-export { setupObservability, type Observability, type ObservabilityOptions } from './setup-observability.js';
+export {
+  setupObservability,
+  type Observability,
+  type ObservabilitySetupOptions,
+} from './setup-observability.js';
 export type { ServiceIdentity } from './service-resource.js';
 export type { OtlpOptions } from './otlp-export.js';
 export {
@@ -15,4 +19,4 @@ export {
 } from './prometheus-metrics.js';
 export { pinoLogger, type PinoLoggerOptions } from './pino-logger.js';
 export { secretRedactor, SECRET_KEYS, REDACTED } from './redact-secrets.js';
-export { traceFields, type TraceFields } from './trace-fields.js';
+export { traceFields, type LogTraceFields } from './trace-fields.js';

@@ -20,7 +20,7 @@ import { prometheusMetrics, type PrometheusMetrics, type PrometheusOptions } fro
 import { registerGlobals, unregisterGlobals } from './register-globals.js';
 import { serviceResource, type ServiceIdentity } from './service-resource.js';
 
-export interface ObservabilityOptions extends ServiceIdentity {
+export interface ObservabilitySetupOptions extends ServiceIdentity {
   /**
    * The share of new traces to record, 0 to 1 (default 1). A trace that arrives with a parent
    * keeps the parent's decision, so a journey is recorded whole or not at all.
@@ -79,7 +79,7 @@ function sampler(ratio: number | undefined): ParentBasedSampler {
  * process.once('SIGTERM', () => void app.stop().then(() => telemetry.shutdown()));
  * ```
  */
-export function setupObservability(options: ObservabilityOptions): Observability {
+export function setupObservability(options: ObservabilitySetupOptions): Observability {
   const resource = serviceResource(options);
   const sample = sampler(options.sampleRatio);
   const prometheus =

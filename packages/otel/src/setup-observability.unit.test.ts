@@ -2,12 +2,16 @@ import { context, propagation, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { isStateError, isValidationError } from '@whizbang/core';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { setupObservability, type Observability, type ObservabilityOptions } from './setup-observability.js';
+import {
+  setupObservability,
+  type Observability,
+  type ObservabilitySetupOptions,
+} from './setup-observability.js';
 
 let telemetry: Observability | undefined;
 let spans: InMemorySpanExporter;
 
-function setup(options: Partial<ObservabilityOptions> = {}): Observability {
+function setup(options: Partial<ObservabilitySetupOptions> = {}): Observability {
   telemetry = setupObservability({
     serviceName: 'orders',
     otlp: false,

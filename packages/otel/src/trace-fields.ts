@@ -4,7 +4,7 @@
  */
 import { isSpanContextValid, trace } from '@opentelemetry/api';
 
-export interface TraceFields {
+export interface LogTraceFields {
   readonly trace_id?: string;
   readonly span_id?: string;
   /** `'01'` when the trace is sampled (recorded), `'00'` when only its ids are propagated. */
@@ -21,7 +21,7 @@ export interface TraceFields {
  * const logger = pino({ mixin: traceFields });
  * ```
  */
-export function traceFields(): TraceFields {
+export function traceFields(): LogTraceFields {
   const span = trace.getActiveSpan();
   if (span === undefined) return {};
   const ids = span.spanContext();

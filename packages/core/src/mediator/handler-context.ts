@@ -118,8 +118,8 @@ export function logBindings(message: Envelope): Record<string, unknown> {
     ...(meta.tenantId !== undefined && { tenantId: meta.tenantId }),
     // traceparent is 00-<trace id>-<span id>-<flags>.
     ...(meta.traceparent !== undefined && {
-      traceId: meta.traceparent.slice(3, 35),
-      spanId: meta.traceparent.slice(36, 52),
+      trace_id: meta.traceparent.slice(3, 35),
+      span_id: meta.traceparent.slice(36, 52),
     }),
   };
 }
