@@ -336,3 +336,31 @@ export { logBindings } from './mediator/handler-context.js';
 
 export * from './errors/catalog.js';
 export { isWhizbangError, WhizbangError } from './errors/whizbang-error.js';
+
+// Observability: message journeys
+export {
+  createRedactor,
+  DEFAULT_REDACTED_KEYS,
+  type Redactor,
+  type RedactorOptions,
+} from './observability/redact.js';
+export {
+  journeyCollection,
+  type Journey,
+  type JourneyNode,
+  type JourneyOutcome,
+  type JourneyStep,
+  type JourneyStepKind,
+  type NewJourneyStep,
+} from './observability/journeys/journey-step.js';
+export {
+  JourneyRecorder,
+  type JourneyCounters,
+  type JourneyRecorderOptions,
+} from './observability/journeys/journey-recorder.js';
+export {
+  JourneyQueries,
+  type JourneyFindOptions,
+  type JourneyGetOptions,
+  type JourneyStepPage,
+} from './observability/journeys/journey-queries.js';

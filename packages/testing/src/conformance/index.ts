@@ -15,6 +15,7 @@ import { deadLetterCases } from './dead-letters.js';
 import { documentQueryCases } from './document-queries.js';
 import { documentCases } from './documents.js';
 import { expectedVersionCases } from './expected-version.js';
+import { journeyCases } from './journeys.js';
 import { leaseCases } from './leases.js';
 import type { StoreFactory } from './harness.js';
 import { messagingCases } from './messaging.js';
@@ -131,6 +132,13 @@ export function sagaConformance(name: string, factory: StoreFactory): void {
   });
 }
 
+/** Message journeys recorded into this store's documents and read back as trees. */
+export function journeyConformance(name: string, factory: StoreFactory): void {
+  describe(`${name}: journey conformance`, () => {
+    journeyCases(factory);
+  });
+}
+
 /** Every port of a store, and transactions across them. */
 export function storeConformance(name: string, factory: StoreFactory): void {
   eventStoreConformance(name, factory);
@@ -145,4 +153,5 @@ export function storeConformance(name: string, factory: StoreFactory): void {
   });
   projectionConformance(name, factory);
   sagaConformance(name, factory);
+  journeyConformance(name, factory);
 }
