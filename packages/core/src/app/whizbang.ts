@@ -47,6 +47,9 @@ import type { Delivery } from '../transport/transport.js';
 import { isLogLevel, type Logger, type LogLevel } from '../observability/logger.js';
 import { withObservation } from '../observability/observed-store.js';
 import { oneReadPerCollection } from '../observability/metrics.js';
+import { journeyCapture } from '../observability/journey-capture.js';
+import { JourneyRecorder } from '../observability/journeys/journey-recorder.js';
+import { JourneyQueries } from '../observability/journeys/journey-queries.js';
 import { Telemetry } from '../observability/telemetry.js';
 import { ATTR } from '../observability/semantic.js';
 
@@ -123,6 +126,10 @@ export class WhizbangApp extends Mediator implements AsyncDisposable {
   readonly consumer: MessageConsumer | undefined;
   /** The sagas' runtime (counters, instances), when there are sagas. */
   readonly sagas: SagaRuntime | undefined;
+  /** Message journeys recorded in this store (by every service that shares it). */
+  readonly journeys: JourneyQueries;
+  /** This node's journey recorder, when `observability.journeys` is on. */
+  readonly journeyRecorder: JourneyRecorder | undefined;
   readonly #services: readonly BackgroundService[];
   #state: 'idle' | 'starting' | 'started' | 'stopping' = 'idle';
   #abort: AbortController | undefined;
@@ -202,7 +209,25 @@ export class WhizbangApp extends Mediator implements AsyncDisposable {
       daemon !== false && (projections.some((p) => p.lifecycle === 'async') || reactors.length > 0)
         ? new ProjectionDaemon({ telemetry, ...daemon, store: options.store, projections, reactors })
         : undefined;
+    this.journeys = new JourneyQueries(options.store);
+    const journeys = options.observability?.journeys;
+    this.journeyRecorder =
+      journeys === undefined || journeys === false
+        ? undefined
+        : new JourneyRecorder({
+            onError: (error) =>
+              telemetry.logger.warn(
+                { event: 'whizbang.journeys.dropped', err: error },
+                'journey steps not recorded',
+              ),
+            ...(journeys === true ? {} : journeys),
+            store: options.store,
+            node: telemetry.node,
+            ...(messaging && { service: messaging.service }),
+          });
+    if (this.journeyRecorder) telemetry.journeys = journeyCapture(this.journeyRecorder);
     this.#services = [
+      ...(this.journeyRecorder ? [this.journeyRecorder] : []),
       ...(this.daemon ? [this.daemon] : []),
       ...(this.consumer ? [this.consumer] : []),
       ...(this.relay ? [this.relay] : []),

@@ -21,6 +21,7 @@ import { ValidationError } from '../errors/catalog.js';
 import type { MessageKind } from '../messages/define.js';
 import type { Envelope } from '../messages/envelope.js';
 import { jsonLogger, type Logger } from './logger.js';
+import type { JourneyRecorderOptions } from './journeys/journey-recorder.js';
 import { metricsFor, type WhizbangMetrics } from './metrics.js';
 import { ATTR, errorAttributes } from './semantic.js';
 import { parentContextFor, traceFieldsOf, type TraceFields } from './trace-context.js';
@@ -51,7 +52,8 @@ export interface BudgetViolation {
 
 /** One handled message as a journey records it; see `JourneyStep`. */
 export interface HandledStep {
-  readonly kind: MessageKind;
+  /** A message's handler, or a saga's step on a message. */
+  readonly kind: MessageKind | 'saga';
   readonly messageType: string;
   readonly handler: string;
   readonly envelope: Envelope | undefined;
@@ -89,7 +91,15 @@ export interface ObservabilityOptions {
   readonly onBudgetViolation?: (violation: BudgetViolation) => void;
   /** This node's name in journeys and logs (default `hostname:pid`). */
   readonly node?: string;
+  /**
+   * Record message journeys in the app's store: every handled message's step, sampled by
+   * correlation id, kept `retentionDays` (default 7). Off by default; see docs/journeys.md.
+   */
+  readonly journeys?: JourneyOptions | boolean;
 }
+
+/** The journey recorder's settings an app takes (it supplies the store, node and service). */
+export type JourneyOptions = Omit<JourneyRecorderOptions, 'store' | 'node' | 'service'>;
 
 /** Store and outbox time of the step running now, for a budget's breakdown. */
 export interface StepTimes {

@@ -207,9 +207,49 @@ export class SagaRuntime {
     instanceId?: string,
   ): Promise<void> {
     const { telemetry } = this.host;
-    if (telemetry.tracer === undefined) return this.#stepOnce(saga, trigger, tx, tenant, instanceId);
+    const { journeys } = telemetry;
+    if (telemetry.tracer === undefined && journeys === undefined)
+      return this.#stepOnce(saga, trigger, tx, tenant, instanceId);
     const { message } = trigger;
-    return telemetry.span(
+    const startedAt = Date.now();
+    const started = performance.now();
+    let traceId: string | undefined;
+    const step = () => this.#stepOnce(saga, trigger, tx, tenant, instanceId);
+    const record = (ok: boolean, error: unknown) =>
+      journeys?.record({
+        kind: 'saga',
+        messageType: message.type,
+        handler: saga.name,
+        envelope: message,
+        startedAt,
+        durationMs: performance.now() - started,
+        ok,
+        error,
+        traceId,
+        budget: undefined,
+        result: undefined,
+      });
+    const pending =
+      telemetry.tracer === undefined
+        ? step()
+        : this.#traced(saga, trigger, tenant, (id) => ((traceId = id), step()));
+    return pending.then(
+      () => record(true, undefined),
+      (error: unknown) => {
+        record(false, error);
+        throw error;
+      },
+    );
+  }
+
+  #traced(
+    saga: Saga,
+    trigger: SagaTrigger,
+    tenant: string | undefined,
+    step: (traceId: string | undefined) => Promise<void>,
+  ): Promise<void> {
+    const { message } = trigger;
+    return this.host.telemetry.span(
       `saga ${saga.name}`,
       SpanKind.INTERNAL,
       {
@@ -221,7 +261,7 @@ export class SagaRuntime {
         ...(tenant !== undefined && { [ATTR.tenantId]: tenant }),
       },
       parentContextFor(message.metadata),
-      () => this.#stepOnce(saga, trigger, tx, tenant, instanceId),
+      (span) => step(span?.spanContext().traceId),
     );
   }
 
