@@ -126,7 +126,7 @@ export class WhizbangApp extends Mediator implements AsyncDisposable {
   readonly consumer: MessageConsumer | undefined;
   /** The sagas' runtime (counters, instances), when there are sagas. */
   readonly sagas: SagaRuntime | undefined;
-  /** Message journeys recorded in this store (by every service that shares it). */
+  /** Message journeys recorded in this app's journey store (by every service that shares it). */
   readonly journeys: JourneyQueries;
   /** This node's journey recorder, when `observability.journeys` is on. */
   readonly journeyRecorder: JourneyRecorder | undefined;
@@ -209,8 +209,9 @@ export class WhizbangApp extends Mediator implements AsyncDisposable {
       daemon !== false && (projections.some((p) => p.lifecycle === 'async') || reactors.length > 0)
         ? new ProjectionDaemon({ telemetry, ...daemon, store: options.store, projections, reactors })
         : undefined;
-    this.journeys = new JourneyQueries(options.store);
     const journeys = options.observability?.journeys;
+    const journeyStore = (typeof journeys === 'object' ? journeys.store : undefined) ?? options.store;
+    this.journeys = new JourneyQueries(journeyStore);
     this.journeyRecorder =
       journeys === undefined || journeys === false
         ? undefined
@@ -221,7 +222,7 @@ export class WhizbangApp extends Mediator implements AsyncDisposable {
                 'journey steps not recorded',
               ),
             ...(journeys === true ? {} : journeys),
-            store: options.store,
+            store: journeyStore,
             node: telemetry.node,
             ...(messaging && { service: messaging.service }),
           });

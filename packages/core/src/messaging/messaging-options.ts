@@ -56,7 +56,8 @@ export interface MessagingOptions {
   /**
    * Hears the errors messaging recovers from by itself: a handler attempt that failed (with its
    * delivery), a publish the relay will retry, a broker not answering yet. For logs and alerts;
-   * the default drops them (the counters on `app.relay` and `app.consumer` still count them).
+   * the default writes a warning through the app's logger (and `app.relay` and `app.consumer`
+   * count them).
    */
   readonly onError?: (error: unknown, delivery?: Delivery) => void;
 }

@@ -22,6 +22,7 @@ import type { MessageKind } from '../messages/define.js';
 import type { Envelope } from '../messages/envelope.js';
 import { jsonLogger, type Logger } from './logger.js';
 import type { JourneyRecorderOptions } from './journeys/journey-recorder.js';
+import type { Store } from '../store/ports.js';
 import { metricsFor, type WhizbangMetrics } from './metrics.js';
 import { ATTR, errorAttributes } from './semantic.js';
 import { parentContextFor, traceFieldsOf, type TraceFields } from './trace-context.js';
@@ -98,8 +99,14 @@ export interface ObservabilityOptions {
   readonly journeys?: JourneyOptions | boolean;
 }
 
-/** The journey recorder's settings an app takes (it supplies the store, node and service). */
-export type JourneyOptions = Omit<JourneyRecorderOptions, 'store' | 'node' | 'service'>;
+/** The journey recorder's settings an app takes (it supplies the node and service). */
+export type JourneyOptions = Omit<JourneyRecorderOptions, 'store' | 'node' | 'service'> & {
+  /**
+   * Where steps are written and read (default: the app's store). Services with stores of their
+   * own point this at one shared store, so a journey reads as one tree across all of them.
+   */
+  readonly store?: Store;
+};
 
 /** Store and outbox time of the step running now, for a budget's breakdown. */
 export interface StepTimes {
