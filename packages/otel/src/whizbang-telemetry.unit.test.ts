@@ -5,6 +5,8 @@ import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@o
 import {
   appendOptionsFrom,
   defineCommand,
+  defineSaga,
+  type MessageOf,
   defineEvent,
   defineProjection,
   handle,
@@ -144,6 +146,65 @@ describe('Whizbang under an OpenTelemetry SDK', () => {
       messageType: 'PlaceOrder',
       orderId: 'o-1',
     });
+  });
+
+  it('continues the trace through a scheduled command and a saga timeout', async () => {
+    const Started = defineEvent('Started', { data: type<{ id: string }>() });
+    const Start = defineCommand('Start', { data: type<{ id: string }>() });
+    const Remind = defineCommand('Remind', { data: type<{ id: string }>() });
+    const reminders = defineSaga<{ nudged: boolean }, MessageOf<typeof Started>>({
+      name: 'reminders',
+      startedBy: [Started],
+      correlate: { Started: (e) => e.data.id },
+      initialState: () => ({ nudged: false }),
+      handlers: { Started: (_s, _e, saga) => saga.requestTimeout('nudge', { delayMs: 1 }) },
+      timeouts: { nudge: (_s, _t, saga) => saga.complete() },
+    });
+    let markReminded!: () => void;
+    const reminded = new Promise<void>((resolve) => (markReminded = resolve));
+    const app = whizbang({
+      store: memoryStore(),
+      logger: pinoLogger({ level: 'silent' }),
+      sagas: [reminders],
+      daemon: { pollIntervalMs: 10 },
+      localDelivery: { relay: { pollIntervalMs: 10 } },
+      handlers: [
+        handle(Start, (command, ctx) =>
+          ctx.store.events
+            .appendToStream(`r-${command.data.id}`, [Started(command.data)], appendOptionsFrom(ctx))
+            .then(() => undefined),
+        ),
+        handle(Remind, () => markReminded()),
+      ],
+    });
+    await app.start();
+    const root = trace.getTracer('test').startSpan('request');
+    await context.with(trace.setSpan(context.active(), root), async () => {
+      await app.schedule(Remind({ id: 'r-1' }), { delayMs: 1 });
+      await app.send(Start({ id: 'r-1' }));
+    });
+    root.end();
+    await reminded;
+    for (
+      let i = 0;
+      i < 200 && !spans.getFinishedSpans().some((s) => s.name === 'command whizbang.SagaTimeout');
+      i++
+    )
+      await new Promise((r) => setTimeout(r, 10));
+    await app.stop();
+
+    const traceId = root.spanContext().traceId;
+    const remind = named('command Remind');
+    expect(remind.spanContext().traceId).toBe(traceId);
+    expect(parentOf(remind)).toBe(root.spanContext().spanId);
+    const sagaSteps = spans.getFinishedSpans().filter((s) => s.name === 'saga reminders');
+    expect(sagaSteps.map((s) => s.attributes['whizbang.saga.trigger'])).toEqual(['message', 'timeout']);
+    for (const step of sagaSteps) expect(step.spanContext().traceId).toBe(traceId);
+    const [started, timedOut] = sagaSteps;
+    expect(started && parentOf(started)).toBe(named('command Start').spanContext().spanId);
+    const timeout = named('command whizbang.SagaTimeout');
+    expect(parentOf(timeout)).toBe(started?.spanContext().spanId);
+    expect(timedOut && parentOf(timedOut)).toBe(timeout.spanContext().spanId);
   });
 
   it('marks a failed handler span with its error code, and counts the outcome', async () => {

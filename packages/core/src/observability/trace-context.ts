@@ -56,14 +56,19 @@ export function traceFieldsOf(span: Span): TraceFields {
 }
 
 /**
- * The parent of work done for a message: the active span when there is one (an HTTP request, a
- * consumer's delivery, the handler that sent it), else the trace context the message carries.
+ * The parent of work done for a message: it joins the message's trace (the span that sent it),
+ * under the innermost active span when that span is already in the trace (a consumer's delivery,
+ * the handler that sent it). An active span of another trace (a projection batch, which spans
+ * many) does not adopt it; with no trace on the message, the active context is the parent.
  */
 export function parentContextFor(fields: TraceFields | undefined): Context {
   const active = context.active();
-  if (trace.getSpan(active) !== undefined || fields?.traceparent === undefined) return active;
+  if (fields?.traceparent === undefined) return active;
   const remote = spanContextOf(fields.traceparent, fields.tracestate);
-  return remote === undefined ? active : trace.setSpanContext(ROOT_CONTEXT, remote);
+  if (remote === undefined) return active;
+  const current = trace.getSpan(active)?.spanContext();
+  if (current !== undefined && current.traceId === remote.traceId) return active;
+  return trace.setSpanContext(active, remote);
 }
 
 /** The context carried by `fields` alone, ignoring the active one (a delivery from elsewhere). */

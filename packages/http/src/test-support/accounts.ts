@@ -1,6 +1,15 @@
 /** A small service for the edge's tests: accounts opened, renamed (with If-Match) and read. */
 import { z } from 'zod';
-import { defineCommand, defineEvent, defineQuery, handle, type, whizbang, type Store } from '@whizbang/core';
+import {
+  defineCommand,
+  defineEvent,
+  defineQuery,
+  handle,
+  type,
+  whizbang,
+  type Store,
+  type WhizbangOptions,
+} from '@whizbang/core';
 
 const AccountId = z.string().regex(/^[a-z0-9-]{1,40}$/);
 
@@ -24,8 +33,9 @@ export const GetAccount = defineQuery('GetAccount', {
 const Opened = defineEvent('AccountOpened', { data: type<{ owner: string }>() });
 const Renamed = defineEvent('AccountRenamed', { data: type<{ owner: string }>() });
 
-export function accountsApp(store: Store) {
+export function accountsApp(store: Store, options: Omit<WhizbangOptions, 'store'> = {}) {
   return whizbang({
+    ...options,
     store,
     handlers: [
       handle(OpenAccount, async ({ data }, ctx) => {
