@@ -24,10 +24,13 @@ afterEach(() => observability.shutdown());
 
 function edge() {
   const app = accountsApp(memoryStore(), { logger: jsonLogger({ level: 'silent' }) });
-  return httpApi(app, {
+  // #region metrics-route
+  const api = httpApi(app, {
     routes: (r) => r.post('/accounts', OpenAccount, { status: 201 }).get('/accounts/:accountId', GetAccount),
-    metrics: { handler: () => observability.prometheus!.scrape() },
+    metrics: { handler: () => observability.prometheus!.scrape() }, // GET /metrics
   });
+  // #endregion
+  return api;
 }
 
 const CALLER = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7' };

@@ -62,10 +62,12 @@ describe('logs in handlers', () => {
       store: memoryStore(),
       logger,
       handlers: [
+        // #region handler-log
         handle(Ping, (command, ctx) => {
           ctx.log.info({ n: command.data.n }, 'pinging');
           return command.data.n;
         }),
+        // #endregion
       ],
     });
     await app.send(Ping({ n: 1 }, { id: 'msg-1' }), {
@@ -98,6 +100,7 @@ describe('logs in handlers', () => {
 });
 
 describe('performance budgets', () => {
+  // #region budget
   const slowPing = handle(
     Ping,
     async (command, ctx) => {
@@ -107,6 +110,7 @@ describe('performance budgets', () => {
     },
     { name: 'slowPing', budget: { maxLatencyMs: 20 } },
   );
+  // #endregion
 
   it('reports a handler over its budget with the breakdown, and stays quiet under it', async () => {
     const { lines, logger } = captured();
@@ -152,12 +156,14 @@ describe('performance budgets', () => {
         name: 'fast',
       },
     );
+    // #region default-budgets
     const app = whizbang({
       store: memoryStore(),
       logger: captured().logger,
       handlers: [fast],
       observability: { budgets: { command: 5 }, onBudgetViolation: (v) => violations.push(v) },
     });
+    // #endregion
     await app.send(Ping({ n: 1 }));
     expect(violations.map((v) => [v.handler, v.maxLatencyMs])).toEqual([['fast', 5]]);
   });

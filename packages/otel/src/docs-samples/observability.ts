@@ -77,7 +77,7 @@ export function telemetryForTests() {
     spanProcessors: [new SimpleSpanProcessor({ exporter: spans })],
   });
   // ... run the code under test, then:
-  // expect(spans.getFinishedSpans().map((s) => s.name)).toContain('PlaceOrder');
+  // expect(spans.getFinishedSpans().map((s) => s.name)).toContain('command PlaceOrder');
   // #endregion
   return { spans, telemetry };
 }
