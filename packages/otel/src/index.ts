@@ -18,5 +18,4 @@ export {
   type PrometheusOptions,
 } from './prometheus-metrics.js';
 export { pinoLogger, type PinoLoggerOptions } from './pino-logger.js';
-export { secretRedactor, SECRET_KEYS, REDACTED } from './redact-secrets.js';
 export { traceFields, type LogTraceFields } from './trace-fields.js';

@@ -4,9 +4,8 @@
  * traces find each other. It is a plain pino instance: pass it to `whizbang({ logger })`.
  */
 import { hostname } from 'node:os';
-import { ValidationError } from '@whizbang/core';
+import { createRedactor, ValidationError } from '@whizbang/core';
 import { pino, type DestinationStream, type Logger } from 'pino';
-import { secretRedactor } from './redact-secrets.js';
 import { traceFields } from './trace-fields.js';
 
 export interface PinoLoggerOptions {
@@ -28,6 +27,9 @@ export interface PinoLoggerOptions {
   /** Where lines go; default standard output. */
   readonly destination?: DestinationStream;
 }
+
+/** The censor pino's own `redact` paths write, so both kinds of masking look the same. */
+const REDACTED = '[Redacted]';
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
@@ -56,7 +58,8 @@ function levelOf(options: PinoLoggerOptions): string {
 export function pinoLogger(options: PinoLoggerOptions = {}): Logger {
   const level = levelOf(options);
   const serviceName = options.serviceName ?? (process.env.OTEL_SERVICE_NAME || undefined);
-  const redactSecrets = secretRedactor(options.redactKeys);
+  const redact = createRedactor({ keys: options.redactKeys ?? [], censor: REDACTED });
+  const redactSecrets = <T extends object>(value: T): T => redact(value) as T;
   const logger = pino(
     {
       level,

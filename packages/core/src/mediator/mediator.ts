@@ -138,7 +138,10 @@ export class Mediator implements Dispatcher {
     this.#store = options.store;
     this.#tenantRequired = tenantRequirement(options.tenancy);
     this.#forwarder = options.forwarder;
-    this.#authorization = new Authorization(options.authorization);
+    const logger = this.telemetry.logger;
+    this.#authorization = new Authorization(options.authorization, (denial) =>
+      logger.warn({ event: 'whizbang.authorization.denied', ...denial }, `${denial.messageType} denied`),
+    );
     this.#global = options.middleware ?? [];
     this.#ambient = options.ambientContext ?? false;
     for (const registration of options.handlers ?? []) this.register(registration);

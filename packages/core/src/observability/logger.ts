@@ -5,6 +5,7 @@
  * one dependency, and `@whizbang/otel`'s `pinoLogger()` gives the real thing.
  */
 import { hostname } from 'node:os';
+import { createRedactor, type Redactor } from './redact.js';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 
@@ -44,8 +45,12 @@ export function isLogLevel(value: unknown): value is LogLevel {
 export interface JsonLoggerOptions {
   /** Default `info`, or the `LOG_LEVEL` environment variable when it names a level. */
   readonly level?: LogLevel;
-  /** Masks secrets and PII in every line before it is written (see `createRedactor`). */
-  readonly redact?: (value: unknown) => unknown;
+  /**
+   * Masks secrets and PII in every line before it is written. Default: `createRedactor()`,
+   * which masks passwords, tokens, API keys, authorization headers, cookies and card numbers at
+   * any depth; pass `createRedactor({ paths: ['customer.email'] })` to add PII, or `false`.
+   */
+  readonly redact?: Redactor | false;
   /** Where lines go (default: stderr). */
   readonly write?: (line: string) => void;
   /** Fields on every line (default: pid and hostname, as pino writes them). */
@@ -79,7 +84,7 @@ class JsonLogger implements Logger {
   constructor(
     readonly holder: LevelHolder,
     readonly bindings: Readonly<Record<string, unknown>>,
-    readonly options: JsonLoggerOptions,
+    readonly redact: Redactor | undefined,
     readonly write: (line: string) => void,
   ) {}
 
@@ -101,7 +106,7 @@ class JsonLogger implements Logger {
     const msg =
       typeof first === 'string' ? first : (message ?? (fields instanceof Error ? fields.message : undefined));
     if (msg !== undefined) line['msg'] = msg;
-    const masked = this.options.redact ? this.options.redact(line) : line;
+    const masked = this.redact === undefined ? line : this.redact(line);
     this.write(JSON.stringify(masked, jsonSafe) + '\n');
   }
 
@@ -113,7 +118,7 @@ class JsonLogger implements Logger {
   fatal: LogFn = (first: object | string, message?: string) => this.#log(60, first, message);
 
   child(bindings: Record<string, unknown>): Logger {
-    return new JsonLogger(this.holder, { ...this.bindings, ...bindings }, this.options, this.write);
+    return new JsonLogger(this.holder, { ...this.bindings, ...bindings }, this.redact, this.write);
   }
 }
 
@@ -130,5 +135,6 @@ export function jsonLogger(options: JsonLoggerOptions = {}): Logger {
   if (!isLogLevel(level)) throw new RangeError(`Unknown log level '${String(level)}'`);
   const write = options.write ?? ((line: string) => void process.stderr.write(line));
   const base = options.base ?? { pid: process.pid, hostname: hostname() };
-  return new JsonLogger({ name: level, threshold: LOG_LEVELS[level] }, base, options, write);
+  const redact = options.redact === false ? undefined : (options.redact ?? createRedactor());
+  return new JsonLogger({ name: level, threshold: LOG_LEVELS[level] }, base, redact, write);
 }

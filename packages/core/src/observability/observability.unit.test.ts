@@ -44,6 +44,18 @@ describe('jsonLogger', () => {
     expect(() => (logger.level = 'loud')).toThrow(RangeError);
   });
 
+  it('masks secrets by default, and PII through the redactor it is given', () => {
+    const { lines, logger } = captured();
+    logger.info(
+      { user: { name: 'ada', password: 'hunter2' }, headers: { authorization: 'Bearer x' } },
+      'login',
+    );
+    expect(lines[0]).toMatchObject({
+      user: { name: 'ada', password: '[REDACTED]' },
+      headers: { authorization: '[REDACTED]' },
+    });
+  });
+
   it('masks through the redactor it is given', () => {
     const lines: string[] = [];
     const logger = jsonLogger({

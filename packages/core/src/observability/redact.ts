@@ -13,29 +13,39 @@ export interface RedactorOptions {
    * `'customer.email'`, `'items.*.note'`. Matched case-sensitively.
    */
   readonly paths?: readonly string[];
-  /** Key names to mask at any depth, case-insensitively, in addition to `DEFAULT_REDACTED_KEYS`. */
+  /**
+   * Key names to mask at any depth, in addition to `DEFAULT_REDACTED_KEYS`, matched the same
+   * way: `['email', 'iban']` masks `email`, `customerEmail` and `IBAN`.
+   */
   readonly keys?: readonly string[];
   /** What a masked value becomes (default `'[REDACTED]'`). */
   readonly censor?: string;
 }
 
-/** The key names every redactor masks, compared case-insensitively. */
+/**
+ * The key names every redactor masks. A key matches when, lower-cased and without `-` and `_`,
+ * it ends with one of these: `password`, `dbPassword`, `client_secret`, `csrfToken`,
+ * `x-api-key`, `Proxy-Authorization`, `set-cookie`, `privateKey` and `cardNumber` all match;
+ * `tokenType` and `secretary` do not.
+ */
 export const DEFAULT_REDACTED_KEYS: readonly string[] = Object.freeze([
   'password',
   'passwd',
+  'passphrase',
   'secret',
   'token',
-  'accessToken',
-  'refreshToken',
-  'apiKey',
-  'api_key',
+  'apikey',
   'authorization',
   'cookie',
-  'creditCard',
-  'cardNumber',
+  'privatekey',
+  'sessionid',
+  'creditcard',
+  'cardnumber',
   'cvv',
   'ssn',
 ]);
+
+const normalize = (name: string) => name.toLowerCase().replaceAll('-', '').replaceAll('_', '');
 
 const ENTRY = { enumerable: true, writable: true, configurable: true } as const;
 
@@ -48,7 +58,7 @@ interface PathState {
   readonly matched: number;
 }
 
-/** Plain objects and arrays are walked; Dates, Maps, class instances of the platform are leaves. */
+/** Objects and arrays are walked; Dates, Maps, binary data and the like are leaves. */
 function isContainer(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return false;
   if (Array.isArray(value)) return true;
@@ -60,6 +70,26 @@ function isContainer(value: unknown): value is Record<string, unknown> {
     ArrayBuffer.isView(value) ||
     value instanceof ArrayBuffer
   );
+}
+
+/**
+ * A copy to mask in: an array, or an object with the same prototype and own properties (an
+ * `Error` stays an `Error`, with its message and stack).
+ */
+function copyOf(value: object): object {
+  if (Array.isArray(value)) return [...(value as unknown[])];
+  const copy = Object.create(Object.getPrototypeOf(value) as object | null) as Record<PropertyKey, unknown>;
+  // Values, not descriptors: an accessor (an Error's stack, a getter) is read on the original,
+  // and a frozen original's properties stay redefinable in the copy.
+  for (const key of Reflect.ownKeys(value)) {
+    const enumerable = Object.prototype.propertyIsEnumerable.call(value, key);
+    Object.defineProperty(copy, key, {
+      ...ENTRY,
+      enumerable,
+      value: (value as Record<PropertyKey, unknown>)[key],
+    });
+  }
+  return copy;
 }
 
 const NO_PATHS: { next: readonly PathState[]; hit: boolean } = Object.freeze({ next: [], hit: false });
@@ -81,7 +111,7 @@ function advance(states: readonly PathState[], key: string): { next: readonly Pa
 /**
  * Builds a redactor. Unchanged parts of the input are shared with the output rather than
  * copied, which is safe because nothing here ever writes to them; objects along the way to a
- * masked value are copied (as plain objects or arrays). A reference back to an ancestor becomes
+ * masked value are copied, keeping their prototype. A reference back to an ancestor becomes
  * `'[Circular]'`.
  * @example
  * const redact = createRedactor({ paths: ['customer.email', 'items.*.note'] });
@@ -90,7 +120,7 @@ function advance(states: readonly PathState[], key: string): { next: readonly Pa
  */
 export function createRedactor(options: RedactorOptions = {}): Redactor {
   const censor = options.censor ?? '[REDACTED]';
-  const keys = new Set([...DEFAULT_REDACTED_KEYS, ...(options.keys ?? [])].map((k) => k.toLowerCase()));
+  const suffixes = [...new Set([...DEFAULT_REDACTED_KEYS, ...(options.keys ?? [])].map(normalize))];
   const roots: PathState[] = (options.paths ?? []).map((path) => {
     const segments = path.split('.');
     if (segments.some((s) => s === '')) {
@@ -105,7 +135,8 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
   const sensitive = (key: string): boolean => {
     let hit = seen.get(key);
     if (hit === undefined) {
-      hit = keys.has(key.toLowerCase());
+      const name = normalize(key);
+      hit = suffixes.some((suffix) => name.endsWith(suffix));
       if (seen.size >= 10_000) seen.clear();
       seen.set(key, hit);
     }
@@ -117,19 +148,16 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
     if (ancestors.has(value)) return CIRCULAR;
     ancestors.add(value);
     try {
-      let copy: Record<string, unknown> | unknown[] | undefined;
-      const entries = Object.keys(value);
-      for (const key of entries) {
+      let copy: object | undefined;
+      for (const key of Object.keys(value)) {
         const child = value[key];
         const { next, hit } = advance(states, key);
         const masked = hit || sensitive(key) ? censor : walk(child, next);
-        if (masked !== child && copy === undefined) {
-          copy = Array.isArray(value) ? [...value] : { ...value };
-        }
-        if (copy === undefined) continue;
-        // A plain assignment to '__proto__' (a key JSON.parse can produce) would set the prototype.
-        if (key === '__proto__') Object.defineProperty(copy, key, { ...ENTRY, value: masked });
-        else (copy as Record<string, unknown>)[key] = masked;
+        if (masked === child) continue;
+        copy ??= copyOf(value);
+        // Defined, not assigned: the original may be frozen or have a getter there, and an
+        // assignment to '__proto__' (a key JSON.parse can produce) would set the prototype.
+        Object.defineProperty(copy, key, { ...ENTRY, value: masked });
       }
       return copy ?? value;
     } finally {

@@ -27,8 +27,8 @@ export interface AuthorizationDenial {
 export type AuditDenial = (denial: AuthorizationDenial) => void | Promise<void>;
 
 /**
- * The default audit: one JSON line through `console.warn` (stderr), until a structured logger
- * takes over.
+ * An audit that writes one JSON line through `console.warn` (stderr). An app's default audit
+ * writes through its logger instead.
  * @example
  * whizbang({ store, handlers, authorization: { audit: (denial) => auditLog.push(denial) } });
  */

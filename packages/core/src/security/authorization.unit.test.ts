@@ -17,7 +17,8 @@ import { defineCommand, defineEvent, defineQuery, type } from '../messages/defin
 import type { Principal } from '../messages/envelope.js';
 import { memoryStore } from '../memory/memory-store.js';
 import { objectSchema } from '../test-support/tiny-schema.js';
-import type { AuthorizationDenial } from './authorization-denial.js';
+import { auditToConsole, type AuthorizationDenial } from './authorization-denial.js';
+import { jsonLogger } from '../observability/logger.js';
 import { Authorization } from './authorizer.js';
 import { definePolicy } from './policy.js';
 import { requireRole } from './require-role.js';
@@ -481,11 +482,11 @@ describe('policies', () => {
 describe('the audit', () => {
   afterEach(() => vi.restoreAllMocks());
 
-  it('writes each denial as one JSON line to stderr (console.warn) by default', async () => {
-    const lines: unknown[][] = [];
-    vi.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => void lines.push(args));
+  it("writes each denial as one warning line through the app's logger by default", async () => {
+    const lines: string[] = [];
     const app = whizbang({
       store: memoryStore(),
+      logger: jsonLogger({ write: (line) => void lines.push(line) }),
       handlers: [handle(CancelOrder, () => undefined, { permissions: ['orders:cancel'] })],
     });
     await expect(
@@ -496,10 +497,9 @@ describe('the audit', () => {
       }),
     ).rejects.toSatisfy(isForbiddenError);
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toHaveLength(1);
-    const line = String(lines[0]?.[0]);
-    expect(line).not.toContain('\n');
-    expect(JSON.parse(line)).toEqual({
+    expect(JSON.parse(lines[0] ?? '')).toMatchObject({
+      level: 40,
+      msg: 'CancelOrder denied',
       event: 'whizbang.authorization.denied',
       at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       principalId: 'eve',
@@ -509,6 +509,24 @@ describe('the audit', () => {
       correlationId: 'c-1',
       reason: "lacks the permission 'orders:cancel'",
       permission: 'orders:cancel',
+    });
+  });
+
+  it('can write each denial as one JSON line to stderr instead (auditToConsole)', async () => {
+    const lines: unknown[][] = [];
+    vi.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => void lines.push(args));
+    const app = whizbang({
+      store: memoryStore(),
+      authorization: { audit: auditToConsole },
+      handlers: [handle(CancelOrder, () => undefined, { permissions: ['orders:cancel'] })],
+    });
+    await expect(app.send(CancelOrder({ orderId: 'a' }), { principal: { id: 'eve' } })).rejects.toSatisfy(
+      isForbiddenError,
+    );
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(String(lines[0]?.[0]))).toMatchObject({
+      event: 'whizbang.authorization.denied',
+      principalId: 'eve',
     });
   });
 

@@ -20,7 +20,7 @@ export interface AuthorizationOptions {
    * background work: only handlers that declare requirements refuse them.
    */
   readonly policies?: readonly Policy<any>[];
-  /** Receives every denial (default: one JSON line on stderr, `auditToConsole`). */
+  /** Receives every denial (default: a warning through the app's logger). */
   readonly audit?: AuditDenial;
 }
 
@@ -31,7 +31,7 @@ export class Authorization {
   readonly audit: AuditDenial;
 
   /** @throws ValidationError for a bad role map, a policy not made by `definePolicy`, or an audit that is not a function. */
-  constructor(options: AuthorizationOptions = {}) {
+  constructor(options: AuthorizationOptions = {}, fallbackAudit: AuditDenial = auditToConsole) {
     this.grants = new RoleGrants(options.roles);
     const policies = options.policies ?? [];
     const bad = Array.isArray(policies) ? policies.findIndex((p) => !isPolicy(p)) : 0;
@@ -43,7 +43,7 @@ export class Authorization {
     if (options.audit !== undefined && typeof options.audit !== 'function')
       throw new ValidationError([{ message: 'must be a function', path: ['audit'] }], 'authorization');
     this.policies = policies;
-    this.audit = options.audit ?? auditToConsole;
+    this.audit = options.audit ?? fallbackAudit;
   }
 
   /** The check for one handler, or undefined when it has nothing to check (it then costs nothing). */
