@@ -30,7 +30,7 @@ import { compose, type Middleware, type Terminal } from './middleware.js';
 import { tenantRequirement, type TenancyOptions } from '../tenancy/tenancy-options.js';
 import type { Logger } from '../observability/logger.js';
 import {
-  ObservedStep,
+  type ObservedStep,
   Telemetry,
   type Budget,
   type ObservabilityOptions,
@@ -271,29 +271,25 @@ export class Mediator implements Dispatcher {
       target = (kind === 'command' ? this.#commands : this.#queries).get(message.type);
     if (this.#lacksTenant(kind, message.type, from.tenantId, target))
       return Promise.reject(new TenantRequiredError(message.type, kind));
-    if (kind !== 'event' && target !== undefined) {
+    const step =
+      kind === 'event' || target === undefined
+        ? undefined
+        : this.telemetry.stepFor(kind, message.type, target as Route);
+    if (step !== undefined) {
       const route = target as Route;
-      if (this.telemetry.observesHandlers(route.budget, kind)) {
-        const step = new ObservedStep(
+      return this.telemetry.handle(step, from, (fields) =>
+        this.#routeTo(
           kind,
-          message.type,
-          route.name,
-          this.telemetry.budgetFor(kind, route.budget),
-        );
-        return this.telemetry.handle(step, from, (fields) =>
-          this.#routeTo(
-            kind,
-            message,
-            route,
-            undefined,
-            correlationId,
-            causationId,
-            originOf(from, fields, step),
-            store,
-            signal,
-          ),
-        );
-      }
+          message,
+          route,
+          undefined,
+          correlationId,
+          causationId,
+          originOf(from, fields, step),
+          store,
+          signal,
+        ),
+      );
     }
     return this.#routeTo(kind, message, target, destination, correlationId, causationId, from, store, signal);
   }
@@ -525,20 +521,12 @@ export class Mediator implements Dispatcher {
       if (kind === 'event') return Promise.resolve();
       return Promise.reject(new HandlerNotFoundError(envelope.type, kind));
     }
-    if (kind !== 'event') {
-      const route = target as Route;
-      if (this.telemetry.observesHandlers(route.budget, kind)) {
-        const step = new ObservedStep(
-          kind,
-          envelope.type,
-          route.name,
-          this.telemetry.budgetFor(kind, route.budget),
-        );
-        step.envelope = envelope;
-        return this.telemetry.handle(step, envelope.metadata, (fields) =>
-          this.#receiveBy(kind, withTrace(envelope, fields), route, store, signal),
-        );
-      }
+    const step = kind === 'event' ? undefined : this.telemetry.stepFor(kind, envelope.type, target as Route);
+    if (step !== undefined) {
+      step.envelope = envelope;
+      return this.telemetry.handle(step, envelope.metadata, (fields) =>
+        this.#receiveBy(kind, withTrace(envelope, fields), target, store, signal),
+      );
     }
     return this.#receiveBy(kind, envelope, target, store, signal);
   }
@@ -578,13 +566,8 @@ export class Mediator implements Dispatcher {
     const telemetry = this.telemetry;
     for (const handler of route.handlers) {
       try {
-        if (telemetry.observesHandlers(handler.budget, 'event')) {
-          const step = new ObservedStep(
-            'event',
-            envelope.type,
-            handler.name,
-            telemetry.budgetFor('event', handler.budget),
-          );
+        const step = telemetry.stepFor('event', envelope.type, handler);
+        if (step !== undefined) {
           step.envelope = envelope;
           await telemetry.handle(step, envelope.metadata, (fields) =>
             this.#handleEvent(handler, withTrace(envelope, fields), store, signal),

@@ -4,7 +4,8 @@
  * backlog). With no MeterProvider registered when the app is made, every instrument is a no-op.
  *
  * Names are `<prefix>.<name>` (prefix `whizbang` by default); a Prometheus exporter turns
- * `whizbang.handler.duration` (unit `s`) into `whizbang_handler_duration_seconds`.
+ * `whizbang.handler.duration` (unit `s`) into `whizbang_handler_duration` (its `_bucket`, `_sum`
+ * and `_count` series; the unit is in its `# UNIT` line, not its name).
  */
 import {
   metrics,

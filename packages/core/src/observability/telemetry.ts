@@ -189,7 +189,7 @@ export class Telemetry {
   }
 
   /** Whether anything is recorded per handled message; when not, the mediator skips it all. */
-  observesHandlers(budget: Budget | undefined, kind: MessageKind): boolean {
+  #observesHandlers(budget: Budget | undefined, kind: MessageKind): boolean {
     return (
       this.tracer !== undefined ||
       this.metrics !== undefined ||
@@ -212,8 +212,14 @@ export class Telemetry {
     );
   }
 
-  budgetFor(kind: MessageKind, own: Budget | undefined): number | undefined {
-    return own?.maxLatencyMs ?? this.#budgets[kind];
+  /** The step to observe `handler`'s run on a message of `type`, or undefined when nothing is recorded. */
+  stepFor(
+    kind: MessageKind,
+    type: string,
+    handler: { readonly name: string; readonly budget: Budget | undefined },
+  ): ObservedStep | undefined {
+    if (!this.#observesHandlers(handler.budget, kind)) return undefined;
+    return new ObservedStep(kind, type, handler.name, handler.budget?.maxLatencyMs ?? this.#budgets[kind]);
   }
 
   /**
