@@ -6,6 +6,7 @@
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { pinoLogger } from '@whizbang/otel';
 import { sqliteStore } from '@whizbang/sqlite';
 import { createOrdersApp } from './app/create-app.js';
 import { runDemo } from './demo/run-demo.js';
@@ -17,6 +18,13 @@ for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true }
 const store = sqliteStore({ path });
 const app = createOrdersApp({
   store,
+  // The journey on stdout is the output; the log, on stderr, only says what went wrong (a
+  // handler over its budget, say) unless LOG_LEVEL asks for more.
+  logger: pinoLogger({
+    serviceName: 'orders',
+    level: process.env['LOG_LEVEL'] || 'warn',
+    destination: process.stderr,
+  }),
   // Short, so the demo shows the confirmation-deadline saga expire an order (the default is 30 min).
   confirmWithinMs: Number(process.env['ORDERS_CONFIRM_WITHIN_MS'] ?? 1_000),
   // The shipping-notices reactor's side effect: here, a line on the console.

@@ -4,6 +4,7 @@ export {
   createTenantOrdersApp,
   ordersHandlers,
   ordersProjections,
+  ordersRoles,
   type OrdersAppOptions,
 } from './create-app.js';
 export { PlaceOrder } from './place-order.js';
@@ -13,6 +14,7 @@ export { ConfirmOrder, DeliverOrder, ShipOrder } from './order-lifecycle.js';
 export { GetCustomer, RegisterCustomer, type CustomerView } from './customers.js';
 export { AddProduct, AddStock, GetProduct, type ProductView } from './products.js';
 export { GetOrder, type OrderView } from './get-order.js';
+export { GetJourney, READ_JOURNEYS } from './journeys.js';
 export { ListOrders, orderSummaries, OrderSummaries, type OrderSummary } from './order-summaries.js';
 export { ListCustomerOrders } from './customer-orders.js';
 export { GetProductSales, productSales, type ProductSales } from './product-sales.js';

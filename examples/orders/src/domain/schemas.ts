@@ -24,6 +24,14 @@ export const customerIdSchema = idSchema(CustomerId);
 export const productIdSchema = idSchema(ProductId);
 export const orderIdSchema = idSchema(OrderId);
 
+/**
+ * A journey's correlation id, as the HTTP edge makes them (UUIDv7) or a client sends them in
+ * `X-Correlation-Id`, in the id format: looked up by it, a path segment is as safe as an id.
+ */
+export const correlationIdSchema = z
+  .string()
+  .regex(ID_FORMAT, "must be a correlation id: 1-200 letters, digits, '-' or '_'");
+
 /** Free text a person typed: names, reasons, tracking numbers. */
 export const textSchema = (maxLength: number) => z.string().max(maxLength);
 

@@ -4,6 +4,7 @@
  * changes nothing of A's; A's token pointed at tenant B with `X-Tenant-Id` is 403.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Route } from '@whizbang/http';
 import { storeBackends } from './test-support/backends.js';
 import { call, expectProblem, token, type Call } from './test-support/client.js';
 import { caseOf, ordersApiRoutes, requestOf, routeKey, type TenantIds } from './test-support/route-cases.js';
@@ -15,16 +16,28 @@ describe.each(await storeBackends())('tenant isolation of the orders API on $nam
   let service: RunningService;
   let acme: string;
   let globex: string;
+  let acmeAdmin: string;
+  let globexAdmin: string;
   let ids: TenantIds;
   beforeAll(async () => {
     service = await startService(backend);
-    [acme, globex] = await Promise.all([token({ tenant: 'acme' }), token({ tenant: 'globex' })]);
+    [acme, globex, acmeAdmin, globexAdmin] = await Promise.all([
+      token({ tenant: 'acme' }),
+      token({ tenant: 'globex' }),
+      token({ tenant: 'acme', roles: ['admin'] }),
+      token({ tenant: 'globex', roles: ['admin'] }),
+    ]);
     ids = await seedTenant(service.url, acme);
     // Tenant B has data of its own, so "not found" is not merely "B has nothing at all".
     await seedTenant(service.url, globex);
     await service.app.waitForProjections();
+    await service.app.journeyRecorder?.flush();
   });
   afterAll(() => service?.close());
+
+  /** Each tenant's token for `route`: an admin's for the operators' routes. */
+  const tokensFor = (route: Route) =>
+    caseOf(route).admin === true ? { a: acmeAdmin, b: globexAdmin } : { a: acme, b: globex };
 
   /** Everything tenant A can read about its data, with the versions. */
   async function tenantAView(): Promise<string[]> {
@@ -52,7 +65,7 @@ describe.each(await storeBackends())('tenant isolation of the orders API on $nam
     "%s: tenant B's token naming tenant A's ids is 404, with no data of A's",
     async (_, route) => {
       const before = await tenantAView();
-      const request: Call = { ...requestOf(route, caseOf(route).sample(ids)), token: globex };
+      const request: Call = { ...requestOf(route, caseOf(route).sample(ids)), token: tokensFor(route).b };
       // With a version too: a stale-version answer would tell B that the order exists.
       const attempts =
         route.options.ifMatch === undefined
@@ -76,7 +89,7 @@ describe.each(await storeBackends())('tenant isolation of the orders API on $nam
       const before = await tenantAView();
       // A route that creates does it in the caller's own tenant: a tenant of its own here, so
       // what it creates under A's ids cannot stand in for A's data in the cases above.
-      const intruder = route.method === 'get' ? globex : await token({ tenant: 'initech' });
+      const intruder = route.method === 'get' ? tokensFor(route).b : await token({ tenant: 'initech' });
       const request: Call = { ...requestOf(route, caseOf(route).sample(ids)), token: intruder };
       const response = await call(service.url, request);
       const text = await response.text();
@@ -92,7 +105,7 @@ describe.each(await storeBackends())('tenant isolation of the orders API on $nam
     const before = await service.head();
     const response = await call(service.url, {
       ...requestOf(route, caseOf(route).sample(ids)),
-      token: acme,
+      token: tokensFor(route).a,
       headers: { 'x-tenant-id': 'globex' },
     });
     expect(await expectProblem(response, 403, 'WHIZBANG_CROSS_TENANT')).toMatchObject({
@@ -108,5 +121,13 @@ describe.each(await storeBackends())('tenant isolation of the orders API on $nam
     expect(product).toMatchObject({ productId: ids.productId, name: 'Acme anvil', stock: 8 });
     expect(sales).toMatchObject({ productId: ids.productId, unitsOrdered: 2 });
     expect(order).toMatchObject({ orderId: ids.orderId, status: 'pending', version: 1 });
+    // The journey tenant B's admin was refused: there for tenant A's.
+    const journey = await call(service.url, {
+      method: 'GET',
+      path: `/journeys/${ids.orderId}`,
+      token: acmeAdmin,
+    });
+    expect(journey.status).toBe(200);
+    expect(await journey.json()).toMatchObject({ roots: [{ messageType: 'PlaceOrder' }] });
   });
 });

@@ -2,11 +2,15 @@
  * The orders service over HTTP: `npm run start:http -w @whizbang/example-orders`. Configured by
  * the environment: ORDERS_JWT_SECRET (required, at least 32 bytes), ORDERS_JWT_ISSUER,
  * ORDERS_JWT_AUDIENCE, PORT (default 3000), ORDERS_DB (default data/orders-http.db, kept between
- * runs). Stops cleanly on SIGINT and SIGTERM.
+ * runs), LOG_LEVEL (default info), ORDERS_JOURNEY_SAMPLE_RATE (the share of journeys recorded,
+ * default 1), and OpenTelemetry's own: OTEL_EXPORTER_OTLP_ENDPOINT turns on trace and metric
+ * export (to Jaeger, a collector). Serves /metrics for Prometheus. Stops cleanly on SIGINT and
+ * SIGTERM.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { sqliteStore } from '@whizbang/sqlite';
+import { setupOrdersObservability } from './observability.js';
 import { startOrdersHttp } from './server.js';
 
 const secret = process.env['ORDERS_JWT_SECRET'];
@@ -16,6 +20,13 @@ if (secret === undefined || Buffer.byteLength(secret) < 32) {
   );
   process.exit(1);
 }
+const journeySampleRate = Number(process.env['ORDERS_JOURNEY_SAMPLE_RATE'] || 1);
+if (!(journeySampleRate >= 0 && journeySampleRate <= 1)) {
+  console.error('Set ORDERS_JOURNEY_SAMPLE_RATE to the share of journeys to record, from 0 to 1.');
+  process.exit(1);
+}
+// Before the app is made: it makes its tracer and instruments from what is registered then.
+const observability = setupOrdersObservability({ journeySampleRate });
 const path = resolve(process.env['ORDERS_DB'] ?? 'data/orders-http.db');
 mkdirSync(dirname(path), { recursive: true });
 const store = sqliteStore({ path });
@@ -27,11 +38,16 @@ const http = await startOrdersHttp({
     issuer: process.env['ORDERS_JWT_ISSUER'] ?? 'https://id.orders.example/',
     audience: process.env['ORDERS_JWT_AUDIENCE'] ?? 'orders',
   },
+  ...observability.service,
 });
-console.log(`Orders listening on ${http.url} (events in ${path}); try GET ${http.url}/openapi.json`);
+console.log(
+  `Orders listening on ${http.url} (events in ${path}); try GET ${http.url}/openapi.json and ${http.url}/metrics`,
+);
 
 const stop = async () => {
   await http.close();
+  // After the app: its last spans and metrics are exported on the way out.
+  await observability.shutdown();
   await store.close();
 };
 process.once('SIGINT', () => void stop());

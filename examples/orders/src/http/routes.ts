@@ -10,6 +10,7 @@ import { CancelOrder } from '../app/cancel-order.js';
 import { ListCustomerOrders } from '../app/customer-orders.js';
 import { GetCustomer, RegisterCustomer } from '../app/customers.js';
 import { GetOrder } from '../app/get-order.js';
+import { GetJourney } from '../app/journeys.js';
 import { ConfirmOrder, DeliverOrder, ShipOrder } from '../app/order-lifecycle.js';
 import { ListOrders } from '../app/order-summaries.js';
 import { PlaceOrder } from '../app/place-order.js';
@@ -31,6 +32,12 @@ export interface OrdersApiOptions {
   readonly maxBodyBytes?: number;
   /** Told of every 5xx with its error (default: `console.error`). */
   readonly onServerError?: HttpApiOptions['onServerError'];
+  /**
+   * The Prometheus page to serve at `/metrics`, without a token as scrapers expect (it names
+   * message types, routes and projections, never a tenant, a customer or an order):
+   * `{ handler: () => telemetry.prometheus.scrape() }`.
+   */
+  readonly metrics?: HttpApiOptions['metrics'];
 }
 
 // #region routes
@@ -49,7 +56,9 @@ export const ordersRoutes: HttpApiOptions['routes'] = (r) =>
     .post('/orders/:orderId/confirm', ConfirmOrder, { ifMatch: 'expectedVersion' })
     .post('/orders/:orderId/ship', ShipOrder, { ifMatch: 'expectedVersion' })
     .post('/orders/:orderId/deliver', DeliverOrder, { ifMatch: 'expectedVersion' })
-    .post('/orders/:orderId/cancel', CancelOrder, { ifMatch: 'expectedVersion' });
+    .post('/orders/:orderId/cancel', CancelOrder, { ifMatch: 'expectedVersion' })
+    // For operators: GetJourney needs the `admin` role (the token's `roles` claim).
+    .get('/journeys/:correlationId', GetJourney);
 // #endregion
 
 /**
@@ -68,6 +77,7 @@ export function ordersApi(app: WhizbangApp, options: OrdersApiOptions): ReturnTy
     maxBodyBytes: options.maxBodyBytes ?? 64 * 1024,
     openapi: { title: 'Orders', version: '1' },
     ...(options.onServerError !== undefined && { onServerError: options.onServerError }),
+    ...(options.metrics !== undefined && { metrics: options.metrics }),
   });
   // #endregion
 }

@@ -1,6 +1,8 @@
 /**
  * Runs the orders service as an HTTP service: the app (tenants required) with its daemon and
- * sagas, and the HTTP edge on Node's HTTP server.
+ * sagas, and the HTTP edge on Node's HTTP server. Observability is the caller's to set up
+ * (`setupOrdersObservability`, once per process) and hand in as `logger`, `observability` and
+ * `metrics`; without them the service runs as quietly as before.
  */
 import type { Store, WhizbangApp } from '@whizbang/core';
 import { serve } from '@whizbang/http';
@@ -34,7 +36,7 @@ export interface OrdersHttp extends AsyncDisposable {
  * });
  */
 export async function startOrdersHttp(options: OrdersHttpOptions): Promise<OrdersHttp> {
-  const { store, port, hostname, jwt, maxBodyBytes, onServerError, ...appOptions } = options;
+  const { store, port, hostname, jwt, maxBodyBytes, onServerError, metrics, ...appOptions } = options;
   const app = createTenantOrdersApp({ store, ...appOptions });
   await app.start();
   let served;
@@ -44,6 +46,7 @@ export async function startOrdersHttp(options: OrdersHttpOptions): Promise<Order
         jwt,
         ...(maxBodyBytes !== undefined && { maxBodyBytes }),
         ...(onServerError !== undefined && { onServerError }),
+        ...(metrics !== undefined && { metrics }),
       }),
       { port: port ?? 3000, ...(hostname !== undefined && { hostname }) },
     );

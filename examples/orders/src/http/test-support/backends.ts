@@ -24,7 +24,8 @@ export interface Backend {
 
 const POSTGRES_URL = process.env['WHIZBANG_TEST_POSTGRES'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-const sqlite: Backend = {
+/** SQLite in a temporary directory: for suites about the service rather than its store. */
+export const sqlite: Backend = {
   name: 'sqlite',
   open: async () => {
     const dir = mkdtempSync(join(tmpdir(), 'orders-http-'));

@@ -20,12 +20,17 @@ export interface TokenOptions {
   /** Seconds since the epoch, or a span such as '5m' (default). */
   readonly expiresAt?: number | string;
   readonly subject?: string;
+  /** The `roles` claim (default none: a clerk of the tenant, who may place and read orders). */
+  readonly roles?: readonly string[];
 }
 
 /** A bearer token for `tenant` (its `tenant_id` claim), valid unless told otherwise. */
 export function token(options: TokenOptions = {}): Promise<string> {
   const tenant = 'tenant' in options ? options.tenant : 'acme';
-  return new SignJWT(tenant === undefined ? {} : { tenant_id: tenant })
+  return new SignJWT({
+    ...(tenant !== undefined && { tenant_id: tenant }),
+    ...(options.roles !== undefined && { roles: [...options.roles] }),
+  })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(options.subject ?? 'clerk-1')
     .setIssuer(options.issuer ?? JWT.issuer)

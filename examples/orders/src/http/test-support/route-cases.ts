@@ -30,6 +30,8 @@ export interface RouteCase {
    * customer with an id that happens to be taken elsewhere, listing its own orders).
    */
   readonly otherTenant: 'not-found' | 'own';
+  /** Only an admin may call it (`roles: ['admin']` in the token): the suites send an admin's token. */
+  readonly admin?: boolean;
 }
 
 export const ROUTE_CASES: Readonly<Record<string, RouteCase>> = {
@@ -97,6 +99,12 @@ export const ROUTE_CASES: Readonly<Record<string, RouteCase>> = {
   'POST /orders/:orderId/cancel': {
     sample: ({ orderId }) => ({ params: { orderId }, body: { reason: 'changed my mind' } }),
     otherTenant: 'not-found',
+  },
+  'GET /journeys/:correlationId': {
+    // `seedTenant` places the order with the order id as the request's correlation id.
+    sample: ({ orderId }) => ({ params: { correlationId: orderId } }),
+    otherTenant: 'not-found',
+    admin: true,
   },
 };
 

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import type { Store, WhizbangApp } from '@whizbang/core';
+import { CORRELATION_ID_HEADER } from '@whizbang/http';
 import { startOrdersHttp } from '../server.js';
 import type { Backend } from './backends.js';
 import { call, JWT } from './client.js';
@@ -25,6 +26,7 @@ export async function startService(backend: Backend): Promise<RunningService> {
     port: 0, // any free port: http.port, http.url
     hostname: '127.0.0.1',
     jwt: { secret: JWT.secret, issuer: JWT.issuer, audience: JWT.audience },
+    observability: { journeys: true }, // for GET /journeys/:correlationId
   });
   // #endregion
   return {
@@ -50,7 +52,10 @@ export const freshIds = (): TenantIds => ({
   orderId: randomUUID(),
 });
 
-/** Registers a customer and a product and places an order, over HTTP, as `token`'s tenant. */
+/**
+ * Registers a customer and a product and places an order, over HTTP, as `token`'s tenant; the
+ * placement's correlation id is the order id, so its journey can be asked for by it.
+ */
 export async function seedTenant(
   url: string,
   token: string,
@@ -73,6 +78,7 @@ export async function seedTenant(
       method: 'POST',
       path: '/orders',
       token,
+      headers: { [CORRELATION_ID_HEADER]: ids.orderId },
       body: {
         orderId: ids.orderId,
         customerId: ids.customerId,
