@@ -3,6 +3,9 @@ import { whizbang } from '../app/whizbang.js';
 import { handle } from '../mediator/handlers.js';
 import { defineCommand, defineEvent, type } from '../messages/define.js';
 import { memoryStore } from '../memory/memory-store.js';
+import { appendOptionsFrom } from '../deciders/command-handler.js';
+import { defineProjection } from '../projections/define-projection.js';
+import { defineReactor } from '../projections/define-reactor.js';
 import { jsonLogger } from './logger.js';
 import type { ObservabilityOptions } from './telemetry.js';
 
@@ -86,6 +89,67 @@ describe('journey capture', () => {
       }),
     ]);
     expect(steps[0]).not.toHaveProperty('outputBytes');
+  });
+
+  it('records the projections and reactors that applied an event, a failure as an error', async () => {
+    const Noted = defineEvent('Noted', { data: type<{ id: string; bad?: boolean }>() });
+    const Note = defineCommand('Note', { data: type<{ id: string; bad?: boolean }>() });
+    const notes = whizbang({
+      store: memoryStore(),
+      logger: jsonLogger({ level: 'silent' }),
+      observability: { journeys: { flushIntervalMs: 10 } },
+      daemon: { pollIntervalMs: 10 },
+      projections: [
+        defineProjection<{ n: number }>({
+          name: 'noteCounts',
+          lifecycle: 'async',
+          identity: () => 'all',
+          initialState: () => ({ n: 0 }),
+          handlers: { Noted: (doc) => ({ n: doc.n + 1 }) },
+        }),
+      ],
+      reactors: [
+        defineReactor({
+          name: 'mailer',
+          errors: { maxAttempts: 1, onFailure: 'dead-letter' },
+          handlers: {
+            Noted: (event) => {
+              if ((event.data as { bad?: boolean }).bad) throw new Error('smtp down');
+            },
+          },
+        }),
+      ],
+      handlers: [
+        handle(Note, (command, ctx) =>
+          ctx.store.events
+            .appendToStream(`note-${command.data.id}`, [Noted(command.data)], appendOptionsFrom(ctx))
+            .then(() => undefined),
+        ),
+      ],
+    });
+    await notes.start();
+    await notes.send(Note({ id: 'n-1' }), { correlationId: 'j-4' });
+    await notes.send(Note({ id: 'n-2', bad: true }), { correlationId: 'j-5' });
+    await notes.waitForProjections();
+    await notes.stop();
+    const stepsOf = async (correlationId: string) => {
+      const [command] = (await notes.journeys.get(correlationId))?.roots ?? [];
+      const steps = (command?.children[0]?.steps ?? []).map((s) => [
+        s.kind,
+        s.handler,
+        s.outcome,
+        s.error?.message,
+      ]);
+      return steps.toSorted((a, b) => String(a[0]).localeCompare(String(b[0])));
+    };
+    expect(await stepsOf('j-4')).toEqual([
+      ['projection', 'noteCounts', 'ok', undefined],
+      ['reactor', 'mailer', 'ok', undefined],
+    ]);
+    expect(await stepsOf('j-5')).toEqual([
+      ['projection', 'noteCounts', 'ok', undefined],
+      ['reactor', 'mailer', 'error', 'smtp down'],
+    ]);
   });
 
   it('keeps or drops whole journeys by sample rate, and records nothing when off', async () => {

@@ -53,8 +53,8 @@ export interface BudgetViolation {
 
 /** One handled message as a journey records it; see `JourneyStep`. */
 export interface HandledStep {
-  /** A message's handler, or a saga's step on a message. */
-  readonly kind: MessageKind | 'saga';
+  /** A message's handler, a saga's step on a message, or a projection or reactor applying an event. */
+  readonly kind: MessageKind | 'saga' | 'projection' | 'reactor';
   readonly messageType: string;
   readonly handler: string;
   readonly envelope: Envelope | undefined;

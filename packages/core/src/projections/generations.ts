@@ -45,6 +45,8 @@ export interface BatchOutcome {
   /** Events of the batch dealt with (applied, dead-lettered or ignored). */
   readonly consumed: number;
   readonly failed: number;
+  /** The events that failed (dead-lettered, or where the shard stopped), with their errors. */
+  readonly failures?: readonly FailedEvent[];
   /** Set when the error policy stopped the shard at this event. */
   readonly stoppedAt?: FailedEvent;
   /** The checkpoint committed, if it moved. */

@@ -65,6 +65,7 @@ export function projectionWork(
           outcome: {
             consumed: result.consumed,
             failed: result.failed.length,
+            failures: result.stoppedAt ? [...result.failed, result.stoppedAt] : result.failed,
             ...(result.stoppedAt && { stoppedAt: result.stoppedAt }),
             ...(checkpoint.moved && { next: checkpoint.moved }),
           } satisfies BatchOutcome,

@@ -26,6 +26,7 @@ function reactorWork(reactor: Reactor): ShardWork {
     }: BatchContext): Promise<BatchOutcome> {
       let at: LogPosition | undefined = from;
       let failed = 0;
+      const failures: FailedEvent[] = [];
       /** Moves the checkpoint past an event, parking it first when it failed. */
       const advance = async (to: LogPosition, failure?: FailedEvent) => {
         if (failure) {
@@ -45,8 +46,15 @@ function reactorWork(reactor: Reactor): ShardWork {
         );
         if (!outcome.ok) {
           const failure = { event, error: outcome.error, attempts: outcome.attempts };
+          failures.push(failure);
           if (reactor.errors.onFailure === 'stop')
-            return { consumed: index, failed, stoppedAt: failure, ...(at !== from && at && { next: at }) };
+            return {
+              consumed: index,
+              failed,
+              failures,
+              stoppedAt: failure,
+              ...(at !== from && at && { next: at }),
+            };
           await advance(event.logPosition, failure);
           failed++;
           continue;
@@ -55,7 +63,7 @@ function reactorWork(reactor: Reactor): ShardWork {
       }
       if (caughtUp && compareLogPositions(head, at ?? LOG_START) > 0)
         await advance(laterOf(head, at ?? LOG_START));
-      return { consumed: batch.length, failed, ...(at !== from && at && { next: at }) };
+      return { consumed: batch.length, failed, failures, ...(at !== from && at && { next: at }) };
     },
   };
 }

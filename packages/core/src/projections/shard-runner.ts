@@ -11,10 +11,11 @@ import { LOG_START, type LogPosition, type RecordedEvent } from '../event-store/
 import type { LeaseToken, Store } from '../store/ports.js';
 import type { FailedEvent } from './apply-events.js';
 import { DocumentCache } from './document-cache.js';
-import type { Shard } from './generations.js';
+import type { BatchOutcome, Shard } from './generations.js';
 import { SpanKind, ROOT_CONTEXT, type Link } from '@opentelemetry/api';
 import { ATTR } from '../observability/semantic.js';
-import type { Telemetry } from '../observability/telemetry.js';
+import type { StepSink, Telemetry } from '../observability/telemetry.js';
+import { SAGA_REACTOR_PREFIX } from '../sagas/saga-reactor-name.js';
 import { spanContextOf } from '../observability/trace-context.js';
 
 /** Most links a batch span carries to the spans that appended its events. */
@@ -198,10 +199,14 @@ export class ShardRunner {
         cache: this.#cache,
       });
     const { telemetry } = this.settings;
+    const startedAt = Date.now();
+    const started = performance.now();
     const outcome =
       telemetry.tracer === undefined || batch.length === 0
         ? await process()
         : await this.#traced(batch, process);
+    if (telemetry.journeys !== undefined && !this.#replaying)
+      this.#recordSteps(telemetry.journeys, batch, outcome, startedAt, performance.now() - started);
     const series = { [ATTR.projection]: this.shard.source, [ATTR.partition]: this.shard.partition };
     telemetry.metrics?.projectionEvents.add(outcome.consumed, series);
     if (outcome.failed > 0)
@@ -247,6 +252,39 @@ export class ShardRunner {
       process,
       links,
     );
+  }
+
+  /**
+   * Each event the batch dealt with, as a journey step of this projection or reactor (its
+   * duration is the batch's). Not while replaying: a rebuild is not part of anyone's journey.
+   * A saga's reactor is left out: the saga records its own steps.
+   */
+  #recordSteps(
+    journeys: StepSink,
+    batch: readonly RecordedEvent[],
+    outcome: BatchOutcome,
+    startedAt: number,
+    durationMs: number,
+  ): void {
+    const { shard } = this;
+    if (shard.kind === 'reactor' && shard.source.startsWith(SAGA_REACTOR_PREFIX)) return;
+    const failures = new Map((outcome.failures ?? []).map((f) => [f.event.id, f.error]));
+    for (const event of batch.slice(0, outcome.consumed + (outcome.stoppedAt ? 1 : 0))) {
+      const traceparent = event.metadata.traceparent;
+      journeys.record({
+        kind: shard.kind,
+        messageType: event.type,
+        handler: shard.source,
+        envelope: event,
+        startedAt,
+        durationMs,
+        ok: !failures.has(event.id),
+        error: failures.get(event.id),
+        traceId: traceparent?.slice(3, 35),
+        budget: undefined,
+        result: undefined,
+      });
+    }
   }
 
   /** Up to a batch of the shard's events after `from`, no further than `head`. */

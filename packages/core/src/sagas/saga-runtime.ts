@@ -11,6 +11,7 @@
  * outbox, when they fall due).
  */
 import { SpanKind } from '@opentelemetry/api';
+import { SAGA_REACTOR_PREFIX } from './saga-reactor-name.js';
 import { ATTR } from '../observability/semantic.js';
 import { parentContextFor } from '../observability/trace-context.js';
 import { DispatchContext, type Dispatcher } from '../mediator/handler-context.js';
@@ -172,7 +173,7 @@ export class SagaRuntime {
       .filter((saga) => saga.log)
       .map((saga) =>
         defineReactor({
-          name: `saga.${saga.name}`,
+          name: `${SAGA_REACTOR_PREFIX}${saga.name}`,
           partitions: saga.partitions,
           handlers: Object.fromEntries(
             saga.messageTypes.map((messageType) => [
