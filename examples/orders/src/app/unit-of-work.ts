@@ -42,7 +42,11 @@ export function runUnitOfWork<T>(
       const { decisions, result } = await decide();
       const appends: StreamAppend[] = decisions
         .filter((decision) => decision.events.length > 0)
-        .map(({ stream, events, loadedVersion }) => ({ stream, events, expectedVersion: loadedVersion }));
+        .map(({ stream, events, loadedVersion }) => ({ stream, events, expectedVersion: loadedVersion }))
+        // PostgreSQL locks each stream as the transaction reaches it: two orders naming the
+        // same products in opposite order would each hold one and wait for the other (a
+        // deadlock, a 500). In stream-name order every unit of work locks in the same order.
+        .toSorted((a, b) => (a.stream < b.stream ? -1 : a.stream > b.stream ? 1 : 0));
       if (appends.length > 0) await ctx.store.events.appendToStreams(appends, appendOptionsFrom(ctx));
       return result;
     },
