@@ -157,6 +157,7 @@ export class PostgresEventStore implements EventStore {
     const results = await this.executor
       .forTenant(tenantId, 'events.appendToStreams')
       .atomically(async (q) => {
+        if (appends.length > 1) await lockStreams(q, tenantId, appends);
         const appended: AppendResult[] = [];
         for (const [i, part] of appends.entries()) {
           appended.push(
@@ -446,4 +447,25 @@ export class PostgresEventStore implements EventStore {
       );
     });
   }
+}
+
+/**
+ * Takes every stream's append lock at once, in one order (of the lock keys), before anything is
+ * written. Taken one by one as the appends go, two transactions appending to the same streams
+ * in opposite orders would each hold one and wait for the other (a deadlock PostgreSQL breaks
+ * by failing one), and a transaction that got its xid with its first append and then waited for
+ * the next stream would have to fail as a conflict. The appends themselves keep the caller's
+ * order, so the global log does too; `append_to_stream` takes its lock again, which is free.
+ */
+async function lockStreams(
+  q: PgQueryable,
+  tenantId: string,
+  appends: readonly StreamAppend[],
+): Promise<void> {
+  await q.query(
+    `SELECT pg_advisory_xact_lock(k) FROM (
+       SELECT DISTINCT hashtextextended($1 || '/' || s, 0) AS k FROM unnest($2::text[]) AS s ORDER BY k
+     ) AS keys`,
+    [tenantId, appends.map((a) => a.stream)],
+  );
 }

@@ -53,4 +53,34 @@ describe.runIf(available)('postgres: unit of work under contention', () => {
       await store.close();
     }
   });
+
+  it("appends to the same streams in opposite orders at once without a deadlock, keeping the caller's order", async () => {
+    const store = postgresStore({ connectionString, schema: freshSchema('wbu'), maxConnections: 8 });
+    try {
+      const streams = ['stock-a', 'stock-b', 'stock-c'];
+      const results = await Promise.allSettled(
+        Array.from({ length: 40 }, (_, n) => {
+          const order = n % 2 === 0 ? streams : streams.toReversed();
+          return store.events.appendToStreams(
+            order.map((stream) => ({ stream, events: [{ type: 'Reserved', data: { n } }] })),
+          );
+        }),
+      );
+      // Without a common lock order, PostgreSQL kills one of two crossed transactions (40P01).
+      expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+      for (const stream of streams) expect((await store.events.readStream(stream)).version).toBe(40);
+      // Each transaction's events stay in the order it gave them in the global log.
+      const log: { stream: string; n: number }[] = [];
+      for await (const e of store.events.readAll())
+        log.push({ stream: e.stream, n: (e.data as { n: number }).n });
+      for (let at = 0; at < log.length; at += 3) {
+        const n = log[at]?.n ?? -1;
+        expect(log.slice(at, at + 3).map((e) => e.stream)).toEqual(
+          n % 2 === 0 ? streams : streams.toReversed(),
+        );
+      }
+    } finally {
+      await store.close();
+    }
+  });
 });
