@@ -9,21 +9,29 @@ export interface Served {
   close(): Promise<void>;
 }
 
-/** Listens on `port` (default 3000) and `hostname` (default all interfaces). */
+/**
+ * Listens on `port` (default 3000) and `hostname` (default all interfaces); rejects when it
+ * cannot (the port is in use, say), with the listen error and its `code`.
+ */
 export async function serve(
   api: Pick<Hono<any>, 'fetch'>,
   options: { readonly port?: number; readonly hostname?: string } = {},
 ): Promise<Served> {
   let server!: ServerType;
-  const port = await new Promise<number>((resolve) => {
+  const port = await new Promise<number>((resolve, reject) => {
     server = serveNode(
       {
         fetch: api.fetch,
         port: options.port ?? 3000,
         ...(options.hostname && { hostname: options.hostname }),
       },
-      (info) => resolve(info.port),
+      (info) => {
+        server.off('error', reject);
+        resolve(info.port);
+      },
     );
+    // A port in use (EADDRINUSE) or not allowed (EACCES) rejects, rather than crash the process.
+    server.once('error', reject);
   });
   return {
     port,

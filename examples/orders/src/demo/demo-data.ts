@@ -1,7 +1,7 @@
 /**
  * Demo data: one customer and three products with fixed ids, so seeding twice adds nothing.
  */
-import type { WhizbangApp } from '@whizbang/core';
+import type { MessageOf, WhizbangApp } from '@whizbang/core';
 import { GetCustomer, RegisterCustomer } from '../app/customers.js';
 import { AddProduct, GetProduct } from '../app/products.js';
 import { CustomerId, ProductId } from '../domain/ids.js';
@@ -33,17 +33,38 @@ export interface SeedReport {
   readonly existing: number;
 }
 
+/** Customers and products to register, with fixed ids. */
+export interface DemoCatalog {
+  readonly customers: readonly MessageOf<typeof RegisterCustomer>['data'][];
+  readonly products: readonly MessageOf<typeof AddProduct>['data'][];
+}
+
 /** Registers the demo customer and products unless they already exist. */
-export async function seedDemoData(app: WhizbangApp): Promise<SeedReport> {
+export function seedDemoData(app: WhizbangApp): Promise<SeedReport> {
+  return seedCatalog(app, { customers: [demoCustomer], products: Object.values(demoProducts) });
+}
+
+/**
+ * Registers each customer and product of `catalog` that does not exist yet, in `tenantId` when
+ * given. Stock and credit of those already there stay as orders left them.
+ */
+export async function seedCatalog(
+  app: WhizbangApp,
+  catalog: DemoCatalog,
+  tenantId?: string,
+): Promise<SeedReport> {
+  const options = tenantId === undefined ? {} : { tenantId };
   let created = 0;
   let existing = 0;
-  if ((await app.query(GetCustomer({ customerId: demoCustomer.customerId }))) === null) {
-    await app.send(RegisterCustomer(demoCustomer));
-    created += 1;
-  } else existing += 1;
-  for (const product of Object.values(demoProducts)) {
-    if ((await app.query(GetProduct({ productId: product.productId }))) === null) {
-      await app.send(AddProduct(product));
+  for (const customer of catalog.customers) {
+    if ((await app.query(GetCustomer({ customerId: customer.customerId }), options)) === null) {
+      await app.send(RegisterCustomer(customer), options);
+      created += 1;
+    } else existing += 1;
+  }
+  for (const product of catalog.products) {
+    if ((await app.query(GetProduct({ productId: product.productId }), options)) === null) {
+      await app.send(AddProduct(product), options);
       created += 1;
     } else existing += 1;
   }

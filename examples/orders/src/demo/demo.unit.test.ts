@@ -5,7 +5,7 @@ import { GetOrder } from '../app/get-order.js';
 import { demoProducts, seedDemoData } from './demo-data.js';
 import { runDemo } from './run-demo.js';
 
-describe('the demo that npm start runs', () => {
+describe('the demo that npm run demo runs', () => {
   it('says first which store it runs on, then walks the journey with correlation ids', async () => {
     const lines: string[] = [];
     const notices: string[] = [];

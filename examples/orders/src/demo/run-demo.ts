@@ -1,5 +1,5 @@
 /**
- * The scripted journey `npm start` runs: seed, place an order, confirm, ship, then two
+ * The scripted journey `npm run demo` runs: seed, place an order, confirm, ship, then two
  * commands the domain refuses, then an order nobody confirms, which the confirmation-deadline
  * saga expires; each step printed with its correlation id.
  */

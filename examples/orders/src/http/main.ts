@@ -1,54 +1,122 @@
 /**
- * The orders service over HTTP: `npm run start:http -w @whizbang/example-orders`. Configured by
- * the environment: ORDERS_JWT_SECRET (required, at least 32 bytes), ORDERS_JWT_ISSUER,
- * ORDERS_JWT_AUDIENCE, PORT (default 3000), ORDERS_DB (default data/orders-http.db, kept between
- * runs), LOG_LEVEL (default info), ORDERS_JOURNEY_SAMPLE_RATE (the share of journeys recorded,
- * default 1), and OpenTelemetry's own: OTEL_EXPORTER_OTLP_ENDPOINT turns on trace and metric
- * export (to Jaeger, a collector). Serves /metrics for Prometheus. Stops cleanly on SIGINT and
- * SIGTERM.
+ * The orders service: `npm start` from the repository root. One process on the embedded SQLite
+ * file in the data directory, kept between runs. Without ORDERS_JWT_SECRET it runs as a demo: it
+ * makes a development secret once (kept in the data directory), seeds two demo tenants
+ * idempotently and prints a customer's and an admin's token for each, with a curl example.
+ * Configured by the environment (service-config.ts; the example's README lists the variables),
+ * and OpenTelemetry's own: OTEL_EXPORTER_OTLP_ENDPOINT turns on trace and metric export. Serves
+ * /metrics for Prometheus. Stops cleanly on SIGINT and SIGTERM; a second one stops at once.
  */
 import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname } from 'node:path';
 import { sqliteStore } from '@whizbang/sqlite';
+import { demoTenants, seedDemoTenants } from '../demo/demo-tenants.js';
+import { OrderId } from '../domain/ids.js';
+import { developmentSecret } from './development-secret.js';
 import { setupOrdersObservability } from './observability.js';
-import { startOrdersHttp } from './server.js';
+import type { OrdersJwtOptions } from './routes.js';
+import { startOrdersHttp, type OrdersHttp } from './server.js';
+import { serviceConfig, type ServiceConfig } from './service-config.js';
+import { startBanner, type StartBannerInput, type TenantTokens } from './start-banner.js';
+import { signToken } from './tokens.js';
 
-const secret = process.env['ORDERS_JWT_SECRET'];
-if (secret === undefined || Buffer.byteLength(secret) < 32) {
+const TOKEN_LIFETIME = '24h';
+
+let config: ServiceConfig;
+try {
+  config = serviceConfig(process.env);
+} catch (error) {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+}
+mkdirSync(config.dataDir, { recursive: true });
+mkdirSync(dirname(config.dbPath), { recursive: true });
+const kept = config.jwtSecret === undefined ? developmentSecret(config.dataDir) : undefined;
+const jwt: OrdersJwtOptions = {
+  secret: kept?.secret ?? config.jwtSecret!,
+  issuer: config.jwtIssuer,
+  audience: config.jwtAudience,
+};
+
+// Before the app is made: it makes its tracer and instruments from what is registered then.
+const observability = setupOrdersObservability({ journeySampleRate: config.journeySampleRate });
+const store = sqliteStore({ path: config.dbPath });
+let http: OrdersHttp;
+try {
+  http = await startOrdersHttp({ store, port: config.port, jwt, ...observability.service });
+} catch (error) {
+  await observability.shutdown();
+  await store.close();
   console.error(
-    'Set ORDERS_JWT_SECRET to the HS256 secret shared with your identity provider (32 bytes or more).',
+    (error as NodeJS.ErrnoException).code === 'EADDRINUSE'
+      ? `Port ${config.port} is in use: set PORT to another one (0 picks a free port).`
+      : error,
   );
   process.exit(1);
 }
-const journeySampleRate = Number(process.env['ORDERS_JOURNEY_SAMPLE_RATE'] || 1);
-if (!(journeySampleRate >= 0 && journeySampleRate <= 1)) {
-  console.error('Set ORDERS_JOURNEY_SAMPLE_RATE to the share of journeys to record, from 0 to 1.');
-  process.exit(1);
-}
-// Before the app is made: it makes its tracer and instruments from what is registered then.
-const observability = setupOrdersObservability({ journeySampleRate });
-const path = resolve(process.env['ORDERS_DB'] ?? 'data/orders-http.db');
-mkdirSync(dirname(path), { recursive: true });
-const store = sqliteStore({ path });
-const http = await startOrdersHttp({
-  store,
-  port: Number(process.env['PORT'] ?? 3000),
-  jwt: {
-    secret,
-    issuer: process.env['ORDERS_JWT_ISSUER'] ?? 'https://id.orders.example/',
-    audience: process.env['ORDERS_JWT_AUDIENCE'] ?? 'orders',
-  },
-  ...observability.service,
-});
-console.log(
-  `Orders listening on ${http.url} (events in ${path}); try GET ${http.url}/openapi.json and ${http.url}/metrics`,
-);
 
-const stop = async () => {
-  await http.close();
-  // After the app: its last spans and metrics are exported on the way out.
-  await observability.shutdown();
-  await store.close();
+const banner: StartBannerInput = {
+  url: http.url,
+  dbPath: config.dbPath,
+  secret: kept ? { from: 'data-dir', path: kept.path, created: kept.created } : { from: 'environment' },
+  ...(config.demo && {
+    demo: {
+      seeded: await seedDemoTenants(http.app),
+      tokens: await Promise.all(
+        demoTenants.map((tenant) => demoTokens(tenant.tenantId, tenant.customers[0]!)),
+      ),
+      tokenLifetime: TOKEN_LIFETIME,
+      order: {
+        orderId: OrderId(),
+        items: [{ productId: demoTenants[0]!.products[0]!.productId, quantity: 1 }],
+      },
+    },
+  }),
 };
-process.once('SIGINT', () => void stop());
-process.once('SIGTERM', () => void stop());
+console.log(startBanner(banner).join('\n'));
+
+async function demoTokens(
+  tenantId: string,
+  customer: { readonly customerId: string; readonly name: string },
+): Promise<TenantTokens> {
+  return {
+    tenantId,
+    customer,
+    customerToken: await signToken(jwt, {
+      tenantId,
+      subject: customer.customerId,
+      expiresIn: TOKEN_LIFETIME,
+    }),
+    adminToken: await signToken(jwt, {
+      tenantId,
+      subject: `${tenantId}-admin`,
+      roles: ['admin'],
+      expiresIn: TOKEN_LIFETIME,
+    }),
+  };
+}
+
+let stopping = false;
+async function stop(signal: NodeJS.Signals): Promise<void> {
+  if (stopping) {
+    console.error(`${signal} again: stopping at once.`);
+    process.exit(1);
+  }
+  stopping = true;
+  console.log(`${signal}: finishing the requests in flight, then stopping.`);
+  try {
+    await http.close();
+  } finally {
+    // After the app: its last spans and metrics are exported on the way out.
+    await observability.shutdown();
+    await store.close();
+  }
+  console.log('Stopped.');
+}
+const onSignal = (signal: NodeJS.Signals) =>
+  void stop(signal).catch((error: unknown) => {
+    console.error('Stopping failed:', error);
+    process.exitCode = 1;
+  });
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);

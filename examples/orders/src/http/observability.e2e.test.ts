@@ -1,5 +1,5 @@
 /**
- * The orders service's observability, over real HTTP on SQLite, set up as `npm run start:http`
+ * The orders service's observability, over real HTTP on SQLite, set up as `npm start`
  * sets it up: after an order is placed and confirmed, `/metrics` shows what the service did
  * (messages, handler, append and request latencies, the projection daemon, the outbox), and an
  * admin reads the placement's journey at `/journeys/:correlationId`; a clerk is refused.

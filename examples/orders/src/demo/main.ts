@@ -1,17 +1,17 @@
 /**
- * The orders service's main job: `npm start` from the repository root. It runs a scripted
- * journey on the embedded SQLite store. The journey reserves stock and credit, so each run
- * starts from a fresh file (ORDERS_DB, default data/orders.db) to read the same every time; the
- * events stay in the file afterwards for inspection.
+ * The scripted journey: `npm run demo` from the repository root. It runs on the embedded SQLite
+ * store. The journey reserves stock and credit, so each run starts from a fresh file
+ * (ORDERS_DEMO_DB, default data/demo.db: never the service's data/orders.db) to read the same
+ * every time; the events stay in the file afterwards for inspection.
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { pinoLogger } from '@whizbang/otel';
 import { sqliteStore } from '@whizbang/sqlite';
-import { createOrdersApp } from './app/create-app.js';
-import { runDemo } from './demo/run-demo.js';
+import { createOrdersApp } from '../app/create-app.js';
+import { runDemo } from './run-demo.js';
 
-const path = resolve(process.env['ORDERS_DB'] ?? 'data/orders.db');
+const path = resolve(process.env['ORDERS_DEMO_DB'] ?? 'data/demo.db');
 mkdirSync(dirname(path), { recursive: true });
 for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
 

@@ -1,0 +1,80 @@
+/**
+ * `npm run load` from the repository root: drives an orders service with the shop's mix
+ * (mix.ts) for a fixed time and prints throughput, p50/p99 latency per operation and overall,
+ * and errors by status.
+ *
+ * - ORDERS_URL: the service to drive (`npm start` prints it). Its tokens are signed here with
+ *   ORDERS_JWT_SECRET, or else with the development secret in ORDERS_DATA_DIR (default `data`,
+ *   where `npm start` keeps it); ORDERS_JWT_ISSUER and ORDERS_JWT_AUDIENCE as the service's.
+ * - Without ORDERS_URL it starts a service of its own, as `npm start` does but in a throwaway
+ *   data directory and without demo data, drives it, and stops it: a separate process, so the
+ *   client's work does not count as the service's.
+ * - LOAD_SECONDS (default 10), LOAD_CONNECTIONS (default 8), LOAD_WARMUP_SECONDS (default 1).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { ValidationError, type ValidationIssue } from '@whizbang/core';
+import { keptDevelopmentSecret } from '../http/development-secret.js';
+import { DEFAULT_JWT_AUDIENCE, DEFAULT_JWT_ISSUER } from '../http/service-config.js';
+import { formatLoadReport } from './report.js';
+import { runLoad } from './run-load.js';
+import { startServiceProcess, type ServiceProcess } from './service-process.js';
+
+const env = process.env;
+const issues: ValidationIssue[] = [];
+function number(name: string, fallback: number, min: number): number {
+  const value = Number(env[name] || fallback);
+  if (!(Number.isFinite(value) && value >= min))
+    issues.push({ path: [name], message: `must be a number ≥ ${min}` });
+  return value;
+}
+const seconds = number('LOAD_SECONDS', 10, 0.1);
+const connections = Math.round(number('LOAD_CONNECTIONS', 8, 1));
+const warmupSeconds = number('LOAD_WARMUP_SECONDS', 1, 0);
+if (issues.length > 0) {
+  console.error(new ValidationError(issues, 'environment').message);
+  process.exit(1);
+}
+
+let service: ServiceProcess | undefined;
+let throwaway: string | undefined;
+let url = env['ORDERS_URL'];
+let dataDir = resolve(env['ORDERS_DATA_DIR'] || 'data');
+if (!url) {
+  throwaway = mkdtempSync(join(tmpdir(), 'orders-load-'));
+  dataDir = throwaway;
+  service = await startServiceProcess({
+    entry: new URL('../http/main.js', import.meta.url),
+    env: { PORT: '0', ORDERS_DATA_DIR: throwaway, ORDERS_DB: join(throwaway, 'orders.db'), ORDERS_DEMO: '0' },
+  });
+  url = service.url;
+  console.log(`Started a service for this run at ${url} (data in ${throwaway}, removed afterwards).`);
+}
+
+try {
+  const secret = env['ORDERS_JWT_SECRET'] || keptDevelopmentSecret(dataDir);
+  if (secret === undefined)
+    throw new Error(
+      `No secret to sign the load's tokens: set ORDERS_JWT_SECRET to the service's, or ORDERS_DATA_DIR to its data directory (no development secret in ${dataDir}).`,
+    );
+  console.log(`Driving ${url} for ${warmupSeconds} + ${seconds} s with ${connections} connections…`);
+  const report = await runLoad({
+    url: url.replace(/\/+$/, ''),
+    jwt: {
+      secret,
+      issuer: env['ORDERS_JWT_ISSUER'] || DEFAULT_JWT_ISSUER,
+      audience: env['ORDERS_JWT_AUDIENCE'] || DEFAULT_JWT_AUDIENCE,
+    },
+    seconds,
+    connections,
+    warmupSeconds,
+  });
+  console.log(formatLoadReport(report).join('\n'));
+} catch (error) {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+} finally {
+  await service?.stop();
+  if (throwaway !== undefined) rmSync(throwaway, { recursive: true, force: true });
+}

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { latencyRecorder } from './latency.js';
+import { errorCounts, formatLoadReport } from './report.js';
+import type { LoadReport } from './run-load.js';
+
+function report(record: (r: ReturnType<typeof latencyRecorder>) => void): LoadReport {
+  const recorder = latencyRecorder();
+  record(recorder);
+  return {
+    ...recorder.summary(2),
+    url: 'http://127.0.0.1:3000',
+    connections: 4,
+    warmupSeconds: 1,
+    tenants: ['load-1', 'load-2'],
+    products: 16,
+    clientCpu: 0.25,
+  };
+}
+
+describe('the load report', () => {
+  it('has a row per operation and one for the whole, and counts errors by status', () => {
+    const lines = formatLoadReport(
+      report((r) => {
+        r.record('browse', 200, 2);
+        r.record('browse', 200, 4);
+        r.record('place', 201, 8);
+        r.record('place', 409, 6);
+        r.record('place', 503, 9);
+        r.record('place', 0, 50);
+      }),
+    );
+    expect(lines[0]).toBe(
+      'Load against http://127.0.0.1:3000: 2.0 s measured after 1 s of warm-up, 4 connections, tenants load-1 and load-2, 16 products',
+    );
+    expect(lines).toContain('operation  requests  req/s  p50 ms  p99 ms  max ms  statuses');
+    expect(lines).toContain('browse            2    1.0    2.00    4.00    4.00  200×2');
+    expect(lines).toContain(
+      'place             4    2.0    8.00   50.00   50.00  no answer×1 201×1 409×1 503×1',
+    );
+    expect(lines).toContain(
+      'all               6    3.0    6.00   50.00   50.00  no answer×1 200×2 201×1 409×1 503×1',
+    );
+    expect(lines).toContain('throughput: 3.0 requests/s; p50 6.00 ms, p99 50.00 ms');
+    expect(lines).toContain('errors: no answer×1 409×1 503×1 (5xx: 1)');
+    expect(lines.at(-1)).toBe('load client CPU: 25% of one core');
+  });
+
+  it('says so when nothing failed', () => {
+    const done = report((r) => r.record('browse', 200, 1));
+    expect(errorCounts(done.overall)).toEqual({});
+    expect(formatLoadReport(done)).toContain('errors: none');
+  });
+});
