@@ -3,13 +3,17 @@
  * the environment: ORDERS_JWT_SECRET (required, at least 32 bytes), ORDERS_JWT_ISSUER,
  * ORDERS_JWT_AUDIENCE, PORT (default 3000), ORDERS_DB (default data/orders-http.db, kept between
  * runs), LOG_LEVEL (default info), ORDERS_JOURNEY_SAMPLE_RATE (the share of journeys recorded,
- * default 1), and OpenTelemetry's own: OTEL_EXPORTER_OTLP_ENDPOINT turns on trace and metric
- * export (to Jaeger, a collector). Serves /metrics for Prometheus. Stops cleanly on SIGINT and
- * SIGTERM.
+ * default 1), the fulfillment saga's times and the payment service's failures
+ * (ORDERS_PAY_WITHIN_MS, ORDERS_SHIP_WITHIN_MS, PAYMENTS_DECLINE_ABOVE_CENTS,
+ * PAYMENTS_FAILURE_RATE, PAYMENTS_DELAY_MS; see the README), and OpenTelemetry's own:
+ * OTEL_EXPORTER_OTLP_ENDPOINT turns on trace and metric export (to Jaeger, a collector). Serves
+ * /metrics for Prometheus. Stops cleanly on SIGINT and SIGTERM.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { sqliteStore } from '@whizbang/sqlite';
+import { fulfillmentOptionsFromEnv } from '../app/fulfillment-env.js';
+import { paymentOptionsFromEnv } from '../payments/payment-env.js';
 import { setupOrdersObservability } from './observability.js';
 import { startOrdersHttp } from './server.js';
 
@@ -38,6 +42,9 @@ const http = await startOrdersHttp({
     issuer: process.env['ORDERS_JWT_ISSUER'] ?? 'https://id.orders.example/',
     audience: process.env['ORDERS_JWT_AUDIENCE'] ?? 'orders',
   },
+  // Payment confirms orders, through the fulfillment saga and the simulated payment service.
+  fulfillment: fulfillmentOptionsFromEnv(process.env),
+  payments: paymentOptionsFromEnv(process.env),
   ...observability.service,
 });
 console.log(
