@@ -1,7 +1,7 @@
 /**
- * CancelOrder (a customer changed their mind) and ExpireOrder (nobody confirmed in time): one
- * unit of work that cancels the order and gives its stock and credit back, all in one atomic
- * append.
+ * CancelOrder (a customer changed their mind), ExpireOrder (nobody confirmed in time) and
+ * AbandonOrder (the fulfillment saga gave up on it): one unit of work that cancels the order
+ * and gives its stock and credit back, all in one atomic append.
  */
 import {
   aggregateStream,
@@ -14,14 +14,14 @@ import {
 import { ReleaseCredit } from '../domain/customer-messages.js';
 import { customerDecider } from '../domain/customer.js';
 import { customerStream, orderStream, productStream } from '../domain/ids.js';
-import { CancelOrder, ExpireOrder } from '../domain/order-messages.js';
+import { AbandonOrder, CancelOrder, ExpireOrder } from '../domain/order-messages.js';
 import { existingOrder, orderDecider } from '../domain/order.js';
 import { ReleaseStock } from '../domain/product-messages.js';
 import { productDecider } from '../domain/product.js';
 import { runUnitOfWork, UNIT_OF_WORK_RETRY, type StreamDecision } from './unit-of-work.js';
 import { assertVersion } from './versioned-command.js';
 
-export { CancelOrder, ExpireOrder };
+export { AbandonOrder, CancelOrder, ExpireOrder };
 
 export const cancelOrder = handle(CancelOrder, async (command, ctx) => ({
   version: await release(ctx, command, command.data.expectedVersion),
@@ -29,11 +29,14 @@ export const cancelOrder = handle(CancelOrder, async (command, ctx) => ({
 export const expireOrder = handle(ExpireOrder, async (command, ctx) => {
   await release(ctx, command, undefined);
 });
+export const abandonOrder = handle(AbandonOrder, async (command, ctx) => {
+  await release(ctx, command, undefined);
+});
 
 /** Cancels the order and releases what it held; answers the order stream's version afterwards. */
 function release(
   ctx: HandlerContext,
-  command: MessageOf<typeof CancelOrder> | MessageOf<typeof ExpireOrder>,
+  command: MessageOf<typeof CancelOrder> | MessageOf<typeof ExpireOrder> | MessageOf<typeof AbandonOrder>,
   expectedVersion: number | undefined,
 ): Promise<number> {
   const { orderId } = command.data;

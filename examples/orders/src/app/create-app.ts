@@ -9,7 +9,12 @@ import {
   type Store,
   type WhizbangApp,
 } from '@whizbang/core';
-import { cancelOrder, expireOrder } from './cancel-order.js';
+import {
+  paymentService,
+  type PaymentService,
+  type PaymentServiceOptions,
+} from '../payments/payment-service.js';
+import { abandonOrder, cancelOrder, expireOrder } from './cancel-order.js';
 import { confirmationDeadline } from './confirmation-deadline.js';
 import { listCustomerOrders } from './customer-orders.js';
 import { getCustomer, registerCustomer } from './customers.js';
@@ -18,7 +23,8 @@ import { getJourney, READ_JOURNEYS } from './journeys.js';
 import { listOrders, orderSummaries } from './order-summaries.js';
 import { getProductSales, productSales } from './product-sales.js';
 import { shippingNotices, type ShippingNotice } from './shipping-notices.js';
-import { confirmOrder, deliverOrder, shipOrder } from './order-lifecycle.js';
+import { fulfillment, type FulfillmentOptions } from './fulfillment.js';
+import { confirmOrder, confirmPaidOrder, deliverOrder, shipOrder } from './order-lifecycle.js';
 import { placeOrder } from './place-order.js';
 import { addProduct, addStock, getProduct } from './products.js';
 
@@ -30,6 +36,18 @@ export interface OrdersAppOptions {
   readonly notify?: (notice: ShippingNotice) => void | Promise<void>;
   /** How long an order may wait for confirmation before it expires (default 30 minutes). */
   readonly confirmWithinMs?: number;
+  /**
+   * Payment confirms orders: the fulfillment saga charges each order placed, confirms it once
+   * paid, waits for it to ship, and abandons it (stock and credit given back) on a decline or a
+   * timeout. It takes the confirmation deadline's place (`confirmWithinMs` is then unused).
+   * Default: off, orders are confirmed by hand (ConfirmOrder).
+   */
+  readonly fulfillment?: FulfillmentOptions;
+  /**
+   * The simulated payment service, run in this app (with `fulfillment`, by default), with the
+   * failures to inject; `false` when its commands are routed to another service.
+   */
+  readonly payments?: PaymentServiceOptions | false;
   /**
    * Refuse messages without a tenant before anything runs, as the HTTP edge wants (default false:
    * the scripted journey runs without tenants, in `default`).
@@ -49,10 +67,12 @@ export const ordersHandlers = [
   getProduct,
   placeOrder,
   confirmOrder,
+  confirmPaidOrder,
   shipOrder,
   deliverOrder,
   cancelOrder,
   expireOrder,
+  abandonOrder,
   getOrder,
   listOrders,
   listCustomerOrders,
@@ -75,12 +95,19 @@ export const ordersProjections = [orderSummaries, productSales] as const;
  */
 // #region app
 export function createOrdersApp(options: OrdersAppOptions): WhizbangApp {
+  const payments = hostedPayments(options); // the payment service, when it runs in this process
   const app: WhizbangApp = whizbang({
     store: options.store,
-    handlers: [...ordersHandlers, getJourney(() => app.journeys)],
+    handlers: [...ordersHandlers, ...payments.handlers, getJourney(() => app.journeys)],
     projections: ordersProjections,
     reactors: [shippingNotices(options.notify ?? (() => undefined))],
-    sagas: [confirmationDeadline(options.confirmWithinMs ?? 30 * 60_000)],
+    sagas: [
+      // Orders are confirmed by their payment, or by hand before a deadline: one saga or the other.
+      options.fulfillment
+        ? fulfillment(options.fulfillment)
+        : confirmationDeadline(options.confirmWithinMs ?? 30 * 60_000),
+      ...payments.sagas,
+    ],
     authorization: { roles: ordersRoles, audit: (denial) => auditDenial(app.logger, denial) },
     ...(options.logger !== undefined && { logger: options.logger }),
     ...(options.observability !== undefined && { observability: options.observability }),
@@ -90,6 +117,14 @@ export function createOrdersApp(options: OrdersAppOptions): WhizbangApp {
   return app;
 }
 // #endregion
+
+/** The payment service this app runs itself: with `fulfillment`, unless it runs elsewhere. */
+function hostedPayments(options: OrdersAppOptions): PaymentService {
+  const { payments } = options;
+  if (payments === false || (payments === undefined && options.fulfillment === undefined))
+    return { handlers: [], sagas: [] };
+  return paymentService(payments);
+}
 
 /** A refusal goes to the app's log, with the rest of what happened, rather than to stderr alone. */
 function auditDenial(logger: Logger, denial: AuthorizationDenial): void {

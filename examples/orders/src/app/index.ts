@@ -8,9 +8,16 @@ export {
   type OrdersAppOptions,
 } from './create-app.js';
 export { PlaceOrder } from './place-order.js';
-export { CancelOrder, ExpireOrder } from './cancel-order.js';
+export { AbandonOrder, CancelOrder, ExpireOrder } from './cancel-order.js';
 export { confirmationDeadline, type Deadline } from './confirmation-deadline.js';
-export { ConfirmOrder, DeliverOrder, ShipOrder } from './order-lifecycle.js';
+export {
+  DEFAULT_PAY_WITHIN_MS,
+  DEFAULT_SHIP_WITHIN_MS,
+  fulfillment,
+  type Fulfillment,
+  type FulfillmentOptions,
+} from './fulfillment.js';
+export { ConfirmOrder, ConfirmPaidOrder, DeliverOrder, ShipOrder } from './order-lifecycle.js';
 export { GetCustomer, RegisterCustomer, type CustomerView } from './customers.js';
 export { AddProduct, AddStock, GetProduct, type ProductView } from './products.js';
 export { GetOrder, type OrderView } from './get-order.js';

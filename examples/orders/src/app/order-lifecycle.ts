@@ -1,14 +1,15 @@
 /**
  * Confirm, ship and deliver: each touches one order stream, at the version the client read when
- * it gives one, and answers the order's new version.
+ * it gives one, and answers the order's new version. ConfirmPaidOrder is the fulfillment saga's
+ * confirmation, once the payment went through.
  */
-import { handle } from '@whizbang/core';
+import { handle, handleCommand } from '@whizbang/core';
 import { orderStream } from '../domain/ids.js';
-import { ConfirmOrder, DeliverOrder, ShipOrder } from '../domain/order-messages.js';
+import { ConfirmOrder, ConfirmPaidOrder, DeliverOrder, ShipOrder } from '../domain/order-messages.js';
 import { orderDecider } from '../domain/order.js';
 import { decideAtVersion } from './versioned-command.js';
 
-export { ConfirmOrder, DeliverOrder, ShipOrder };
+export { ConfirmOrder, ConfirmPaidOrder, DeliverOrder, ShipOrder };
 
 /**
  * A confirmation reads one order stream and appends one event: a few ms once warm, tens of ms
@@ -49,3 +50,7 @@ export const deliverOrder = handle(DeliverOrder, (command, ctx) =>
     command.data.expectedVersion,
   ),
 );
+
+export const confirmPaidOrder = handle(ConfirmPaidOrder, async (command, ctx) => {
+  await handleCommand(ctx, orderStream(command.data.orderId), orderDecider, command);
+});

@@ -28,6 +28,12 @@ export const demoProducts = {
   },
 } as const;
 
+/**
+ * The demo's payment service declines charges over 150.00 (PAYMENTS_DECLINE_ABOVE_CENTS), so
+ * the journey shows a decline.
+ */
+export const demoPayments = { declineAboveCents: 150_00 } as const;
+
 export interface SeedReport {
   readonly created: number;
   readonly existing: number;

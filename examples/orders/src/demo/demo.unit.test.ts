@@ -2,7 +2,7 @@ import { memoryStore } from '@whizbang/core';
 import { describe, expect, it } from 'vitest';
 import { createOrdersApp } from '../app/create-app.js';
 import { GetOrder } from '../app/get-order.js';
-import { demoProducts, seedDemoData } from './demo-data.js';
+import { demoPayments, demoProducts, seedDemoData } from './demo-data.js';
 import { runDemo } from './run-demo.js';
 
 describe('the demo that npm run demo runs', () => {
@@ -12,7 +12,8 @@ describe('the demo that npm run demo runs', () => {
     const app = createOrdersApp({
       store: memoryStore(),
       notify: (n) => void notices.push(n.trackingNumber),
-      confirmWithinMs: 100,
+      fulfillment: { shipWithinMs: 1_000 },
+      payments: demoPayments,
     });
     await app.start();
     const outcome = await runDemo({ app, log: (line) => lines.push(line) });
@@ -20,19 +21,31 @@ describe('the demo that npm run demo runs', () => {
 
     expect(lines[0]).toMatch(/IN-MEMORY store/);
     expect(lines).toContainEqual(
-      expect.stringMatching(/^Ada's orders: …[0-9a-f]{8} cancelled 59\.90, …[0-9a-f]{8} shipped 61\.00\.$/),
+      expect.stringMatching(
+        /^Ada's orders: …[0-9a-f]{8} cancelled 59\.90, …[0-9a-f]{8} cancelled 157\.90, …[0-9a-f]{8} shipped 61\.00\.$/,
+      ),
     );
-    expect(lines).toContainEqual(expect.stringMatching(/ordered in 1 order\(s\)\.$/));
+    expect(lines).toContainEqual(expect.stringMatching(/: 6 ordered in 2 order\(s\)\.$/));
+    expect(lines).toContainEqual(expect.stringMatching(/total 61\.00: paid, and confirmed$/));
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /total 157\.90: cancelled \(payment declined: 157\.90 is over the card's 150\.00 limit\)$/,
+      ),
+    );
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /Refusals wrote nothing.*: 2 kettles in stock, 439\.00 of Ada's credit available\.$/,
+      ),
+    );
     expect(notices).toEqual(['1Z-DEMO-0001']);
     expect(outcome.refusals).toEqual(['ORDER_ALREADY_SHIPPED', 'INSUFFICIENT_STOCK']);
     expect(await app.query(GetOrder({ orderId: outcome.orderId }))).toMatchObject({ status: 'shipped' });
     expect(lines.filter((line) => /^\d\. .*\(correlation …[0-9a-f]{8}\)$/.test(line))).toHaveLength(6);
     expect(lines).toContainEqual(
-      expect.stringMatching(/deadline passed: order …[0-9a-f]{8} cancelled \(not confirmed in time\)/),
+      expect.stringMatching(/⏱ order …[0-9a-f]{8} cancelled \(not shipped within 1 s\); the saga undoes/),
     );
-    expect(await app.query(GetOrder({ orderId: outcome.expiredOrderId }))).toMatchObject({
-      status: 'cancelled',
-    });
+    for (const orderId of [outcome.declinedOrderId, outcome.unshippedOrderId])
+      expect(await app.query(GetOrder({ orderId }))).toMatchObject({ status: 'cancelled' });
     expect(lines.length).toBeLessThanOrEqual(20);
   });
 
@@ -52,7 +65,7 @@ describe('the demo on SQLite', () => {
     const { sqliteStore } = await import('@whizbang/sqlite');
     const store = sqliteStore({ path: ':memory:' });
     const lines: string[] = [];
-    const app = createOrdersApp({ store, confirmWithinMs: 100 });
+    const app = createOrdersApp({ store, fulfillment: { shipWithinMs: 1_000 }, payments: demoPayments });
     await app.start();
     const outcome = await runDemo({ app, where: 'test.db', log: (line) => lines.push(line) });
     await app.stop();

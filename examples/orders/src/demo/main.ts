@@ -2,13 +2,18 @@
  * The scripted journey: `npm run demo` from the repository root. It runs on the embedded SQLite
  * store. The journey reserves stock and credit, so each run starts from a fresh file
  * (ORDERS_DEMO_DB, default data/demo.db: never the service's data/orders.db) to read the same
- * every time; the events stay in the file afterwards for inspection.
+ * every time; the events stay in the file afterwards for inspection. Payments go through the
+ * fulfillment saga; ORDERS_PAY_WITHIN_MS, ORDERS_SHIP_WITHIN_MS and PAYMENTS_DECLINE_ABOVE_CENTS,
+ * PAYMENTS_FAILURE_RATE, PAYMENTS_DELAY_MS change its times and inject failures (see the README).
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { pinoLogger } from '@whizbang/otel';
 import { sqliteStore } from '@whizbang/sqlite';
 import { createOrdersApp } from '../app/create-app.js';
+import { fulfillmentOptionsFromEnv } from '../app/fulfillment-env.js';
+import { paymentOptionsFromEnv } from '../payments/payment-env.js';
+import { demoPayments } from './demo-data.js';
 import { runDemo } from './run-demo.js';
 
 const path = resolve(process.env['ORDERS_DEMO_DB'] ?? 'data/demo.db');
@@ -25,8 +30,10 @@ const app = createOrdersApp({
     level: process.env['LOG_LEVEL'] || 'warn',
     destination: process.stderr,
   }),
-  // Short, so the demo shows the confirmation-deadline saga expire an order (the default is 30 min).
-  confirmWithinMs: Number(process.env['ORDERS_CONFIRM_WITHIN_MS'] ?? 1_000),
+  // Payment confirms orders. Shipping within 1 s (the default is 2 days), so the demo shows the
+  // fulfillment saga abandon an order nobody ships; the payment service declines over 150.00.
+  fulfillment: fulfillmentOptionsFromEnv(process.env, { shipWithinMs: 1_000 }),
+  payments: paymentOptionsFromEnv(process.env, demoPayments),
   // The shipping-notices reactor's side effect: here, a line on the console.
   notify: (notice) =>
     console.log(

@@ -1,16 +1,17 @@
 /**
- * The scripted journey `npm run demo` runs: seed, place an order, confirm, ship, then two
- * commands the domain refuses, then an order nobody confirms, which the confirmation-deadline
- * saga expires; each step printed with its correlation id.
+ * The scripted journey `npm run demo` runs: seed, place an order, which the fulfillment saga has
+ * paid and confirmed, ship it, then two commands the domain refuses, then an order the payment
+ * service declines and one nobody ships in time, both cancelled with their stock and credit
+ * given back; each step printed with its correlation id.
  */
 import { uuidv7, type WhizbangApp } from '@whizbang/core';
 import { CancelOrder } from '../app/cancel-order.js';
 import { GetCustomer } from '../app/customers.js';
-import { ConfirmOrder, ShipOrder } from '../app/order-lifecycle.js';
+import { ShipOrder } from '../app/order-lifecycle.js';
 import { PlaceOrder } from '../app/place-order.js';
 import { ListOrders } from '../app/order-summaries.js';
 import { GetProductSales } from '../app/product-sales.js';
-import { GetOrder } from '../app/get-order.js';
+import { GetOrder, type OrderView } from '../app/get-order.js';
 import { GetProduct } from '../app/products.js';
 import { OrderId, orderStream } from '../domain/ids.js';
 import { formatCents } from '../domain/money.js';
@@ -18,24 +19,28 @@ import { isRuleViolation } from '../domain/rule-violation.js';
 import { demoCustomer, demoProducts, seedDemoData } from './demo-data.js';
 
 export interface DemoOptions {
+  /** An orders app with `fulfillment` on, and the payment service declining over 150.00. */
   readonly app: WhizbangApp;
   /** Where the store keeps its data, for the first line. */
   readonly where?: string;
   /** Where lines go (default `console.log`). */
   readonly log?: (line: string) => void;
-  /** How long to wait for the unconfirmed order to expire (default 60 s). */
-  readonly expiryWaitMs?: number;
+  /** How long to wait for the saga to settle an order (default 60 s). */
+  readonly waitMs?: number;
 }
 
 /** What the journey ended with, for tests. */
 export interface DemoOutcome {
   readonly orderId: OrderId;
   readonly refusals: readonly string[];
-  /** The order left unconfirmed, which the saga expired. */
-  readonly expiredOrderId: OrderId;
+  /** The order the payment service declined. */
+  readonly declinedOrderId: OrderId;
+  /** The order paid for but not shipped in time. */
+  readonly unshippedOrderId: OrderId;
 }
 
 const short = (id: string) => id.slice(-8);
+type PlaceOrderItems = Parameters<typeof PlaceOrder>[0]['items'];
 
 function banner(driver: string, where: string | undefined): string {
   return driver === 'memory'
@@ -43,11 +48,15 @@ function banner(driver: string, where: string | undefined): string {
     : `Whizbang orders example, on the ${driver} store${where ? ` at ${where}` : ''}.`;
 }
 
+/** What became of an order: paid and confirmed, or cancelled and why. */
+const outcomeOf = (order: OrderView) =>
+  order.status === 'cancelled' ? `cancelled (${order.cancelReason})` : `paid, and ${order.status}`;
+
 export async function runDemo({
   app,
   where,
   log = console.log,
-  expiryWaitMs = 60_000,
+  waitMs = 60_000,
 }: DemoOptions): Promise<DemoOutcome> {
   log(banner(app.store.driver, where));
   const seeded = await seedDemoData(app);
@@ -69,30 +78,40 @@ export async function runDemo({
       log(`   ✗ refused, ${error.code}: ${error.message}`);
     }
   }
+  /** The order once the saga has moved it on from `from` (the payment came, or did not). */
+  async function until(orderId: OrderId, from: OrderView['status']): Promise<OrderView> {
+    const since = Date.now();
+    for (;;) {
+      const order = await app.query(GetOrder({ orderId }));
+      if (order !== null && order.status !== from) return order;
+      if (Date.now() - since > waitMs) throw new Error(`order ${orderId} stayed ${from} too long`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  /** Places an order of `items` for the demo customer and waits for its payment's outcome. */
+  async function placeAndPay(orderId: OrderId, items: PlaceOrderItems, correlationId: string) {
+    const placed = await app.send(PlaceOrder({ orderId, customerId: demoCustomer.customerId, items }), {
+      correlationId,
+    });
+    const order = await until(orderId, 'pending');
+    return `order …${short(orderId)}, total ${formatCents(placed.totalCents)}: ${outcomeOf(order)}`;
+  }
 
   const { beans, mug, kettle } = demoProducts;
   const orderId = OrderId();
-  await step(`PlaceOrder 2 × ${beans.name}, 1 × ${mug.name}`, async (correlationId) => {
-    const placed = await app.send(
-      PlaceOrder({
-        orderId,
-        customerId: demoCustomer.customerId,
-        items: [
-          { productId: beans.productId, quantity: 2 },
-          { productId: mug.productId, quantity: 1 },
-        ],
-      }),
-      { correlationId },
-    );
-    return `order …${short(placed.orderId)}, total ${formatCents(placed.totalCents)}`;
-  });
-  await step('ConfirmOrder', async (correlationId) => {
-    await app.send(ConfirmOrder({ orderId }), { correlationId });
-    return 'confirmed';
-  });
+  await step(`PlaceOrder 2 × ${beans.name}, 1 × ${mug.name}`, (correlationId) =>
+    placeAndPay(
+      orderId,
+      [
+        { productId: beans.productId, quantity: 2 },
+        { productId: mug.productId, quantity: 1 },
+      ],
+      correlationId,
+    ),
+  );
   await step('ShipOrder with tracking 1Z-DEMO-0001', async (correlationId) => {
     await app.send(ShipOrder({ orderId, trackingNumber: '1Z-DEMO-0001' }), { correlationId });
-    return 'shipped';
+    return 'shipped: the fulfillment saga is done';
   });
   await step('CancelOrder "changed my mind" (after shipping)', async (correlationId) => {
     await app.send(CancelOrder({ orderId, reason: 'changed my mind' }), { correlationId });
@@ -109,33 +128,30 @@ export async function runDemo({
     );
     return 'placed (this should not happen)';
   });
+  const declinedOrderId = OrderId();
+  await step(`PlaceOrder 1 × ${kettle.name}, 4 × ${beans.name} (over the card's limit)`, (correlationId) =>
+    placeAndPay(
+      declinedOrderId,
+      [
+        { productId: kettle.productId, quantity: 1 },
+        { productId: beans.productId, quantity: 4 },
+      ],
+      correlationId,
+    ),
+  );
 
-  const expiredOrderId = OrderId();
-  await step(`PlaceOrder 1 × ${kettle.name}, never confirmed`, async (correlationId) => {
-    await app.send(
-      PlaceOrder({
-        orderId: expiredOrderId,
-        customerId: demoCustomer.customerId,
-        items: [{ productId: kettle.productId, quantity: 1 }],
-      }),
-      { correlationId },
-    );
-    return `order …${short(expiredOrderId)}: the confirmation-deadline saga starts its clock`;
-  });
-  // The saga's timeout waits in the outbox; when it falls due, ExpireOrder cancels the order.
-  const since = Date.now();
-  let expired = await app.query(GetOrder({ orderId: expiredOrderId }));
-  while (expired?.status !== 'cancelled') {
-    if (Date.now() - since > expiryWaitMs) throw new Error('the unconfirmed order did not expire in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expired = await app.query(GetOrder({ orderId: expiredOrderId }));
-  }
-  log(`   ⏱ deadline passed: order …${short(expiredOrderId)} cancelled (${expired.cancelReason}).`);
+  const unshippedOrderId = OrderId();
+  await step(`PlaceOrder 1 × ${kettle.name}, never shipped`, (correlationId) =>
+    placeAndPay(unshippedOrderId, [{ productId: kettle.productId, quantity: 1 }], correlationId),
+  );
+  // The saga's shipping timeout waits in the outbox; when it falls due, AbandonOrder cancels the order.
+  const unshipped = await until(unshippedOrderId, 'confirmed');
+  log(`   ⏱ order …${short(unshippedOrderId)} ${outcomeOf(unshipped)}; the saga undoes its payment.`);
 
   const kettleNow = await app.query(GetProduct({ productId: kettle.productId }));
   const ada = await app.query(GetCustomer({ customerId: demoCustomer.customerId }));
   log(
-    `Refusals wrote nothing, and the expired order gave back what it held: ${kettleNow?.stock ?? 0} kettles in stock, ${formatCents(ada?.availableCents ?? 0)} of Ada's credit available.`,
+    `Refusals wrote nothing, and the cancelled orders gave back what they held: ${kettleNow?.stock ?? 0} kettles in stock, ${formatCents(ada?.availableCents ?? 0)} of Ada's credit available.`,
   );
 
   // The order list is inline (current at once); sales per product are built in the background.
@@ -151,6 +167,6 @@ export async function runDemo({
   const { events } = await app.store.events.readStream(orderStream(orderId));
   const traced = events.map((event) => `${event.type} (…${short(event.metadata.correlationId)})`);
   log(`Events of order …${short(orderId)}, with their commands' correlation ids: ${traced.join(', ')}.`);
-  log('Done. Next: docs/getting-started.md, then examples/orders/src/app/place-order.ts.');
-  return { orderId, refusals, expiredOrderId };
+  log('Done. Next: docs/getting-started.md, then examples/orders/src/app/fulfillment.ts.');
+  return { orderId, refusals, declinedOrderId, unshippedOrderId };
 }

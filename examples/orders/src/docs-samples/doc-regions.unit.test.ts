@@ -1,7 +1,8 @@
 /**
- * Docs cannot rot: every ```ts block in README.md and docs/*.md is preceded by
- * `<!-- region: path#name -->` and must equal that region of a compiled, tested source file
- * (the lines between `// #region name` and `// #endregion`, dedented).
+ * Docs cannot rot: every ```ts block in the READMEs (the repository's, the orders example's)
+ * and docs/*.md is preceded by `<!-- region: path#name -->` and must equal that region of a
+ * compiled, tested source file (the lines between `// #region name` and `// #endregion`,
+ * dedented).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +10,11 @@ import { describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
 const docsDir = `${root}docs/`;
-const docs = ['../README.md', ...readdirSync(docsDir).filter((name) => name.endsWith('.md'))];
+const docs = [
+  '../README.md',
+  '../examples/orders/README.md',
+  ...readdirSync(docsDir).filter((name) => name.endsWith('.md')),
+];
 
 interface CodeBlock {
   readonly doc: string;

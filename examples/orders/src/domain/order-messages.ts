@@ -55,6 +55,19 @@ export const CancelOrder = defineCommand('CancelOrder', {
  * confirmation-deadline saga; an order confirmed (or cancelled) meanwhile is left as it is.
  */
 export const ExpireOrder = defineCommand('ExpireOrder', { data: type<{ orderId: OrderId }>() });
+/**
+ * Confirms an order its payment went through for. Sent by the fulfillment saga; an order
+ * confirmed by hand meanwhile, or cancelled, is left as it is.
+ */
+export const ConfirmPaidOrder = defineCommand('ConfirmPaidOrder', { data: type<{ orderId: OrderId }>() });
+/**
+ * Cancels an order the fulfillment saga gave up on (payment declined or late, not shipped in
+ * time), with the reason, giving its stock and credit back. An order that shipped or was
+ * cancelled meanwhile is left as it is: the order, not the saga, settles that race.
+ */
+export const AbandonOrder = defineCommand('AbandonOrder', {
+  data: type<{ orderId: OrderId; reason: string }>(),
+});
 
 export const OrderPlaced = defineEvent('OrderPlaced', {
   data: type<{
@@ -79,7 +92,9 @@ export type OrderCommand =
   | MessageOf<typeof ShipOrder>
   | MessageOf<typeof DeliverOrder>
   | MessageOf<typeof CancelOrder>
-  | MessageOf<typeof ExpireOrder>;
+  | MessageOf<typeof ExpireOrder>
+  | MessageOf<typeof ConfirmPaidOrder>
+  | MessageOf<typeof AbandonOrder>;
 export type OrderEvent =
   | MessageOf<typeof OrderPlaced>
   | MessageOf<typeof OrderConfirmed>

@@ -165,6 +165,16 @@ export const orderDecider: Decider<OrderCommand, OrderEvent, OrderState> = {
         if (state.status !== 'pending') return [];
         return [OrderCancelled({ orderId: state.orderId, reason: EXPIRED })];
       }
+      case 'ConfirmPaidOrder': {
+        // Not a refusal: confirmed by hand already, or cancelled while the payment was on its way.
+        if (state.status !== 'pending') return [];
+        return [OrderConfirmed({ orderId: state.orderId })];
+      }
+      case 'AbandonOrder': {
+        // Not a refusal: an order that shipped first keeps going, a cancelled one stays so.
+        if (state.status !== 'pending' && state.status !== 'confirmed') return [];
+        return [OrderCancelled({ orderId: state.orderId, reason: command.data.reason })];
+      }
       default:
         return unreachable(command);
     }

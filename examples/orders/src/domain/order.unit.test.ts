@@ -2,8 +2,10 @@ import { foldEvents } from '@whizbang/core';
 import { describe, expect, it } from 'vitest';
 import { CustomerId, OrderId, ProductId } from './ids.js';
 import {
+  AbandonOrder,
   CancelOrder,
   ConfirmOrder,
+  ConfirmPaidOrder,
   CreateOrder,
   DeliverOrder,
   OrderCancelled,
@@ -160,5 +162,22 @@ describe('order: cancelling', () => {
     expect(refusal([placed], CancelOrder({ orderId, reason: ' ' }))).toMatchObject({
       code: 'CANCEL_REASON_REQUIRED',
     });
+  });
+});
+
+describe('order: what the fulfillment saga sends', () => {
+  it('confirms a pending order once paid, and leaves any other as it is', () => {
+    expect(decide([placed], ConfirmPaidOrder({ orderId }))).toEqual([confirmed]);
+    for (const given of [[], [placed, confirmed], [placed, cancelled], [placed, confirmed, shipped]])
+      expect(decide(given, ConfirmPaidOrder({ orderId }))).toEqual([]);
+  });
+
+  it('abandons a pending or confirmed order with the reason, and leaves a shipped or cancelled one', () => {
+    const reason = 'payment declined: card expired';
+    const abandoned = OrderCancelled({ orderId, reason });
+    expect(decide([placed], AbandonOrder({ orderId, reason }))).toEqual([abandoned]);
+    expect(decide([placed, confirmed], AbandonOrder({ orderId, reason }))).toEqual([abandoned]);
+    for (const given of [[], [placed, cancelled], [placed, confirmed, shipped]])
+      expect(decide(given, AbandonOrder({ orderId, reason }))).toEqual([]);
   });
 });

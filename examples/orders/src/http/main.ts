@@ -3,7 +3,10 @@
  * file in the data directory, kept between runs. Without ORDERS_JWT_SECRET it runs as a demo: it
  * makes a development secret once (kept in the data directory), seeds two demo tenants
  * idempotently and prints a customer's and an admin's token for each, with a curl example.
- * Configured by the environment (service-config.ts; the example's README lists the variables),
+ * Configured by the environment (service-config.ts, and the fulfillment saga's times and the
+ * payment service's failures: ORDERS_PAY_WITHIN_MS, ORDERS_SHIP_WITHIN_MS,
+ * PAYMENTS_DECLINE_ABOVE_CENTS, PAYMENTS_FAILURE_RATE, PAYMENTS_DELAY_MS; the example's README
+ * lists the variables),
  * and OpenTelemetry's own: OTEL_EXPORTER_OTLP_ENDPOINT turns on trace and metric export. Serves
  * /metrics for Prometheus. Stops cleanly on SIGINT and SIGTERM; a second one stops at once.
  */
@@ -13,6 +16,8 @@ import { sqliteStore } from '@whizbang/sqlite';
 import { demoTenants, seedDemoTenants } from '../demo/demo-tenants.js';
 import { OrderId } from '../domain/ids.js';
 import { developmentSecret } from './development-secret.js';
+import { fulfillmentOptionsFromEnv } from '../app/fulfillment-env.js';
+import { paymentOptionsFromEnv } from '../payments/payment-env.js';
 import { setupOrdersObservability } from './observability.js';
 import type { OrdersJwtOptions } from './routes.js';
 import { startOrdersHttp, type OrdersHttp } from './server.js';
@@ -43,7 +48,15 @@ const observability = setupOrdersObservability({ journeySampleRate: config.journ
 const store = sqliteStore({ path: config.dbPath });
 let http: OrdersHttp;
 try {
-  http = await startOrdersHttp({ store, port: config.port, jwt, ...observability.service });
+  http = await startOrdersHttp({
+    store,
+    port: config.port,
+    jwt,
+    // Payment confirms orders, through the fulfillment saga and the simulated payment service.
+    fulfillment: fulfillmentOptionsFromEnv(process.env),
+    payments: paymentOptionsFromEnv(process.env),
+    ...observability.service,
+  });
 } catch (error) {
   await observability.shutdown();
   await store.close();
