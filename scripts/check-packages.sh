@@ -42,7 +42,7 @@ const otel = await import('@whizbang/otel');
 const need = (mod, names, from) => {
   for (const name of names) if (!(name in mod)) throw new Error(`${from} does not export ${name}`);
 };
-need(core, ['whizbang', 'defineCommand', 'defineEvent', 'defineQuery', 'handle', 'memoryStore', 'handleCommand', 'ConcurrencyError', 'isConcurrencyError', 'uuidv7', 'memoryTransport', 'MemoryBroker'], '@whizbang/core');
+need(core, ['whizbang', 'defineCommand', 'defineEvent', 'defineQuery', 'handle', 'memoryStore', 'handleCommand', 'ConcurrencyError', 'isConcurrencyError', 'uuidv7', 'memoryTransport', 'MemoryBroker', 'createRedactor', 'jsonLogger', 'JourneyQueries'], '@whizbang/core');
 need(driver, ['checkAppend', 'versionMatches', 'UpcasterChain', 'EventTypeRegistry', 'tenantOf'], '@whizbang/core/driver');
 need(testing, ['DeciderSpec'], '@whizbang/testing');
 need(postgres, ['postgresStore', 'migrations'], '@whizbang/postgres');
@@ -50,7 +50,7 @@ need(redis, ['redisTransport', 'RedisTransport'], '@whizbang/redis');
 need(nats, ['natsTransport', 'NatsTransport'], '@whizbang/nats');
 need(rabbitmq, ['rabbitmqTransport', 'RabbitMqTransport'], '@whizbang/rabbitmq');
 need(http, ['httpApi', 'jwtAuth', 'apiKeyAuth', 'serve'], '@whizbang/http');
-need(otel, ['setupObservability', 'prometheusMetrics', 'pinoLogger', 'traceFields', 'secretRedactor', 'SECRET_KEYS'], '@whizbang/otel');
+need(otel, ['setupObservability', 'prometheusMetrics', 'pinoLogger', 'traceFields'], '@whizbang/otel');
 need(conformance, ['storeConformance', 'eventStoreConformance', 'transportConformance', 'messagingChaosConformance'], '@whizbang/testing/conformance');
 for (const store of [core.memoryStore(), sqlite.sqliteStore({ path: ':memory:' })]) {
   await store.events.appendToStream('s-1', [{ type: 'Happened', data: {} }]);
