@@ -29,12 +29,7 @@ import type { HandlerRegistration } from './handlers.js';
 import { compose, type Middleware, type Terminal } from './middleware.js';
 import { tenantRequirement, type TenancyOptions } from '../tenancy/tenancy-options.js';
 import type { Logger } from '../observability/logger.js';
-import {
-  ObservedStep,
-  Telemetry,
-  type Budget,
-  type ObservabilityOptions,
-} from '../observability/telemetry.js';
+import { ObservedStep, Telemetry, type ObservabilityOptions } from '../observability/telemetry.js';
 import { activeTraceFields, type TraceFields } from '../observability/trace-context.js';
 
 /**
@@ -86,7 +81,8 @@ interface Origin extends TraceFields {
 interface Route {
   readonly definition: MessageDefinition;
   readonly name: string;
-  readonly budget: Budget | undefined;
+  /** Its latency budget in ms: its own, or the app's default for its kind. */
+  readonly budgetMs: number | undefined;
   readonly invoke: Terminal;
   readonly system: boolean;
   /** The handler's authorization step; undefined when it has nothing to check. */
@@ -97,7 +93,7 @@ interface EventRoute {
   readonly definition: MessageDefinition;
   readonly handlers: {
     readonly name: string;
-    readonly budget: Budget | undefined;
+    readonly budgetMs: number | undefined;
     readonly invoke: Terminal;
     readonly system: boolean;
     readonly authorize: Authorizer | undefined;
@@ -167,12 +163,13 @@ export class Mediator implements Dispatcher {
       invoke = (ctx) => runWithContext(ctx, () => inner(ctx));
     }
     const system = registration.system;
+    const budgetMs = this.telemetry.budgetFor(kind, registration.budget);
     if (kind === 'event') {
       let route = this.#events.get(type);
       if (!route) this.#events.set(type, (route = { definition, handlers: [], system }));
       route.handlers.push({
         name: registration.name,
-        budget: registration.budget,
+        budgetMs,
         invoke,
         system,
         authorize,
@@ -185,7 +182,7 @@ export class Mediator implements Dispatcher {
     routes.set(type, {
       definition,
       name: registration.name,
-      budget: registration.budget,
+      budgetMs,
       invoke,
       system,
       authorize,
@@ -268,31 +265,43 @@ export class Mediator implements Dispatcher {
       target = (kind === 'command' ? this.#commands : this.#queries).get(message.type);
     if (this.#lacksTenant(kind, message.type, from.tenantId, target))
       return Promise.reject(new TenantRequiredError(message.type, kind));
-    if (kind !== 'event' && target !== undefined) {
-      const route = target as Route;
-      if (this.telemetry.observesHandlers(route.budget, kind)) {
-        const step = new ObservedStep(
-          kind,
-          message.type,
-          route.name,
-          this.telemetry.budgetFor(kind, route.budget),
-        );
-        return this.telemetry.handle(step, from, (fields) =>
-          this.#routeTo(
-            kind,
-            message,
-            route,
-            undefined,
-            correlationId,
-            causationId,
-            originOf(from, fields, step),
-            store,
-            signal,
-          ),
-        );
-      }
-    }
+    if (
+      kind !== 'event' &&
+      target !== undefined &&
+      ((target as Route).budgetMs !== undefined || this.telemetry.observesEveryMessage)
+    )
+      return this.#observed(kind, message, target as Route, correlationId, causationId, from, store, signal);
     return this.#routeTo(kind, message, target, destination, correlationId, causationId, from, store, signal);
+  }
+
+  /**
+   * A command or query handled here, observed: its span, metrics, budget and journey step around
+   * the rest of the dispatch. Kept out of #route, so the unobserved path stays small.
+   */
+  #observed(
+    kind: MessageKind,
+    message: Message,
+    route: Route,
+    correlationId: string | undefined,
+    causationId: string | undefined,
+    from: Origin,
+    store: StoreSession,
+    signal: AbortSignal | undefined,
+  ): Promise<unknown> {
+    const step = new ObservedStep(kind, message.type, route.name, route.budgetMs);
+    return this.telemetry.handle(step, from, (fields) =>
+      this.#routeTo(
+        kind,
+        message,
+        route,
+        undefined,
+        correlationId,
+        causationId,
+        originOf(from, fields, step),
+        store,
+        signal,
+      ),
+    );
   }
 
   /** The rest of a dispatch, once its route is known (and its observation, if any, begun). */
@@ -524,13 +533,8 @@ export class Mediator implements Dispatcher {
     }
     if (kind !== 'event') {
       const route = target as Route;
-      if (this.telemetry.observesHandlers(route.budget, kind)) {
-        const step = new ObservedStep(
-          kind,
-          envelope.type,
-          route.name,
-          this.telemetry.budgetFor(kind, route.budget),
-        );
+      if (route.budgetMs !== undefined || this.telemetry.observesEveryMessage) {
+        const step = new ObservedStep(kind, envelope.type, route.name, route.budgetMs);
         step.envelope = envelope;
         return this.telemetry.handle(step, envelope.metadata, (fields) =>
           this.#receiveBy(kind, withTrace(envelope, fields), route, store, signal),
@@ -575,13 +579,8 @@ export class Mediator implements Dispatcher {
     const telemetry = this.telemetry;
     for (const handler of route.handlers) {
       try {
-        if (telemetry.observesHandlers(handler.budget, 'event')) {
-          const step = new ObservedStep(
-            'event',
-            envelope.type,
-            handler.name,
-            telemetry.budgetFor('event', handler.budget),
-          );
+        if (handler.budgetMs !== undefined || telemetry.observesEveryMessage) {
+          const step = new ObservedStep('event', envelope.type, handler.name, handler.budgetMs);
           step.envelope = envelope;
           await telemetry.handle(step, envelope.metadata, (fields) =>
             this.#handleEvent(handler, withTrace(envelope, fields), store, signal),

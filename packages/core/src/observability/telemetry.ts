@@ -153,6 +153,8 @@ export class Telemetry {
   readonly #budgets: Partial<Record<MessageKind, number>>;
   readonly #onViolation: ((violation: BudgetViolation) => void) | undefined;
   #journeys: StepSink | undefined;
+  /** Tracing, metrics or journeys on: one flag, as the mediator reads it for every message. */
+  #everyMessage = false;
 
   constructor(options: ObservabilityOptions = {}, logger?: Logger) {
     const budgets: Partial<Record<MessageKind, number>> = {};
@@ -171,25 +173,25 @@ export class Telemetry {
     this.tracer = (options.tracing ?? tracingRegistered()) ? trace.getTracer('@whizbang/core') : undefined;
     this.metrics = (options.metrics ?? metricsRegistered()) ? metricsFor(options.metricPrefix) : undefined;
     if (this.metrics === undefined && options.metricPrefix !== undefined) metricsFor(options.metricPrefix);
+    this.#everyMessage = this.tracer !== undefined || this.metrics !== undefined;
   }
 
   /** Where handled steps are recorded (the app's journey recorder), or none. */
   set journeys(sink: StepSink | undefined) {
     this.#journeys = sink;
+    this.#everyMessage = this.tracer !== undefined || this.metrics !== undefined || sink !== undefined;
   }
   get journeys(): StepSink | undefined {
     return this.#journeys;
   }
 
-  /** Whether anything is recorded per handled message; when not, the mediator skips it all. */
-  observesHandlers(budget: Budget | undefined, kind: MessageKind): boolean {
-    return (
-      this.tracer !== undefined ||
-      this.metrics !== undefined ||
-      this.#journeys !== undefined ||
-      budget !== undefined ||
-      this.#budgets[kind] !== undefined
-    );
+  /**
+   * Whether every handled message is observed: tracing, metrics or journeys are on. The mediator
+   * works out each handler's budget (`budgetFor`) when it registers it; per message it checks
+   * that budget and this flag, and when neither holds it skips observation altogether.
+   */
+  get observesEveryMessage(): boolean {
+    return this.#everyMessage;
   }
 
   /**
