@@ -1,7 +1,8 @@
 /**
  * `npm run bench:mediator`: the cost of one in-process dispatch, side by side with a plain
  * Map lookup + call (`raw`) and with `@nestjs/cqrs` CommandBus (`nestjs`), all in one process,
- * plus the cost of each layer a dispatch goes through.
+ * plus the cost of each layer a dispatch goes through, and what observation (a budget,
+ * metrics, tracing, journeys) adds to a send.
  *
  * Every case is awaited one message at a time (the realistic call pattern); the batched rows
  * keep 64 messages in flight and await them together.
@@ -11,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import {
   defineCommand,
   handle,
+  journeyCollection,
   memoryStore,
   type,
   uuidv7,
@@ -19,6 +21,7 @@ import {
   type Middleware,
 } from '@whizbang/core';
 import { nestCommandBus, nestVersions, PingCommand, TracedPingCommand } from './baselines/nestjs.js';
+import { DiscardingExporter, releaseGlobals, sdk } from './mediator/otel-sdk.js';
 import { describeMachine } from './harness/machine.js';
 import {
   formatNumber,
@@ -35,13 +38,21 @@ const WARMUP = 200_000;
 const ROUNDS = 7;
 const ITERATIONS = 300_000;
 const BATCH = 64;
+/**
+ * The observed apps take 1–10 µs a send, so 100,000 iterations still make rounds of 0.1–1 s; the
+ * whole run stays short, and more rounds keep their medians steady on a shared machine.
+ */
+const OBSERVED = { warmup: 100_000, rounds: 9, iterations: 100_000 };
+/** Sends between two flushes of the journey recorder (a running one flushes at 1,000 steps). */
+const JOURNEY_FLUSH = 1_000;
 
 // Whatever a case computes goes here, so the optimiser cannot drop the work.
 let sink: unknown;
 
 // ---- Whizbang ------------------------------------------------------------------------------
 const Ping = defineCommand('Ping', { data: type<{ n: number }>(), result: type<number>() });
-const pingHandler = handle(Ping, (command) => command.data.n + 1);
+const addOne = (command: ReturnType<typeof Ping>): number => command.data.n + 1;
+const pingHandler = handle(Ping, addOne);
 const passThrough: Middleware = (_ctx, next) => next();
 
 const memory = memoryStore();
@@ -52,6 +63,52 @@ const withMiddleware = whizbang({
   middleware: [passThrough, passThrough, passThrough],
 });
 const ambient = whizbang({ store: memory, handlers: [pingHandler], ambientContext: true });
+
+// ---- Observed apps: the order of what follows matters ----------------------------------------
+// An app decides when it is made whether it traces and records metrics, from the OpenTelemetry
+// SDK registered at that moment (the API's globals are process-wide). So:
+//   1. the apps above, and the budget and journeys apps here, are made before any SDK is
+//      registered: they stay off for the whole run (the last three also say so explicitly);
+//   2. an SDK that samples no trace and has no metric reader is registered, the sampler-ratio-0
+//      and metrics-without-reader apps are made under it, and its globals are released;
+//   3. an SDK that samples every trace and aggregates metrics for Prometheus (never scraped) is
+//      registered, and stays registered for the run: the tracing, metrics and all-on apps.
+const budgeted = whizbang({
+  store: memory,
+  handlers: [handle(Ping, addOne, { budget: { maxLatencyMs: 1000 } })],
+  observability: { tracing: false, metrics: false },
+});
+// Journeys write to their own store, which every round empties.
+const journeyStore = memoryStore();
+const journeyed = whizbang({
+  store: journeyStore,
+  handlers: [pingHandler],
+  observability: { tracing: false, metrics: false, journeys: { sampleRate: 1 } },
+});
+const recorder = journeyed.journeyRecorder!;
+// A buffer of one step, never flushed: every later step is built, then dropped as the buffer is
+// full, which leaves the part of the cost paid on the send's own path.
+const captured = whizbang({
+  store: memoryStore(),
+  handlers: [pingHandler],
+  observability: { tracing: false, metrics: false, journeys: { sampleRate: 1, maxBuffered: 1 } },
+});
+
+const unsampledSpans = new DiscardingExporter();
+const unsampledSdk = sdk(unsampledSpans, { sampleRatio: 0, prometheus: false });
+const unsampled = whizbang({ store: memory, handlers: [pingHandler], observability: { metrics: false } });
+const metered = whizbang({ store: memory, handlers: [pingHandler], observability: { tracing: false } });
+releaseGlobals();
+
+const sampledSpans = new DiscardingExporter();
+const sampledSdk = sdk(sampledSpans, { sampleRatio: 1, prometheus: true });
+const traced = whizbang({ store: memory, handlers: [pingHandler], observability: { metrics: false } });
+const meteredForPrometheus = whizbang({
+  store: memory,
+  handlers: [pingHandler],
+  observability: { tracing: false },
+});
+const fullyObserved = whizbang({ store: memory, handlers: [pingHandler] }); // both on, as detected
 
 const FIXED_ID = '0193a6f2-7c1e-7a31-9f0e-5b2d1c3e4f56';
 
@@ -225,11 +282,47 @@ const cases: Case[] = [
   },
 ];
 
+// Measured after the cases above, interleaved among themselves: they run code the cases above
+// share (the mediator's, AsyncLocalStorage.run, the promise machinery), and V8 re-optimises
+// shared code for every path it sees; interleaved with the cases above they slowed the
+// ambientContext row by up to 40 % in trial runs. The plain app runs among them once more, to
+// show what that sharing costs a send that observes nothing.
+const observedCases: Case[] = [
+  sendCase('ours.amongObserved', plain),
+  sendCase('ours.budget', budgeted),
+  sendCase('ours.metrics', metered),
+  sendCase('ours.metricsPrometheus', meteredForPrometheus),
+  sendCase('ours.traced', traced),
+  sendCase('ours.unsampled', unsampled),
+  sendCase('ours.observed', fullyObserved),
+  sendCase('ours.journeyCapture', captured),
+  {
+    // The loop flushes the recorder as a running one would, so the row pays for capturing the
+    // steps and for writing them to the store, and none is dropped.
+    name: 'ours.journeys',
+    run: async (n) => {
+      for (let i = 0; i < n; i++) {
+        sink = await journeyed.send(Ping({ n: i }));
+        if ((i + 1) % JOURNEY_FLUSH === 0) await recorder.flush();
+      }
+      await recorder.flush();
+    },
+    afterRound: async () => {
+      await journeyStore.documents.deleteCollection(journeyCollection);
+    },
+  },
+];
+
 async function sanityCheck(): Promise<void> {
   const results = [
     await plain.send(Ping({ n: 1 })),
     await withMiddleware.send(Ping({ n: 1 })),
     await ambient.send(Ping({ n: 1 })),
+    ...(await Promise.all(
+      [budgeted, metered, meteredForPrometheus, traced, unsampled, fullyObserved, journeyed, captured].map(
+        (app) => app.send(Ping({ n: 1 })),
+      ),
+    )),
     await commandBus.execute<PingCommand, number>(new PingCommand(1)),
     await commandBus.execute<TracedPingCommand, number>(new TracedPingCommand(1)),
     await rawHandlers.get('Ping')!({ type: 'Ping', data: { n: 1 } }),
@@ -240,7 +333,8 @@ async function sanityCheck(): Promise<void> {
 
 await sanityCheck();
 const started = performance.now();
-const m = await measure(cases, { warmup: WARMUP, rounds: ROUNDS, iterations: ITERATIONS });
+const settings = { warmup: WARMUP, rounds: ROUNDS, iterations: ITERATIONS };
+const m = new Map([...(await measure(cases, settings)), ...(await measure(observedCases, OBSERVED))]);
 const seconds = (performance.now() - started) / 1000;
 const ns = (name: string): number => m.get(name)!.median;
 
@@ -261,6 +355,25 @@ const rows: ResultRow[] = [
     raw: ns('layer.randomUUID'),
   }),
 ];
+
+const plainSend = ns('ours');
+const observations: [string, string][] = [
+  ['send, no observation: the plain app again, among the observed ones', 'ours.amongObserved'],
+  ['send, budget on (no SDK)', 'ours.budget'],
+  ['send, metrics on (SDK MeterProvider, no reader)', 'ours.metrics'],
+  ['send, metrics on (SDK, Prometheus reader, never scraped)', 'ours.metricsPrometheus'],
+  ['send, tracing on (SDK, sampled, BatchSpanProcessor to a discarding exporter)', 'ours.traced'],
+  ['send, tracing on, sampler ratio 0 (SDK)', 'ours.unsampled'],
+  ['send, tracing + metrics on (SDK as above, sampled, Prometheus reader)', 'ours.observed'],
+  ['send, journeys on (sampleRate 1), capture only: buffer full, steps dropped', 'ours.journeyCapture'],
+  [
+    `send, journeys on (sampleRate 1), capture + write to a memory store every ${JOURNEY_FLUSH.toLocaleString('en-US')}`,
+    'ours.journeys',
+  ],
+];
+const observedRows = observations.map(([workload, name]) =>
+  row(workload, 'ns/op', ns(name), { plain: plainSend }),
+);
 
 const idInSend = ns('ours') - ns('ours.withId');
 const layers: [string, number, string][] = [
@@ -287,7 +400,8 @@ const layers: [string, number, string][] = [
 ];
 
 console.log(
-  `Mediator dispatch, ns/op, median of ${ROUNDS} interleaved rounds × ${ITERATIONS.toLocaleString('en-US')} (after ${WARMUP.toLocaleString('en-US')} warm-up), ${seconds.toFixed(1)} s`,
+  `Mediator dispatch, ns/op, median of ${ROUNDS} interleaved rounds × ${ITERATIONS.toLocaleString('en-US')} (after ${WARMUP.toLocaleString('en-US')} warm-up); ` +
+    `the observed apps after them, median of ${OBSERVED.rounds} rounds × ${OBSERVED.iterations.toLocaleString('en-US')} (after ${OBSERVED.warmup.toLocaleString('en-US')}); ${seconds.toFixed(1)} s`,
 );
 console.log(describeMachine());
 console.log(`Baseline: ${nestVersions()}`);
@@ -301,11 +415,40 @@ console.log(
     [false, true, false],
   ),
 );
+console.log(
+  `\nObservation: each row its own app, measured after the rows above and interleaved among themselves, ` +
+    `against the plain send of the first table (${formatNumber(plainSend)} ns/op, its app made with no SDK registered). ` +
+    "The apps share the mediator's code, which V8 re-optimises for every path it runs: the first row is what that " +
+    'costs a send that observes nothing, and every row below includes it.\n',
+);
+console.log(
+  table(
+    ['workload', 'ns/op', 'overhead (ns/op)', '× plain send'],
+    observations.map(([workload, name]) => [
+      workload,
+      formatNumber(ns(name)),
+      formatNumber(ns(name) - plainSend),
+      `${(ns(name) / plainSend).toFixed(2)}×`,
+    ]),
+  ),
+);
+// Every span of the sampled apps must have reached the exporter, or their rows measure less.
+await Promise.all([sampledSdk.forceFlush(), unsampledSdk.forceFlush()]);
+const tracedSends = 2 * (1 + OBSERVED.warmup + OBSERVED.rounds * OBSERVED.iterations);
+console.log(
+  `\nSpans exported: ${sampledSpans.exported.toLocaleString('en-US')} of ${tracedSends.toLocaleString('en-US')} sends by the two sampled apps; ` +
+    `${unsampledSpans.exported.toLocaleString('en-US')} by the sampler-ratio-0 app. ` +
+    `Journey steps (capture + write): ${recorder.counters.recorded.toLocaleString('en-US')} recorded, ${recorder.counters.flushed.toLocaleString('en-US')} written, ${recorder.counters.dropped.toLocaleString('en-US')} dropped; ` +
+    `capture only: ${captured.journeyRecorder!.counters.dropped.toLocaleString('en-US')} dropped.`,
+);
 const spread = [...m.values()]
   .map((r) => `${r.name} ${formatNumber(r.min)}–${formatNumber(r.max)}`)
   .join(', ');
 console.log(`\nRound spread (min–max ns/op): ${spread}`);
-console.log(`\nWrote ${writeResults('mediator', rows)}`);
+console.log(`\nWrote ${writeResults('mediator', [...rows, ...observedRows])}`);
 if (typeof sink === 'symbol') console.log(sink.toString()); // keeps `sink` observable
 
 await nest.context.close();
+// The sampled SDK first: shutting one down also clears the (then current) globals.
+await sampledSdk.shutdown();
+await unsampledSdk.shutdown();

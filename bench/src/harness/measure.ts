@@ -13,6 +13,11 @@ export interface Case {
   readonly name: string;
   /** Does the work `iterations` times. */
   readonly run: (iterations: number) => void | Promise<void>;
+  /**
+   * Runs after the warm-up and after each timed round, untimed: clears what a round left
+   * behind (rows it wrote, say) so that every round starts alike.
+   */
+  readonly afterRound?: () => void | Promise<void>;
 }
 
 export interface MeasureOptions {
@@ -53,10 +58,16 @@ export async function measure(
   cases: readonly Case[],
   options: MeasureOptions,
 ): Promise<Map<string, Measurement>> {
-  for (const work of cases) await timeRound(work, options.warmup);
+  for (const work of cases) {
+    await timeRound(work, options.warmup);
+    await work.afterRound?.();
+  }
   const samples = new Map<string, number[]>(cases.map((work) => [work.name, []]));
   for (let i = 0; i < options.rounds; i++) {
-    for (const work of cases) samples.get(work.name)!.push(await timeRound(work, options.iterations));
+    for (const work of cases) {
+      samples.get(work.name)!.push(await timeRound(work, options.iterations));
+      await work.afterRound?.();
+    }
   }
   const results = new Map<string, Measurement>();
   for (const [name, rounds] of samples) {
