@@ -53,8 +53,9 @@ export interface PostgresStoreOptions extends StoreOptions {
   /**
    * Your own pool (`new pg.Pool(...)`); the store never ends it. A pool of your own making must
    * also take `query({ name, text, values })`, as pg's does, or set `preparedStatements: false`.
-   * For a strict store, `new pg.Pool({ ..., pipeline: true })` lets a call's statements share one
-   * round trip, as in the pool the store makes; any pool works without it, in more round trips.
+   * `new pg.Pool({ ..., pipeline: true })` lets a transaction's statements share round trips
+   * (and, for a strict store, a call's), as in the pool the store makes; any pool works
+   * without it, in more round trips.
    */
   readonly pool?: PgPool;
   /** The schema holding Whizbang's tables (default `whizbang`). */
@@ -80,8 +81,8 @@ export interface PostgresStoreOptions extends StoreOptions {
    * bound to its call's tenant (`SET LOCAL whizbang.tenant_id`), so PostgreSQL's policies let
    * it see and write that tenant's rows only. A strict store refuses calls that span tenants or
    * have none (CrossTenantAccessError), never migrates, and refuses to run at all with a role
-   * that bypasses the policies (StateError). Its own pool runs pg in pipeline mode, so a call's
-   * BEGIN, tenant binding, statement and COMMIT travel in one round trip.
+   * that bypasses the policies (StateError). Its own pool runs pg in pipeline mode (as every
+   * store's does), so a call's BEGIN, tenant binding, statement and COMMIT travel in one round trip.
    * See docs/postgres-strict-tenancy.md.
    */
   readonly tenancy?: 'owner' | 'strict';

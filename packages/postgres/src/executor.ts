@@ -181,12 +181,22 @@ function transactionOn(
     },
     isolated: (fn) =>
       behind(async () => {
-        await client.query('SAVEPOINT whizbang_isolated');
+        // Not released on success: the savepoint ends with the transaction, and a later one of
+        // the same name is the one rolled back to. One round trip fewer on every call; on a
+        // pipelined connection, fn's first statement travels with the savepoint.
+        const saved = client.query('SAVEPOINT whizbang_isolated');
+        if (!client.pipeline) await saved;
         try {
-          // Not released on success: the savepoint ends with the transaction, and a later one of
-          // the same name is the one rolled back to. One round trip fewer on every call.
-          return await fn(query);
+          return await (client.pipeline ? afterOpening(saved, fn(query)) : fn(query));
         } catch (error) {
+          // No savepoint was made (the transaction had failed already): nothing to roll back to.
+          if (
+            await saved.then(
+              () => false,
+              () => true,
+            )
+          )
+            throw error;
           await client.query('ROLLBACK TO SAVEPOINT whizbang_isolated');
           throw error;
         }

@@ -3,6 +3,7 @@
  * with the same `ValidationError`, and nothing is written.
  */
 import { ValidationError, type ValidationIssue } from '../errors/catalog.js';
+import { strictJson } from './strict-json.js';
 import type { ExpectedVersion, NewEvent, StreamAppend } from './types.js';
 
 /** Largest accepted serialised event payload (data plus headers), in UTF-16 code units. */
@@ -45,29 +46,6 @@ export function checkExpectedVersion(
   });
 }
 
-function reject(key: string, what: string): never {
-  throw new TypeError(`${key ? `'${key}' ` : ''}${what} cannot be stored as JSON`);
-}
-
-// Rejects what JSON.stringify would drop or mangle silently, so data reads back as written.
-function strictReplacer(this: unknown, key: string, value: unknown): unknown {
-  switch (typeof value) {
-    case 'function':
-    case 'symbol':
-    case 'bigint':
-      return reject(key, `a ${typeof value}`);
-    case 'undefined':
-      return Array.isArray(this) ? reject(key, 'undefined in an array') : value;
-    case 'number':
-      return Number.isFinite(value) ? value : reject(key, String(value));
-    case 'object':
-      if (value instanceof Map || value instanceof Set) reject(key, `a ${value.constructor.name}`);
-      return value;
-    default:
-      return value;
-  }
-}
-
 /**
  * Serialises event data to JSON, rejecting values that would not read back as written
  * (functions, symbols, bigints, NaN, Infinity, Maps, Sets, cycles) and payloads over `maxSize`.
@@ -81,7 +59,7 @@ export function encodeJson(
 ): string | undefined {
   let text: string | undefined;
   try {
-    text = JSON.stringify(value, strictReplacer);
+    text = strictJson(value);
   } catch (error) {
     issues.push({ message: error instanceof Error ? error.message : String(error), path });
     return undefined;

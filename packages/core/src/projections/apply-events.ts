@@ -10,7 +10,7 @@ import { MAX_BULK } from '../store/port-input.js';
 import type { StoreSession } from '../store/ports.js';
 import { sleep } from '../async/sleep.js';
 import { attempt, type Attempted } from './attempts.js';
-import type { CachedDocument, DocumentCache } from './document-cache.js';
+import { cachedDocument, cachedState, type CachedDocument, type DocumentCache } from './document-cache.js';
 import type { Projection } from './define-projection.js';
 import {
   loadStates,
@@ -41,6 +41,11 @@ export interface BatchResult {
   readonly failed: readonly FailedEvent[];
   /** With a `cache`: the documents written, for the cache to remember once they commit. */
   readonly written: readonly CachedDocument[];
+  /**
+   * With a `cache`: cached documents the batch handed to its handlers but did not write. A
+   * handler may have changed one in place (and returned nothing): the cache must let it go.
+   */
+  readonly unwritten: readonly { readonly tenantId: string; readonly id: string }[];
   /** With policy `'stop'`: the event the projection stopped at; it and later events were left out. */
   readonly stoppedAt?: FailedEvent;
 }
@@ -81,6 +86,8 @@ interface Slot {
   /** The stored version (0 while not stored). */
   version: number;
   dirty: boolean;
+  /** Whether `state` is the cache's own object (see `DocumentCache`). */
+  cached: boolean;
 }
 
 const slotKey = (tenantId: string, id: string) => `${tenantId}\u0000${id}`;
@@ -116,10 +123,11 @@ async function loadSlots(
         slot = {
           tenantId: event.tenantId,
           id,
-          state: cached?.json === undefined ? undefined : JSON.parse(cached.json),
-          stored: cached?.json !== undefined,
+          state: cached && cachedState(cached),
+          stored: cached?.kept !== undefined,
           version: cached?.version ?? 0,
           dirty: false,
+          cached: cached?.kept !== undefined && 'object' in cached.kept,
         };
         slots.set(key, slot);
         if (!cached) {
@@ -232,25 +240,22 @@ async function flush(
   slots: Map<string, Slot>,
   session: StoreSession,
   options: ApplyOptions,
-): Promise<{ count: number; written: CachedDocument[] }> {
+): Promise<{ count: number; written: CachedDocument[]; unwritten: Slot[] }> {
   const checked = options.checkVersions === true || options.cache !== undefined;
-  const caching = options.cache !== undefined && target.kind === 'documents';
   const byTenant = new Map<string, { puts: StoredState[]; deletes: StoredState[] }>();
-  const written: CachedDocument[] = [];
+  const changed: Slot[] = [];
+  const unwritten: Slot[] = [];
   for (const slot of slots.values()) {
-    if (!slot.dirty || (slot.state === undefined && !slot.stored)) continue;
+    if (!slot.dirty || (slot.state === undefined && !slot.stored)) {
+      if (slot.cached) unwritten.push(slot);
+      continue;
+    }
+    changed.push(slot);
     let changes = byTenant.get(slot.tenantId);
     if (!changes) byTenant.set(slot.tenantId, (changes = { puts: [], deletes: [] }));
     const version = checked ? slot.version : undefined;
-    const { tenantId, id } = slot;
-    if (slot.state === undefined) {
-      changes.deletes.push({ id, data: undefined, version });
-      if (caching) written.push({ tenantId, id, version: 0, json: undefined });
-    } else {
-      changes.puts.push({ id, data: slot.state, version });
-      if (caching)
-        written.push({ tenantId, id, version: slot.version + 1, json: JSON.stringify(slot.state) });
-    }
+    if (slot.state === undefined) changes.deletes.push({ id: slot.id, data: undefined, version });
+    else changes.puts.push({ id: slot.id, data: slot.state, version });
   }
   let count = 0;
   for (const [tenantId, { puts, deletes }] of byTenant) {
@@ -258,7 +263,16 @@ async function flush(
     for (const chunk of chunks(deletes)) await removeStates(session, target, tenantId, chunk);
     count += puts.length + deletes.length;
   }
-  return { count, written };
+  // Only what the store took: it has refused whatever JSON could not carry.
+  const written =
+    options.cache !== undefined && target.kind === 'documents'
+      ? changed.map(({ tenantId, id, state, version }) =>
+          state === undefined
+            ? cachedDocument(tenantId, id, 0, undefined)
+            : cachedDocument(tenantId, id, version + 1, state),
+        )
+      : [];
+  return { count, written, unwritten };
 }
 
 /**
@@ -303,6 +317,14 @@ export async function applyEvents(
     consumed++;
   }
   await options.beforeWrite?.({ consumed, ...(stoppedAt && { stoppedAt }) });
-  const { count, written } = await flush(target, slots, session, options);
-  return { consumed, applied, documentsWritten: count, failed, written, ...(stoppedAt && { stoppedAt }) };
+  const { count, written, unwritten } = await flush(target, slots, session, options);
+  return {
+    consumed,
+    applied,
+    documentsWritten: count,
+    failed,
+    written,
+    unwritten,
+    ...(stoppedAt && { stoppedAt }),
+  };
 }

@@ -4,10 +4,13 @@
  * here: a document changed by anyone else (a dead-letter replay, an operator) fails the batch's
  * write, the runner forgets the cache, and the batch runs again on what is stored.
  *
- * Documents are kept as the JSON that was written and parsed afresh when used, so a handler
- * sees exactly what a read from the store would give it (no shared objects, no `Date` where
- * the store holds a string).
+ * A handler must see exactly what a read from the store would give it (no `Date` where the
+ * store holds a string, no property the store would drop). A document that JSON gives back
+ * unchanged is kept as the object itself, handed to the next batch without a copy: the batch
+ * that wrote it is done with it, and a batch that fails clears the cache. Any other document is
+ * kept as its JSON text and parsed afresh when used.
  */
+import { roundTripsAsJson } from '../event-store/strict-json.js';
 
 /** A document as its shard last wrote it. */
 export interface CachedDocument {
@@ -15,8 +18,31 @@ export interface CachedDocument {
   readonly id: string;
   /** The stored version; 0 once deleted. */
   readonly version: number;
-  /** The document as stored; undefined once deleted. */
-  readonly json: string | undefined;
+  /** The document as stored (undefined once deleted): the object, or its JSON text. */
+  readonly kept: { readonly object: unknown } | { readonly json: string } | undefined;
+}
+
+/** What to cache of a document just written (`state` undefined: deleted). */
+export function cachedDocument(
+  tenantId: string,
+  id: string,
+  version: number,
+  state: unknown,
+): CachedDocument {
+  const kept =
+    state === undefined
+      ? undefined
+      : roundTripsAsJson(state)
+        ? { object: state }
+        : { json: JSON.stringify(state) };
+  return { tenantId, id, version, kept };
+}
+
+/** The document a cached one stands for, as a read from the store would give it. */
+export function cachedState(document: CachedDocument): unknown {
+  const { kept } = document;
+  if (kept === undefined) return undefined;
+  return 'object' in kept ? kept.object : JSON.parse(kept.json);
 }
 
 const keyOf = (tenantId: string, id: string) => `${tenantId}\u0000${id}`;
@@ -35,9 +61,13 @@ export class DocumentCache {
     return this.#entries.get(keyOf(tenantId, id));
   }
 
-  /** Records what a committed batch wrote. */
-  remember(documents: Iterable<CachedDocument>): void {
+  /** Records what a committed batch wrote, and forgets what it read but may have changed. */
+  remember(
+    documents: Iterable<CachedDocument>,
+    forgotten: Iterable<{ readonly tenantId: string; readonly id: string }> = [],
+  ): void {
     if (this.capacity === 0) return;
+    for (const { tenantId, id } of forgotten) this.#entries.delete(keyOf(tenantId, id));
     for (const document of documents) {
       const key = keyOf(document.tenantId, document.id);
       // Re-inserted at the end: the map's order is the order of last writes.

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { DocumentCache } from './document-cache.js';
+import { cachedDocument, cachedState, DocumentCache } from './document-cache.js';
 
 const doc = (id: string, version: number, tenantId = 't') => ({
   tenantId,
   id,
   version,
-  json: version === 0 ? undefined : `{"v":${version}}`,
+  kept: version === 0 ? undefined : { json: `{"v":${version}}` },
 });
 
 describe('DocumentCache', () => {
@@ -37,5 +37,19 @@ describe('DocumentCache', () => {
     expect(cache.get('t', 'b')).toEqual(doc('b', 0));
     cache.clear();
     expect(cache.size).toBe(0);
+  });
+
+  it('forgets the documents it is told to, and keeps plain data as the object', () => {
+    const cache = new DocumentCache(5);
+    cache.remember([doc('a', 1), doc('b', 1)]);
+    cache.remember([doc('c', 1)], [{ tenantId: 't', id: 'a' }]);
+    expect(cache.get('t', 'a')).toBeUndefined();
+    expect(cache.size).toBe(2);
+    const plain = { n: 1, tags: ['x'] };
+    const kept = cachedDocument('t', 'p', 1, plain);
+    expect(cachedState(kept)).toBe(plain);
+    const dated = cachedDocument('t', 'd', 1, { at: new Date(0), gone: undefined });
+    expect(cachedState(dated)).toEqual({ at: '1970-01-01T00:00:00.000Z' });
+    expect(cachedState(cachedDocument('t', 'x', 0, undefined))).toBeUndefined();
   });
 });

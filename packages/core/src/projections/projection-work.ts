@@ -32,7 +32,7 @@ export function projectionWork(
       replaying,
       cache,
     }: BatchContext) {
-      const { outcome, written } = await store.transaction(async (tx) => {
+      const { outcome, written, unwritten } = await store.transaction(async (tx) => {
         // Rows of tables carry no version, so a change from outside (`rebuildTenant`) could not
         // be noticed at write time: take the checkpoint's row before reading any, so such a
         // change is either committed before the rows are read or waits for this batch.
@@ -70,10 +70,11 @@ export function projectionWork(
             ...(checkpoint.moved && { next: checkpoint.moved }),
           } satisfies BatchOutcome,
           written: result.written,
+          unwritten: result.unwritten,
         };
       });
       // Only what committed: a failed batch leaves the cache as it was, and the runner clears it.
-      cache.remember(written);
+      cache.remember(written, unwritten);
       return outcome;
     },
   };

@@ -1,0 +1,83 @@
+// The store's own pool runs pg in pipeline mode: a transaction's BEGIN rides with its first
+// statement, and a savepoint with the statement it guards. Counted through a proxy that delays
+// every packet, so a round trip costs far more than the work.
+import { tcpProxy } from '@whizbang/testing';
+import { isDocumentConflictError } from '@whizbang/core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { postgresStore } from './postgres-store.js';
+import { connectionString, dropSchemas, freshSchema, postgresAvailable } from './test-support/database.js';
+
+const available = await postgresAvailable();
+
+describe.runIf(available)('postgres: pipelined transactions', () => {
+  afterAll(() => dropSchemas('wbpipe'));
+
+  it("sends a projection batch's BEGIN with its checkpoint, and a versioned write with its savepoint", async () => {
+    const oneWay = 40;
+    const target = new URL(connectionString);
+    const proxy = await tcpProxy(
+      { host: target.hostname, port: Number(target.port || 5432) },
+      { delayMs: oneWay },
+    );
+    const proxied = new URL(connectionString);
+    proxied.hostname = '127.0.0.1';
+    proxied.port = String(proxy.port);
+    const store = postgresStore({
+      connectionString: proxied.toString(),
+      schema: freshSchema('wbpipe'),
+      maxConnections: 1,
+    });
+    const roundTrips = async (call: () => Promise<unknown>) => {
+      const start = performance.now();
+      await call();
+      return (performance.now() - start) / (2 * oneWay);
+    };
+    try {
+      await store.migrate();
+      await store.documents.putMany('counts', [{ id: 'a', data: { n: 1 } }]);
+      const first = { commit: 1n, position: 1n };
+      await store.checkpoints.compareAndSet('batch', undefined, first);
+      // A daemon batch: move the checkpoint, then write the documents at the versions read.
+      const batch = await roundTrips(() =>
+        store.transaction(async (tx) => {
+          await tx.checkpoints.compareAndSet('batch', first, { commit: 1n, position: 2n });
+          await tx.documents.putMany('counts', [{ id: 'a', data: { n: 2 }, expectedVersion: 1 }]);
+        }),
+      );
+      // BEGIN + compare-and-set, SAVEPOINT + UPDATE, COMMIT: three, where it took five.
+      expect(batch).toBeGreaterThanOrEqual(3);
+      expect(batch).toBeLessThan(3.5);
+      expect(await store.documents.get('counts', 'a')).toMatchObject({ version: 2, data: { n: 2 } });
+    } finally {
+      await store.close();
+      await proxy.close();
+    }
+  });
+
+  it('undoes a failed versioned write to its savepoint and keeps the transaction', async () => {
+    const store = postgresStore({ connectionString, schema: freshSchema('wbpipe') });
+    try {
+      await store.documents.putMany('counts', [
+        { id: 'a', data: { n: 1 } },
+        { id: 'b', data: { n: 1 } },
+      ]);
+      await store.transaction(async (tx) => {
+        const conflict = await tx.documents
+          .putMany('counts', [
+            { id: 'a', data: { n: 2 }, expectedVersion: 1 },
+            { id: 'b', data: { n: 2 }, expectedVersion: 7 },
+          ])
+          .then(
+            () => undefined,
+            (error: unknown) => error,
+          );
+        expect(isDocumentConflictError(conflict)).toBe(true);
+        await tx.documents.put('counts', 'c', { n: 3 });
+      });
+      expect((await store.documents.get('counts', 'a'))?.data).toEqual({ n: 1 });
+      expect((await store.documents.get('counts', 'c'))?.data).toEqual({ n: 3 });
+    } finally {
+      await store.close();
+    }
+  });
+});
