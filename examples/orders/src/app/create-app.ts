@@ -1,14 +1,20 @@
-/** The orders service as one Whizbang app: every handler, read model, reactor and saga, bound to a store. */
+/**
+ * The orders service as one Whizbang app: every handler, read model, reactor and saga, bound to a
+ * store; with `messaging`, one service among others over a broker, the payment service elsewhere.
+ */
 import {
+  ValidationError,
   whizbang,
   type AuthorizationDenial,
   type Logger,
+  type MessagingOptions,
   type Middleware,
   type ObservabilityOptions,
   type RoleMap,
   type Store,
   type WhizbangApp,
 } from '@whizbang/core';
+import { PAYMENT_COMMANDS, PAYMENTS_SERVICE } from '../payments/payment-messages.js';
 import {
   paymentService,
   type PaymentService,
@@ -45,9 +51,22 @@ export interface OrdersAppOptions {
   readonly fulfillment?: FulfillmentOptions;
   /**
    * The simulated payment service, run in this app (with `fulfillment`, by default), with the
-   * failures to inject; `false` when its commands are routed to another service.
+   * failures to inject; `false` when its commands are routed to another service (as `messaging`
+   * does).
    */
   readonly payments?: PaymentServiceOptions | false;
+  /**
+   * The orders service among others, over a broker: ChargePayment and CancelPayment go to the
+   * `payments` service (`createPaymentsApp`, in its own process), whose outcomes this app hears
+   * back; the saga's own commands and timeouts go through the `orders` command queue, which any
+   * node of the service consumes. `runRelay` and `runConsumers` say what this node runs.
+   */
+  readonly messaging?: OrdersMessagingOptions;
+  /**
+   * `false`: this node runs no projection daemon, so neither the async read models, the reactor
+   * nor the sagas' event handling; a daemon node of the same service runs them.
+   */
+  readonly daemon?: false;
   /**
    * Refuse messages without a tenant before anything runs, as the HTTP edge wants (default false:
    * the scripted journey runs without tenants, in `default`).
@@ -58,6 +77,15 @@ export interface OrdersAppOptions {
   /** Spans, metrics, budgets, journeys (`{ journeys: true }` records them in the store). */
   readonly observability?: ObservabilityOptions;
 }
+
+/** Messaging for the orders service: the routes and subscriptions are the service's own. */
+export type OrdersMessagingOptions = Omit<
+  MessagingOptions,
+  'service' | 'commandRoutes' | 'publishedEvents' | 'subscribeTo'
+>;
+
+/** The orders service's name on the broker. */
+export const ORDERS_SERVICE = 'orders';
 
 export const ordersHandlers = [
   registerCustomer,
@@ -113,14 +141,35 @@ export function createOrdersApp(options: OrdersAppOptions): WhizbangApp {
     ...(options.observability !== undefined && { observability: options.observability }),
     ...(options.middleware !== undefined && { middleware: options.middleware }),
     ...(options.requireTenant === true && { tenancy: { required: true } }),
+    ...(options.messaging !== undefined && { messaging: ordersMessaging(options.messaging) }),
+    ...(options.daemon === false && { daemon: false }),
   });
   return app;
 }
 // #endregion
 
+/** The orders service on the broker: the payment commands go to `payments`, its outcomes come back. */
+function ordersMessaging(options: OrdersMessagingOptions): MessagingOptions {
+  return {
+    ...options,
+    service: ORDERS_SERVICE,
+    commandRoutes: Object.fromEntries(PAYMENT_COMMANDS.map((type) => [type, PAYMENTS_SERVICE])),
+    subscribeTo: [PAYMENTS_SERVICE],
+  };
+}
+
 /** The payment service this app runs itself: with `fulfillment`, unless it runs elsewhere. */
 function hostedPayments(options: OrdersAppOptions): PaymentService {
   const { payments } = options;
+  if (options.messaging !== undefined) {
+    // Its commands are routed away: handlers here would never see one.
+    if (payments !== undefined && payments !== false)
+      throw new ValidationError(
+        [{ message: 'runs in its own process with messaging (createPaymentsApp)', path: ['payments'] }],
+        'orders app options',
+      );
+    return { handlers: [], sagas: [] };
+  }
   if (payments === false || (payments === undefined && options.fulfillment === undefined))
     return { handlers: [], sagas: [] };
   return paymentService(payments);

@@ -2,10 +2,12 @@
 export {
   createOrdersApp,
   createTenantOrdersApp,
+  ORDERS_SERVICE,
   ordersHandlers,
   ordersProjections,
   ordersRoles,
   type OrdersAppOptions,
+  type OrdersMessagingOptions,
 } from './create-app.js';
 export { PlaceOrder } from './place-order.js';
 export { AbandonOrder, CancelOrder, ExpireOrder } from './cancel-order.js';

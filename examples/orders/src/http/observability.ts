@@ -9,6 +9,8 @@ import { pinoLogger, setupObservability, type PinoLoggerOptions } from '@whizban
 import type { OrdersHttpOptions } from './server.js';
 
 export interface OrdersObservabilityOptions {
+  /** The service in every span, metric and log line (default `orders`; the payment service's process: `payments`). */
+  readonly serviceName?: string;
   /** The share of journeys recorded, 0 to 1, the same ones on every node (default 1: all). */
   readonly journeySampleRate?: number;
   /** The lowest level logged (default `LOG_LEVEL`, else `info`). */
@@ -45,13 +47,14 @@ function packageVersion(): string {
  */
 export function setupOrdersObservability(options: OrdersObservabilityOptions = {}): OrdersObservability {
   // The logger first: a bad level throws before anything is registered for the process.
+  const serviceName = options.serviceName ?? 'orders';
   const logger = pinoLogger({
-    serviceName: 'orders',
+    serviceName,
     ...(options.logLevel !== undefined && { level: options.logLevel }),
     ...(options.logDestination !== undefined && { destination: options.logDestination }),
   });
   const telemetry = setupObservability({
-    serviceName: 'orders',
+    serviceName,
     serviceVersion: packageVersion(),
     prometheus: true,
     ...(options.otlp === false && { otlp: false }),

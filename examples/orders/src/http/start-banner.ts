@@ -14,23 +14,31 @@ export interface TenantTokens {
   readonly adminToken: string;
 }
 
+export interface DemoSection {
+  readonly seeded: SeedReport;
+  readonly tokens: readonly TenantTokens[];
+  readonly tokenLifetime: string;
+  /** The order the curl example places. */
+  readonly order: {
+    readonly orderId: string;
+    readonly items: readonly { readonly productId: string; readonly quantity: number }[];
+  };
+}
+
+/** Where the HS256 secret came from. */
+export type SecretSource =
+  | { readonly from: 'environment' }
+  | { readonly from: 'data-dir'; readonly path: string; readonly created: boolean };
+
 export interface StartBannerInput {
   readonly url: string;
-  readonly dbPath: string;
-  /** Where the HS256 secret came from. */
-  readonly secret:
-    | { readonly from: 'environment' }
-    | { readonly from: 'data-dir'; readonly path: string; readonly created: boolean };
+  /** Where the events are, for a person (`describeStore`). */
+  readonly store: string;
+  readonly secret: SecretSource;
+  /** A node of a service split over processes: what it runs, and the broker between them. */
+  readonly distributed?: { readonly role: string; readonly broker: string };
   /** Demo mode: what seeding did, the tokens, and the order the curl example places. */
-  readonly demo?: {
-    readonly seeded: SeedReport;
-    readonly tokens: readonly TenantTokens[];
-    readonly tokenLifetime: string;
-    readonly order: {
-      readonly orderId: string;
-      readonly items: readonly { readonly productId: string; readonly quantity: number }[];
-    };
-  };
+  readonly demo?: DemoSection;
 }
 
 /** `acme` → `ACME`, `big-shop` → `BIG_SHOP`: a tenant's prefix for its shell variables. */
@@ -41,58 +49,74 @@ export const LISTENING = 'Whizbang orders service listening on';
 
 /**
  * @example
- * console.log(startBanner({ url: http.url, dbPath, secret: { from: 'environment' } }).join('\n'));
+ * console.log(startBanner({ url: http.url, store: describeStore(config.store), secret: { from: 'environment' } }).join('\n'));
  */
 export function startBanner(input: StartBannerInput): string[] {
-  const { url, dbPath, secret, demo } = input;
-  const lines = [
-    `${LISTENING} ${url}`,
-    `  events in ${dbPath} (SQLite, kept between runs)`,
-    secret.from === 'environment'
-      ? '  tokens: HS256 signed with ORDERS_JWT_SECRET'
-      : `  tokens: HS256 signed with a development secret ${secret.created ? 'made now and kept' : 'kept'} in ${secret.path} (set ORDERS_JWT_SECRET to use your own)`,
-  ];
-  if (demo === undefined) {
-    lines.push('  no demo data and no demo tokens (ORDERS_DEMO=1 for both)');
-  } else {
-    const tenants = demo.tokens.map((t) => t.tenantId).join(' and ');
-    lines.push(
-      `  demo tenants ${tenants}: ${demo.seeded.created} customers and products created, ${demo.seeded.existing} already there`,
-      '',
-      `# Demo tokens, valid ${demo.tokenLifetime}: paste these lines into a shell.`,
-    );
-    for (const t of demo.tokens) {
-      const name = shellName(t.tenantId);
-      lines.push(
-        `# ${t.tenantId}: ${t.customer.name} (customer ${t.customer.customerId}) and an admin`,
-        `export ${name}_CUSTOMER=${t.customerToken}`,
-        `export ${name}_ADMIN=${t.adminToken}`,
-      );
-    }
-    const [first, second] = demo.tokens;
-    if (first !== undefined) {
-      const bearer = `"authorization: Bearer $${shellName(first.tenantId)}_CUSTOMER"`;
-      const body = JSON.stringify({
-        orderId: demo.order.orderId,
-        customerId: first.customer.customerId,
-        items: demo.order.items,
-      });
-      lines.push(
-        `# Place an order as ${first.customer.name} of ${first.tenantId}, then read it back:`,
-        `curl -X POST ${url}/orders -H ${bearer} -H 'content-type: application/json' -d '${body}'`,
-        `curl ${url}/orders/${demo.order.orderId} -H ${bearer}`,
-      );
-      if (second !== undefined)
-        lines.push(
-          `# ${second.tenantId}'s token does not see ${first.tenantId}'s order (404):`,
-          `curl ${url}/orders/${demo.order.orderId} -H "authorization: Bearer $${shellName(second.tenantId)}_CUSTOMER"`,
-        );
-    }
-  }
+  const { url, store, secret, distributed, demo } = input;
+  const lines = [`${LISTENING} ${url}`, `  events in ${store}`];
+  if (distributed !== undefined)
+    lines.push(`  runs ${distributed.role}; the payment service is reached over ${distributed.broker}`);
+  lines.push(secretLine(secret));
+  if (demo === undefined) lines.push('  no demo data and no demo tokens (ORDERS_DEMO=1 for both)');
+  else lines.push(seededLine(demo), '', ...demoLines(demo, { placeUrl: url, readUrl: url }));
   lines.push(
     '',
     `More: ${url}/openapi.json, ${url}/metrics, ${url}/health/ready; load: ORDERS_URL=${url} npm run load`,
     'Ctrl+C stops it.',
   );
+  return lines;
+}
+
+/** Which secret signs the tokens. */
+export function secretLine(secret: SecretSource): string {
+  return secret.from === 'environment'
+    ? '  tokens: HS256 signed with ORDERS_JWT_SECRET'
+    : `  tokens: HS256 signed with a development secret ${secret.created ? 'made now and kept' : 'kept'} in ${secret.path} (set ORDERS_JWT_SECRET to use your own)`;
+}
+
+/** What seeding the demo tenants did. */
+export function seededLine(demo: DemoSection): string {
+  const tenants = demo.tokens.map((t) => t.tenantId).join(' and ');
+  return `  demo tenants ${tenants}: ${demo.seeded.created} customers and products created, ${demo.seeded.existing} already there`;
+}
+
+/**
+ * The demo tokens as shell lines to paste, and the curl commands that place an order on
+ * `placeUrl`, read it back from `readUrl`, and show another tenant's token getting 404 for it.
+ */
+export function demoLines(
+  demo: DemoSection,
+  urls: { readonly placeUrl: string; readonly readUrl: string },
+): string[] {
+  const lines = [`# Demo tokens, valid ${demo.tokenLifetime}: paste these lines into a shell.`];
+  for (const t of demo.tokens) {
+    const name = shellName(t.tenantId);
+    lines.push(
+      `# ${t.tenantId}: ${t.customer.name} (customer ${t.customer.customerId}) and an admin`,
+      `export ${name}_CUSTOMER=${t.customerToken}`,
+      `export ${name}_ADMIN=${t.adminToken}`,
+    );
+  }
+  const [first, second] = demo.tokens;
+  if (first === undefined) return lines;
+  const bearer = `"authorization: Bearer $${shellName(first.tenantId)}_CUSTOMER"`;
+  const body = JSON.stringify({
+    orderId: demo.order.orderId,
+    customerId: first.customer.customerId,
+    items: demo.order.items,
+  });
+  const { placeUrl, readUrl } = urls;
+  const where = placeUrl === readUrl ? '' : ` on ${placeUrl}`;
+  const readWhere = placeUrl === readUrl ? '' : ` from ${readUrl}`;
+  lines.push(
+    `# Place an order as ${first.customer.name} of ${first.tenantId}${where}, then read it back${readWhere}:`,
+    `curl -X POST ${placeUrl}/orders -H ${bearer} -H 'content-type: application/json' -d '${body}'`,
+    `curl ${readUrl}/orders/${demo.order.orderId} -H ${bearer}`,
+  );
+  if (second !== undefined)
+    lines.push(
+      `# ${second.tenantId}'s token does not see ${first.tenantId}'s order (404):`,
+      `curl ${readUrl}/orders/${demo.order.orderId} -H "authorization: Bearer $${shellName(second.tenantId)}_CUSTOMER"`,
+    );
   return lines;
 }

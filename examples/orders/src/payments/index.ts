@@ -2,7 +2,9 @@
 export {
   CancelPayment,
   ChargePayment,
+  PAYMENT_COMMANDS,
   PAYMENT_OUTCOMES,
+  PAYMENTS_SERVICE,
   PaymentCharged,
   PaymentDeclined,
   PaymentRefunded,
@@ -23,3 +25,4 @@ export {
 export { gatewayAnswers } from './gateway-answers.js';
 export { paymentService, type PaymentService, type PaymentServiceOptions } from './payment-service.js';
 export { numberFrom, paymentOptionsFromEnv } from './payment-env.js';
+export { createPaymentsApp, type PaymentsAppOptions } from './payments-app.js';

@@ -50,5 +50,11 @@ export const PAYMENT_OUTCOMES: readonly PaymentEvent['type'][] = [
   'PaymentVoided',
 ];
 
+/** The payment service's name on the broker, when it runs as its own service. */
+export const PAYMENTS_SERVICE = 'payments';
+
+/** What others ask of it: a service that sends these routes them to `payments`. */
+export const PAYMENT_COMMANDS = [ChargePayment.type, CancelPayment.type] as const;
+
 /** One payment per order. */
 export const paymentStream = (orderId: string): string => `payment-${orderId}`;

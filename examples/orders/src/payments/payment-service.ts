@@ -1,7 +1,7 @@
 /**
  * The simulated payment service, as the handlers and sagas an app runs. The orders app runs it
  * in its own process by default; routing its commands elsewhere (`messaging.commandRoutes`)
- * moves it to a `payments` app built from the same call, unchanged.
+ * moves it to a `payments` app built from the same call, unchanged (`createPaymentsApp`).
  */
 import type { HandlerRegistration, Saga } from '@whizbang/core';
 import { gatewayAnswers } from './gateway-answers.js';
