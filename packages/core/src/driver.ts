@@ -14,7 +14,13 @@ export {
   versionMatches,
   type CheckedEvent,
 } from './event-store/append-input.js';
-export { checkReadAll, checkReadStream, checkStreamOptions, tenantOf } from './event-store/read-input.js';
+export {
+  checkLockStreams,
+  checkReadAll,
+  checkReadStream,
+  checkStreamOptions,
+  tenantOf,
+} from './event-store/read-input.js';
 export { EventCodec } from './event-store/event-codec.js';
 export { recordedMetadata, storedEventMetadata } from './event-store/event-metadata.js';
 export { tail, type TailSource } from './event-store/tail.js';

@@ -28,6 +28,7 @@ import {
   type SubscribeOptions,
 } from '@whizbang/core';
 import {
+  checkLockStreams,
   checkReadAll,
   type CheckedEvent,
   type EventCodec,
@@ -157,7 +158,12 @@ export class PostgresEventStore implements EventStore {
     const results = await this.executor
       .forTenant(tenantId, 'events.appendToStreams')
       .atomically(async (q) => {
-        if (appends.length > 1) await lockStreams(q, tenantId, appends);
+        if (appends.length > 1)
+          await lockStreams(
+            q,
+            tenantId,
+            appends.map((a) => a.stream),
+          );
         const appended: AppendResult[] = [];
         for (const [i, part] of appends.entries()) {
           appended.push(
@@ -245,6 +251,16 @@ export class PostgresEventStore implements EventStore {
       logPosition: position(row.transaction_id, row.global_position),
       createdAt: new Date(row.created_ms),
     };
+  }
+
+  /**
+   * The same transaction-level lock per stream that every append takes (the append function's
+   * own), in key order: a plain append to a locked stream waits too.
+   */
+  async lockStreams(streams: readonly string[], options: { readonly tenantId?: string } = {}): Promise<void> {
+    const tenantId = checkLockStreams(streams, options.tenantId, 'events.lockStreams');
+    if (streams.length === 0) return;
+    await lockStreams(this.executor.forTenant(tenantId, 'events.lockStreams'), tenantId, streams);
   }
 
   async readStream<E extends Message = Message>(
@@ -457,15 +473,11 @@ export class PostgresEventStore implements EventStore {
  * the next stream would have to fail as a conflict. The appends themselves keep the caller's
  * order, so the global log does too; `append_to_stream` takes its lock again, which is free.
  */
-async function lockStreams(
-  q: PgQueryable,
-  tenantId: string,
-  appends: readonly StreamAppend[],
-): Promise<void> {
+async function lockStreams(q: PgQueryable, tenantId: string, streams: readonly string[]): Promise<void> {
   await q.query(
     `SELECT pg_advisory_xact_lock(k) FROM (
        SELECT DISTINCT hashtextextended($1 || '/' || s, 0) AS k FROM unnest($2::text[]) AS s ORDER BY k
      ) AS keys`,
-    [tenantId, appends.map((a) => a.stream)],
+    [tenantId, streams],
   );
 }

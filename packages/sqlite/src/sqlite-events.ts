@@ -25,6 +25,7 @@ import {
   type SubscribeOptions,
 } from '@whizbang/core';
 import {
+  checkLockStreams,
   checkReadAll,
   type CheckedEvent,
   type EventCodec,
@@ -202,6 +203,11 @@ export class SqliteEventStore implements EventStore {
       logPosition: toPosition(row.global_position),
       createdAt: new Date(Number(row.created_at)),
     };
+  }
+
+  /** One writer at a time: a transaction holds every stream from its start to its end already. */
+  async lockStreams(streams: readonly string[], options: { readonly tenantId?: string } = {}): Promise<void> {
+    checkLockStreams(streams, options.tenantId, 'events.lockStreams');
   }
 
   async readStream<E extends Message = Message>(

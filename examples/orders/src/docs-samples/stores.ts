@@ -20,6 +20,28 @@ export async function placeAndSummarise(store: Store, orderId: string, total: nu
 }
 // #endregion
 
+// #region lock-streams
+/** Takes one unit of stock; concurrent callers queue on the product instead of conflicting. */
+export async function reserveUnit(store: Store, productId: string, orderId: string): Promise<boolean> {
+  return store.transaction(async (tx) => {
+    const product = `product-${productId}`;
+    await tx.events.lockStreams([product, `order-${orderId}`]); // before reading either
+    const { events, version } = await tx.events.readStream(product);
+    const stock = events.reduce((n, e) => n + (e.type === 'Stocked' ? 1 : e.type === 'Reserved' ? -1 : 0), 0);
+    if (stock === 0) return false;
+    await tx.events.appendToStreams([
+      { stream: product, events: [{ type: 'Reserved', data: { orderId } }], expectedVersion: version },
+      {
+        stream: `order-${orderId}`,
+        events: [{ type: 'Placed', data: { productId } }],
+        expectedVersion: 'no_stream',
+      },
+    ]);
+    return true;
+  });
+}
+// #endregion
+
 // #region tail
 export async function tailOrders(
   store: Store,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { memoryStore } from '@whizbang/core';
 import { sqliteStore } from '@whizbang/sqlite';
-import { placeAndSummarise, tailOrders } from './stores.js';
+import { placeAndSummarise, reserveUnit, tailOrders } from './stores.js';
 
 describe('docs/stores.md samples', () => {
   for (const [name, open] of [
@@ -24,4 +24,24 @@ describe('docs/stores.md samples', () => {
       await store.close();
     });
   }
+
+  it.each([
+    ['memory', () => memoryStore()],
+    ['sqlite', () => sqliteStore({ path: ':memory:' })],
+  ] as const)(
+    '%s: 20 concurrent reservations of 5 units: exactly 5 take one, none conflicts',
+    async (_, open) => {
+      const store = open();
+      await store.events.appendToStream(
+        'product-p',
+        Array.from({ length: 5 }, () => ({ type: 'Stocked', data: {} })),
+      );
+      const taken = await Promise.all(
+        Array.from({ length: 20 }, (_n, i) => reserveUnit(store, 'p', `o-${i}`)),
+      );
+      expect(taken.filter(Boolean)).toHaveLength(5);
+      expect((await store.events.readStream('product-p')).version).toBe(10);
+      await store.close();
+    },
+  );
 });

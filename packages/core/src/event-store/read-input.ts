@@ -29,6 +29,25 @@ export function tenantOf(tenantId: unknown, subject: string): string {
   return tenantId;
 }
 
+/** The most streams one `lockStreams` call takes (as many as a bulk document call). */
+const MAX_LOCKED_STREAMS = 10_000;
+
+/**
+ * Checks the streams of `lockStreams` and returns their tenant.
+ * @throws ValidationError naming every bad stream name, or a list that is not one.
+ */
+export function checkLockStreams(streams: unknown, tenantId: unknown, subject: string): string {
+  if (!Array.isArray(streams) || streams.length > MAX_LOCKED_STREAMS)
+    throw new ValidationError(
+      [{ message: `must be an array of at most ${MAX_LOCKED_STREAMS} stream names`, path: ['streams'] }],
+      subject,
+    );
+  const issues: ValidationIssue[] = [];
+  streams.forEach((stream: unknown, i) => checkStreamName(stream, issues, ['streams', i]));
+  fail(issues, subject);
+  return tenantOf(tenantId, subject);
+}
+
 export function checkReadStream(stream: unknown, options: ReadStreamOptions): void {
   const issues: ValidationIssue[] = [];
   checkStreamName(stream, issues);

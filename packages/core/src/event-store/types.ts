@@ -169,6 +169,25 @@ export interface EventStore {
     options?: Omit<AppendOptions, 'expectedVersion'>,
   ): Promise<AppendResult[]>;
 
+  /**
+   * Within a transaction, holds these streams (existing or not) until it ends: another
+   * transaction that locks or appends to any of them waits for this one, then sees what it
+   * wrote. Lock what a unit of work will write before reading it, and its appends cannot
+   * conflict with another locker's: writers of a hot stream (the last units of a product) queue
+   * instead of failing and retrying. Streams are taken in one order whatever order they are
+   * given, so two lockers never wait for each other in a circle. Stores with one writer at a time
+   * (memory, SQLite) hold every stream for the whole of a transaction already and have nothing
+   * more to do; outside a transaction it waits for the current holders and holds nothing.
+   * @throws ValidationError for a bad stream name or more than 10,000 streams; nothing is locked.
+   * @example
+   * await store.transaction(async (tx) => {
+   *   await tx.events.lockStreams(['product-7', `order-${orderId}`]);
+   *   const product = await tx.events.readStream('product-7');
+   *   await tx.events.appendToStreams([{ stream: 'product-7', events, expectedVersion: product.version }, …]);
+   * });
+   */
+  lockStreams(streams: readonly string[], options?: { readonly tenantId?: string }): Promise<void>;
+
   /** Reads one stream. A stream that does not exist reads as version 0 with no events. */
   readStream<E extends Message = Message>(
     stream: string,

@@ -33,7 +33,13 @@ import { uuidv7 } from '../ids/uuidv7.js';
 import type { Message } from '../messages/define.js';
 import type { Access } from './access.js';
 import type { Draft, StreamView } from './draft.js';
-import { checkReadAll, checkReadStream, checkStreamOptions, tenantOf } from '../event-store/read-input.js';
+import {
+  checkLockStreams,
+  checkReadAll,
+  checkReadStream,
+  checkStreamOptions,
+  tenantOf,
+} from '../event-store/read-input.js';
 import { toRecorded } from './recorded.js';
 import { scopedKey, type StoredEvent } from './state.js';
 
@@ -121,6 +127,11 @@ export class MemoryEventStore implements EventStore {
       lastPosition: { commit: last, position: last },
       createdStream: view.version === 0,
     };
+  }
+
+  /** Transactions run one at a time here: a transaction holds every stream already. */
+  async lockStreams(streams: readonly string[], options: { readonly tenantId?: string } = {}): Promise<void> {
+    checkLockStreams(streams, options.tenantId, 'events.lockStreams');
   }
 
   async readStream<E extends Message = Message>(

@@ -87,6 +87,9 @@ class ProjectingEventStore implements EventStore {
     }
   }
 
+  lockStreams(streams: readonly string[], options?: { readonly tenantId?: string }): Promise<void> {
+    return this.inner.lockStreams(streams, options);
+  }
   readStream<E extends Message = Message>(
     stream: string,
     options?: ReadStreamOptions,

@@ -59,6 +59,9 @@ export class ScopedEventStore implements EventStore {
   ): Promise<AppendResult[]> {
     return this.inner.appendToStreams(appends, appendScope(this.tenantId, options, 'events.appendToStreams'));
   }
+  lockStreams(streams: readonly string[], options?: { readonly tenantId?: string }): Promise<void> {
+    return this.inner.lockStreams(streams, withTenant(this.tenantId, options, 'events.lockStreams'));
+  }
   async readStream<E extends Message = Message>(
     stream: string,
     options?: ReadStreamOptions,
