@@ -50,20 +50,26 @@ function release(
   };
   return runUnitOfWork(
     ctx,
-    async () => {
-      const order = await aggregateStream(ctx, stream, orderDecider);
-      assertVersion(ctx, stream, order.version, expectedVersion);
+    async (uow) => {
+      await uow.store.events.lockStreams([stream]);
+      const order = await aggregateStream(uow, stream, orderDecider);
+      assertVersion(uow, stream, order.version, expectedVersion);
       // The order's rules decide first: an unknown, shipped or cancelled order releases nothing.
       const cancelled = toEventArray(orderDecider.decide(command, order.state));
       if (cancelled.length === 0) return { decisions: [], result: order.version };
       const { customerId, items, totalCents } = existingOrder(order.state, orderId);
 
+      // What it gives back, known once the order is read; locked in one go, in one order.
+      await uow.store.events.lockStreams([
+        customerStream(customerId),
+        ...items.map((item) => productStream(item.productId)),
+      ]);
       const [customer, lines] = await Promise.all([
-        aggregateStream(ctx, customerStream(customerId), customerDecider),
+        aggregateStream(uow, customerStream(customerId), customerDecider),
         Promise.all(
           items.map(async (item) => ({
             ...item,
-            product: await aggregateStream(ctx, productStream(item.productId), productDecider),
+            product: await aggregateStream(uow, productStream(item.productId), productDecider),
           })),
         ),
       ]);

@@ -46,14 +46,22 @@ export const placeOrder = handle(
   PlaceOrder,
   (command, ctx) => {
     const { orderId, customerId, items } = command.data;
-    return runUnitOfWork(ctx, async () => {
+    return runUnitOfWork(ctx, async (uow) => {
+      // Everything this order writes, held from before it is read: orders racing for the same
+      // products queue here rather than conflict. The order's own stream first, as cancelling
+      // does (it learns the rest from the order), so the two never wait for each other.
+      await uow.store.events.lockStreams([orderStream(orderId)]);
+      await uow.store.events.lockStreams([
+        customerStream(customerId),
+        ...items.map((item) => productStream(item.productId)),
+      ]);
       const [order, customer, lines] = await Promise.all([
-        aggregateStream(ctx, orderStream(orderId), orderDecider),
-        aggregateStream(ctx, customerStream(customerId), customerDecider),
+        aggregateStream(uow, orderStream(orderId), orderDecider),
+        aggregateStream(uow, customerStream(customerId), customerDecider),
         Promise.all(
           items.map(async (item) => ({
             ...item,
-            product: await aggregateStream(ctx, productStream(item.productId), productDecider),
+            product: await aggregateStream(uow, productStream(item.productId), productDecider),
           })),
         ),
       ]);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isConcurrencyError } from '../errors/catalog.js';
 import { memoryStore } from '../memory/memory-store.js';
 import { defineCommand, type } from '../messages/define.js';
+import { handle } from '../mediator/handlers.js';
 import { memoryTransport } from '../transport/memory-transport.js';
 import { whizbang } from './whizbang.js';
 
@@ -77,5 +78,71 @@ describe('app.transaction (unit of work)', () => {
         { retry: { maxAttempts: 3, baseDelayMs: 1 } },
       ),
     ).rejects.toSatisfy(isConcurrencyError);
+  });
+});
+
+describe('ctx.transaction (a unit of work inside a handler)', () => {
+  const Reserve = defineCommand('Reserve', { data: type<{ orderId: string; fail?: boolean }>() });
+  const reserve = handle(Reserve, (command, ctx) =>
+    ctx.transaction(async (uow) => {
+      const { orderId, fail } = command.data;
+      await uow.store.events.lockStreams(['stock-a', `order-${orderId}`]);
+      const stock = await uow.store.events.readStream('stock-a');
+      await uow.store.events.appendToStreams([
+        {
+          stream: 'stock-a',
+          events: [{ type: 'Reserved', data: { orderId } }],
+          expectedVersion: stock.version,
+        },
+        { stream: `order-${orderId}`, events: [{ type: 'Placed', data: {} }], expectedVersion: 'no_stream' },
+      ]);
+      await uow.send(ChargeCard({ orderId }));
+      if (fail) throw new Error('card declined');
+      return uow.store !== ctx.store;
+    }),
+  );
+
+  function app() {
+    const store = memoryStore();
+    return {
+      store,
+      app: whizbang({
+        store,
+        handlers: [reserve],
+        messaging: {
+          transport: memoryTransport(),
+          service: 'orders',
+          commandRoutes: { ChargeCard: 'billing' },
+        },
+      }),
+    };
+  }
+
+  it("commits the handler's appends and messages together in a transaction of its own, for its tenant", async () => {
+    const { store, app: orders } = app();
+    expect(await orders.send(Reserve({ orderId: 'o-1' }), { tenantId: 'acme' })).toBe(true);
+    expect((await store.events.readStream('order-o-1', { tenantId: 'acme' })).version).toBe(1);
+    expect((await store.events.readStream('order-o-1')).exists).toBe(false);
+    expect(await store.outbox.list()).toMatchObject([
+      { type: 'ChargeCard', destination: 'billing.commands' },
+    ]);
+  });
+
+  it('writes nothing when the work throws', async () => {
+    const { store, app: orders } = app();
+    await expect(orders.send(Reserve({ orderId: 'o-1', fail: true }))).rejects.toThrow('card declined');
+    expect((await store.events.readStream('stock-a')).exists).toBe(false);
+    expect(await store.outbox.list()).toEqual([]);
+  });
+
+  it('joins the transaction it already runs in', async () => {
+    const { store, app: orders } = app();
+    await expect(
+      orders.transaction(async (uow) => {
+        expect(await uow.send(Reserve({ orderId: 'o-1' }))).toBe(false); // the same transaction
+        throw new Error('changed my mind');
+      }),
+    ).rejects.toThrow('changed my mind');
+    expect((await store.events.readStream('stock-a')).exists).toBe(false);
   });
 });

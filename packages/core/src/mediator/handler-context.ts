@@ -7,7 +7,7 @@ import type { ExecutionContext } from '../context/execution-context.js';
 import type { Command, Event, MessageKind, Query, ResultOf } from '../messages/define.js';
 import type { Envelope, Principal } from '../messages/envelope.js';
 import type { StoreSession } from '../store/ports.js';
-import { scopeSession } from '../tenancy/scoped-session.js';
+import { isStore, scopeSession } from '../tenancy/scoped-session.js';
 import type { Logger } from '../observability/logger.js';
 import type { Telemetry } from '../observability/telemetry.js';
 
@@ -42,6 +42,20 @@ export interface HandlerContext extends ExecutionContext {
   query<Q extends Query>(query: Q): Promise<ResultOf<Q>>;
   /** Publishes an event to its in-process handlers. */
   publish(event: Event): Promise<void>;
+  /**
+   * Runs `work` in one transaction, with a context whose `store` is that transaction (this
+   * tenant's view of it) and whose messages leave with its commit: everything `work` writes
+   * commits together, or nothing does. Inside a transaction already (a consumer's, a unit of
+   * work's), that one holds the work. No retry: wrap it in `retryOnConflict` for that, or lock
+   * the streams it writes first (`uow.store.events.lockStreams`).
+   * @example
+   * await ctx.transaction(async (uow) => {
+   *   await uow.store.events.lockStreams([`product-${sku}`]);
+   *   const { state, version } = await aggregateStream(uow, `product-${sku}`, product);
+   *   await handleCommand(uow, `product-${sku}`, product, Reserve({ sku, quantity }), { expectedVersion: version });
+   * });
+   */
+  transaction<T>(work: (uow: HandlerContext) => Promise<T>): Promise<T>;
 }
 
 /**
@@ -104,6 +118,13 @@ export class DispatchContext implements HandlerContext {
   }
   publish(event: Event): Promise<void> {
     return this.dispatcher.dispatch('event', event, this) as Promise<void>;
+  }
+  transaction<T>(work: (uow: HandlerContext) => Promise<T>): Promise<T> {
+    const { session } = this;
+    if (!isStore(session)) return work(this);
+    return session.transaction((tx) =>
+      work(new DispatchContext(this.kind, this.message, tx, this.signal, this.dispatcher, this.system)),
+    );
   }
 }
 

@@ -95,7 +95,8 @@ export class ScopedStore extends ScopedSession implements Store {
   }
 }
 
-function isStore(session: StoreSession): session is Store {
+/** Whether `session` is a store (it opens transactions), not a transaction of one. */
+export function isStore(session: StoreSession): session is Store {
   return typeof (session as Partial<Store>).transaction === 'function';
 }
 
