@@ -28,6 +28,8 @@ import { getOrder } from './get-order.js';
 import { getJourney, READ_JOURNEYS } from './journeys.js';
 import { listOrders, orderSummaries } from './order-summaries.js';
 import { getProductSales, productSales } from './product-sales.js';
+import { catalog, listProducts } from './catalog.js';
+import { dailySales, getDailySales, READ_SALES } from './daily-sales.js';
 import { shippingNotices, type ShippingNotice } from './shipping-notices.js';
 import { fulfillment, type FulfillmentOptions } from './fulfillment.js';
 import { confirmOrder, confirmPaidOrder, deliverOrder, shipOrder } from './order-lifecycle.js';
@@ -105,16 +107,21 @@ export const ordersHandlers = [
   listOrders,
   listCustomerOrders,
   getProductSales,
+  listProducts,
+  getDailySales,
 ] as const;
 
 /**
  * What each role in a caller's token grants, beyond what any caller of its tenant may do (place
  * and read orders): admins read journeys.
  */
-export const ordersRoles: RoleMap = { admin: [READ_JOURNEYS] };
+export const ordersRoles: RoleMap = { admin: [READ_JOURNEYS, READ_SALES] };
 
-/** The read models: the order list inline, sales per product in the background. */
-export const ordersProjections = [orderSummaries, productSales] as const;
+/**
+ * The read models: the order list and the catalogue inline, sales per product and per day (a
+ * SQL table) in the background.
+ */
+export const ordersProjections = [orderSummaries, catalog, productSales, dailySales] as const;
 
 /**
  * @example

@@ -27,4 +27,6 @@ export { GetJourney, READ_JOURNEYS } from './journeys.js';
 export { ListOrders, orderSummaries, OrderSummaries, type OrderSummary } from './order-summaries.js';
 export { ListCustomerOrders } from './customer-orders.js';
 export { GetProductSales, productSales, type ProductSales } from './product-sales.js';
+export { catalog, Catalog, ListProducts, type ProductListing } from './catalog.js';
+export { dailySales, DailySalesTable, GetDailySales, READ_SALES, type DailySales } from './daily-sales.js';
 export { shippingNotices, type ShippingNotice } from './shipping-notices.js';

@@ -9,6 +9,7 @@ import type { Cents } from '../domain/money.js';
 import type { OrderEvent } from '../domain/order-messages.js';
 import type { OrderStatus } from '../domain/order.js';
 import { customerIdSchema } from '../domain/schemas.js';
+import { pageLimit } from './paging.js';
 
 export interface OrderSummary {
   readonly orderId: OrderId;
@@ -70,17 +71,6 @@ const ORDER_STATUSES = [
   'delivered',
   'cancelled',
 ] as const satisfies readonly OrderStatus[];
-
-/** A page size, as a number or as the digits of a query string (`?limit=20`). */
-const pageLimit = z
-  .union([
-    z.int(),
-    z
-      .string()
-      .regex(/^\d{1,3}$/, 'must be a whole number')
-      .transform(Number),
-  ])
-  .pipe(z.int().min(1).max(100));
 
 /** How a list of orders is filtered and paged. */
 export const orderListFields = {

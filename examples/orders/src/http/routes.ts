@@ -15,6 +15,8 @@ import { ConfirmOrder, DeliverOrder, ShipOrder } from '../app/order-lifecycle.js
 import { ListOrders } from '../app/order-summaries.js';
 import { PlaceOrder } from '../app/place-order.js';
 import { GetProductSales } from '../app/product-sales.js';
+import { ListProducts } from '../app/catalog.js';
+import { GetDailySales } from '../app/daily-sales.js';
 import { AddProduct, AddStock, GetProduct } from '../app/products.js';
 import { ruleViolationStatus } from './rule-violation-status.js';
 
@@ -47,6 +49,7 @@ export const ordersRoutes: HttpApiOptions['routes'] = (r) =>
     .get('/customers/:customerId', GetCustomer)
     .get('/customers/:customerId/orders', ListCustomerOrders)
     .post('/products', AddProduct, { status: 201, location: (p) => `/products/${p.productId}` })
+    .get('/products', ListProducts)
     .get('/products/:productId', GetProduct)
     .post('/products/:productId/stock', AddStock, { ifMatch: 'expectedVersion' })
     .get('/products/:productId/sales', GetProductSales)
@@ -57,6 +60,7 @@ export const ordersRoutes: HttpApiOptions['routes'] = (r) =>
     .post('/orders/:orderId/ship', ShipOrder, { ifMatch: 'expectedVersion' })
     .post('/orders/:orderId/deliver', DeliverOrder, { ifMatch: 'expectedVersion' })
     .post('/orders/:orderId/cancel', CancelOrder, { ifMatch: 'expectedVersion' })
+    .get('/sales/daily', GetDailySales) // ?from=2026-12-01&to=2026-12-31, admins only
     // For operators: GetJourney needs the `admin` role (the token's `roles` claim).
     .get('/journeys/:correlationId', GetJourney);
 // #endregion
