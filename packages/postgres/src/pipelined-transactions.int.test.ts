@@ -1,11 +1,16 @@
 // The store's own pool runs pg in pipeline mode: a transaction's BEGIN rides with its first
 // statement, and a savepoint with the statement it guards. Counted through a proxy that delays
 // every packet, so a round trip costs far more than the work.
-import { tcpProxy } from '@whizbang/testing';
 import { isDocumentConflictError } from '@whizbang/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { postgresStore } from './postgres-store.js';
-import { connectionString, dropSchemas, freshSchema, postgresAvailable } from './test-support/database.js';
+import {
+  connectionString,
+  delayedConnection,
+  dropSchemas,
+  freshSchema,
+  postgresAvailable,
+} from './test-support/database.js';
 
 const available = await postgresAvailable();
 
@@ -13,25 +18,13 @@ describe.runIf(available)('postgres: pipelined transactions', () => {
   afterAll(() => dropSchemas('wbpipe'));
 
   it("sends a projection batch's BEGIN with its checkpoint, and a versioned write with its savepoint", async () => {
-    const oneWay = 40;
-    const target = new URL(connectionString);
-    const proxy = await tcpProxy(
-      { host: target.hostname, port: Number(target.port || 5432) },
-      { delayMs: oneWay },
-    );
-    const proxied = new URL(connectionString);
-    proxied.hostname = '127.0.0.1';
-    proxied.port = String(proxy.port);
+    const proxy = await delayedConnection(connectionString, 40);
     const store = postgresStore({
-      connectionString: proxied.toString(),
+      connectionString: proxy.url,
       schema: freshSchema('wbpipe'),
       maxConnections: 1,
     });
-    const roundTrips = async (call: () => Promise<unknown>) => {
-      const start = performance.now();
-      await call();
-      return (performance.now() - start) / (2 * oneWay);
-    };
+    const { roundTrips } = proxy;
     try {
       await store.migrate();
       await store.documents.putMany('counts', [{ id: 'a', data: { n: 1 } }]);

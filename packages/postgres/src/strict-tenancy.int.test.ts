@@ -12,10 +12,15 @@ import {
   readModel,
   type RecordedEvent,
 } from '@whizbang/core';
-import { tcpProxy } from '@whizbang/testing';
 import { grantApplicationRole } from './grant-application-role.js';
 import { postgresStore, type PostgresStore } from './postgres-store.js';
-import { connectionString, dropSchemas, freshSchema, postgresAvailable } from './test-support/database.js';
+import {
+  connectionString,
+  delayedConnection,
+  dropSchemas,
+  freshSchema,
+  postgresAvailable,
+} from './test-support/database.js';
 
 const available = await postgresAvailable();
 
@@ -450,26 +455,14 @@ describe.runIf(available)('postgres: strict tenancy (row-level security)', () =>
 
   it("sends a call's BEGIN, tenant binding, statement and COMMIT in one round trip", async () => {
     // Each way 40 ms: a round trip costs 80 ms, far above what the work itself costs here.
-    const oneWay = 40;
-    const target = new URL(appUrl);
-    const proxy = await tcpProxy(
-      { host: target.hostname, port: Number(target.port || 5432) },
-      { delayMs: oneWay },
-    );
-    const proxied = new URL(appUrl);
-    proxied.hostname = '127.0.0.1';
-    proxied.port = String(proxy.port);
+    const proxy = await delayedConnection(appUrl, 40);
     const store = postgresStore({
-      connectionString: proxied.toString(),
+      connectionString: proxy.url,
       schema,
       tenancy: 'strict',
       maxConnections: 1,
     });
-    const roundTrips = async (call: () => Promise<unknown>) => {
-      const start = performance.now();
-      await call();
-      return (performance.now() - start) / (2 * oneWay);
-    };
+    const { roundTrips } = proxy;
     try {
       await store.documents.put('trips', 'one', { n: 1 }, { tenantId: 't6' }); // connects and checks the role
       // One round trip each, where the binding once took two more; a half is left for the work.

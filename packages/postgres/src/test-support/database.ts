@@ -1,6 +1,6 @@
 // Test plumbing: the server from the environment, and a throw-away schema per store.
 import { Client } from 'pg';
-import { realService } from '@whizbang/testing';
+import { realService, tcpProxy } from '@whizbang/testing';
 
 export const connectionString =
   process.env['WHIZBANG_TEST_POSTGRES'] ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -30,4 +30,36 @@ export async function dropSchemas(prefix = 'wbt'): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+/**
+ * `url` through a local proxy that delays every packet by `oneWayMs` each way, so a round trip
+ * costs far more than the work and round trips can be counted by the clock: `roundTrips(call)`
+ * is how many a call took.
+ */
+export async function delayedConnection(
+  url: string,
+  oneWayMs: number,
+): Promise<{
+  readonly url: string;
+  readonly roundTrips: (call: () => Promise<unknown>) => Promise<number>;
+  readonly close: () => Promise<void>;
+}> {
+  const target = new URL(url);
+  const proxy = await tcpProxy(
+    { host: target.hostname, port: Number(target.port || 5432) },
+    { delayMs: oneWayMs },
+  );
+  const proxied = new URL(url);
+  proxied.hostname = '127.0.0.1';
+  proxied.port = String(proxy.port);
+  return {
+    url: proxied.toString(),
+    roundTrips: async (call) => {
+      const start = performance.now();
+      await call();
+      return (performance.now() - start) / (2 * oneWayMs);
+    },
+    close: () => proxy.close(),
+  };
 }
