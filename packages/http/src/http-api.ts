@@ -7,7 +7,13 @@
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
-import type { CommandDefinition, Principal, QueryDefinition, WhizbangApp } from '@whizbang/core';
+import {
+  isForbiddenError,
+  type CommandDefinition,
+  type Principal,
+  type QueryDefinition,
+  type WhizbangApp,
+} from '@whizbang/core';
 import type { Authenticator, Identity } from './auth/authenticator.js';
 import { bindData } from './binding.js';
 import { readiness, readinessChecks, type HealthOptions } from './health.js';
@@ -59,6 +65,9 @@ interface EdgeVariables {
 type EdgeContext = Context<{ Variables: EdgeVariables }>;
 
 const NO_CONTENT_STATUSES = new Set([204, 205, 304]);
+
+/** The one answer for "no such thing": an unknown path, a query's null, a hidden denial. */
+const notFound = () => new HttpProblem(404, 'WHIZBANG_NOT_FOUND', 'no such resource');
 
 /**
  * Builds the HTTP edge. Serve it with `serve(api, { port })`, or mount `api.fetch` anywhere
@@ -131,7 +140,7 @@ export function httpApi(app: WhizbangApp, options: HttpApiOptions): Hono<{ Varia
       return handler(c);
     };
   api.onError((error, c) => fail(c, error));
-  api.notFound((c) => fail(c, new HttpProblem(404, 'WHIZBANG_NOT_FOUND', 'no such resource')));
+  api.notFound((c) => fail(c, notFound()));
   if (options.cors) api.use(cors(options.cors));
   // Only where a body is read: asking a GET for its body makes the adapter build a full Request.
   api.on(
@@ -224,10 +233,16 @@ export function httpApi(app: WhizbangApp, options: HttpApiOptions): Hono<{ Varia
       ...(identity && { principal: identity.principal satisfies Principal }),
     };
     const { definition } = route;
-    const result =
-      definition.kind === 'query'
-        ? await app.query((definition as QueryDefinition)(data), dispatch)
-        : await app.send((definition as CommandDefinition)(data), dispatch);
+    let result: unknown;
+    try {
+      result =
+        definition.kind === 'query'
+          ? await app.query((definition as QueryDefinition)(data), dispatch)
+          : await app.send((definition as CommandDefinition)(data), dispatch);
+    } catch (error) {
+      if (route.options.deniedAsNotFound === true && isForbiddenError(error)) throw notFound();
+      throw error;
+    }
     return respond(c, route, result);
   };
 
@@ -244,7 +259,7 @@ export function httpApi(app: WhizbangApp, options: HttpApiOptions): Hono<{ Varia
 function respond(c: EdgeContext, route: Route, result: unknown): Response {
   const { options } = route;
   if (route.definition.kind === 'query' && (options.notFound ? options.notFound(result) : result == null))
-    throw new HttpProblem(404, 'WHIZBANG_NOT_FOUND', 'no such resource');
+    throw notFound();
   const version = options.etag
     ? options.etag(result)
     : typeof (result as { version?: unknown } | null)?.version === 'number'

@@ -1,7 +1,7 @@
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { createServer } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { handle, memoryStore, whizbang, type Store } from '@whizbang/core';
+import { definePolicy, handle, memoryStore, whizbang, type Store } from '@whizbang/core';
 import { apiKeyAuth } from './auth/api-key.js';
 import { jwtAuth } from './auth/jwt.js';
 import { httpApi, type HttpApiOptions } from './http-api.js';
@@ -435,6 +435,58 @@ describe('httpApi', () => {
       messageType: 'GetAccount',
       permission: 'accounts:audit',
     });
+  });
+
+  it('answers a denial on a route with deniedAsNotFound as it answers a thing not there, and the app still audits it', async () => {
+    const store = memoryStore();
+    stores.push(store);
+    const audited: string[] = [];
+    const ownAccount = definePolicy<{ accountId: string }>('own account', (ctx) =>
+      ctx.message.data.accountId.startsWith(`${ctx.principal.id}-`) ? true : "not the caller's account",
+    );
+    const guarded = whizbang({
+      store,
+      authorization: { audit: (denial) => void audited.push(`${denial.principalId} ${denial.policy}`) },
+      handlers: [
+        handle(
+          GetAccount,
+          ({ data }) => (data.accountId === 'u-1-main' ? null : { ...data, owner: 'x', version: 1 }),
+          {
+            policies: [ownAccount],
+          },
+        ),
+      ],
+    });
+    const api = httpApi(guarded, {
+      routes: (r) =>
+        r
+          .get('/accounts/:accountId', GetAccount, { deniedAsNotFound: true })
+          .get('/v1/accounts/:accountId', GetAccount)
+          .post('/accounts', OpenAccount, { deniedAsNotFound: true }),
+      auth: [jwtAuth({ secret: SECRET, issuer: ISSUER, audience: AUDIENCE })],
+    });
+    const get = async (path: string) =>
+      api.request(path, { headers: { authorization: `Bearer ${await token()}` } });
+    // Nothing tells them apart but what each request brought: its ids and its path.
+    const comparable = ({
+      instance: _i,
+      correlationId: _c,
+      requestId: _r,
+      ...rest
+    }: Record<string, unknown>) => rest;
+
+    const absent = await expectProblem(await get('/accounts/u-1-main'), 404, 'WHIZBANG_NOT_FOUND');
+    const hidden = await expectProblem(await get('/accounts/u-2-main'), 404, 'WHIZBANG_NOT_FOUND');
+    expect(comparable(hidden)).toEqual(comparable(absent));
+    expect(JSON.stringify(hidden)).not.toMatch(/own account|u-1|caller/);
+    // Without the option, the same denial is the 403 that says why.
+    expect(await expectProblem(await get('/v1/accounts/u-2-main'), 403, 'WHIZBANG_FORBIDDEN')).toMatchObject({
+      policy: 'own account',
+    });
+    expect(audited).toEqual(['u-1 own account', 'u-1 own account']);
+    // The OpenAPI document promises the 404 on a command route too.
+    const document = (await (await api.request('/openapi.json')).json()) as Record<string, any>;
+    expect(Object.keys(document['paths']['/accounts']['post'].responses)).toContain('404');
   });
 
   it('answers health and serves an OpenAPI 3.1 document from the schemas', async () => {

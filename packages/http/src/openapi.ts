@@ -99,7 +99,9 @@ export function openApiDocument(
         '400': problem('The request is not valid'),
         ...(secured &&
           !route.options.public && { '401': problem('No valid credentials'), '403': problem('Not allowed') }),
-        ...(route.definition.kind === 'query' && { '404': problem('Not found') }),
+        ...((route.definition.kind === 'query' || route.options.deniedAsNotFound === true) && {
+          '404': problem('Not found'),
+        }),
         ...(route.definition.kind === 'command' && { '409': problem('A conflicting change') }),
         ...(ifMatch !== undefined && { '412': problem('The version in If-Match is stale') }),
         '429': problem('Too many requests'),

@@ -23,6 +23,13 @@ export interface RouteOptions<R = unknown> {
   readonly etag?: (result: R) => number | string | undefined;
   /** Queries: a result that means "no such thing", sent as 404 (default: null or undefined). */
   readonly notFound?: (result: R) => boolean;
+  /**
+   * Answer an authorization refusal (`WHIZBANG_FORBIDDEN`) exactly as a thing that is not there:
+   * 404 `WHIZBANG_NOT_FOUND`, nothing of the denial in it. For resources whose very existence is
+   * private (another customer's order): a 403 would tell the caller that it exists. The app
+   * still audits the denial.
+   */
+  readonly deniedAsNotFound?: boolean;
   /** For the OpenAPI document. */
   readonly summary?: string;
   readonly tags?: readonly string[];

@@ -18,14 +18,22 @@ import { AbandonOrder, CancelOrder, ExpireOrder } from '../domain/order-messages
 import { existingOrder, orderDecider } from '../domain/order.js';
 import { ReleaseStock } from '../domain/product-messages.js';
 import { productDecider } from '../domain/product.js';
+import { ORDERS_PERMISSIONS } from './roles.js';
 import { runUnitOfWork, UNIT_OF_WORK_RETRY, type StreamDecision } from './unit-of-work.js';
 import { assertVersion } from './versioned-command.js';
 
 export { AbandonOrder, CancelOrder, ExpireOrder };
 
-export const cancelOrder = handle(CancelOrder, async (command, ctx) => ({
-  version: await release(ctx, command, command.data.expectedVersion),
-}));
+export const cancelOrder = handle(
+  CancelOrder,
+  async (command, ctx) => ({ version: await release(ctx, command, command.data.expectedVersion) }),
+  { permissions: [ORDERS_PERMISSIONS.cancelOrders] },
+);
+/*
+ * The sagas' own (the deadline's, the fulfillment's): no route reaches them. They declare no
+ * permission, so they run with whatever principal the saga carries (that of the customer who
+ * placed the order), or none.
+ */
 export const expireOrder = handle(ExpireOrder, async (command, ctx) => {
   await release(ctx, command, undefined);
 });

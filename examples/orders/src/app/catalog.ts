@@ -1,7 +1,7 @@
 /**
  * The catalogue as shoppers browse it: one listing per product with the units available to new
- * orders and those held by orders not yet shipped, written inline with the product's events, so
- * a listing never shows stock an order has just taken.
+ * orders and the units orders have taken, written inline with the product's events, so a
+ * listing never shows stock an order has just taken.
  */
 import { z } from 'zod';
 import { defineCollection, defineProjection, defineQuery, handle, readModel, type } from '@whizbang/core';
@@ -9,6 +9,7 @@ import type { ProductId } from '../domain/ids.js';
 import type { Cents } from '../domain/money.js';
 import type { ProductEvent } from '../domain/product-messages.js';
 import { pageLimit } from './paging.js';
+import { ORDERS_PERMISSIONS } from './roles.js';
 
 export interface ProductListing {
   readonly productId: ProductId;
@@ -16,8 +17,8 @@ export interface ProductListing {
   readonly priceCents: Cents;
   /** Units a new order can take. */
   readonly available: number;
-  /** Units held by placed orders (released again if an order is cancelled). */
-  readonly reserved: number;
+  /** Units taken by orders and not given back (a cancelled order gives its units back). */
+  readonly ordered: number;
 }
 
 /** Browsed by name, or only what is in stock. */
@@ -26,12 +27,12 @@ export const Catalog = defineCollection<ProductListing>('catalog', {
   indexes: [['name'], ['available', 'name']],
 });
 
-const adjust = (available: number, reserved: number) => (listing: ProductListing) =>
+const adjust = (available: number, ordered: number) => (listing: ProductListing) =>
   listing.productId
     ? {
         ...listing,
         available: listing.available + available,
-        reserved: listing.reserved + reserved,
+        ordered: listing.ordered + ordered,
       }
     : undefined;
 
@@ -40,14 +41,14 @@ export const catalog = defineProjection<ProductListing, ProductEvent>({
   lifecycle: 'inline',
   collection: Catalog,
   identity: (event) => event.data.productId,
-  initialState: () => ({ productId: '' as ProductId, name: '', priceCents: 0, available: 0, reserved: 0 }),
+  initialState: () => ({ productId: '' as ProductId, name: '', priceCents: 0, available: 0, ordered: 0 }),
   handlers: {
     ProductAdded: (_, { data }) => ({
       productId: data.productId,
       name: data.name,
       priceCents: data.priceCents,
       available: data.stock,
-      reserved: 0,
+      ordered: 0,
     }),
     StockAdded: (listing, { data }) => adjust(data.quantity, 0)(listing),
     StockReserved: (listing, { data }) => adjust(-data.quantity, data.quantity)(listing),
@@ -66,13 +67,20 @@ export const ListProducts = defineQuery('ListProducts', {
   result: type<{ products: ProductListing[]; next?: string }>(),
 });
 
-export const listProducts = handle(ListProducts, async (query, ctx) => {
-  const { inStock, after, limit } = query.data;
-  const page = await readModel(ctx.store, catalog).find({
-    ...(inStock === true && { where: { available: { gt: 0 } } }),
-    orderBy: [{ field: 'name' }],
-    limit: limit ?? 20,
-    ...(after !== undefined && { after }),
-  });
-  return { products: page.documents.map((d) => d.data), ...(page.next !== undefined && { next: page.next }) };
-});
+export const listProducts = handle(
+  ListProducts,
+  async (query, ctx) => {
+    const { inStock, after, limit } = query.data;
+    const page = await readModel(ctx.store, catalog).find({
+      ...(inStock === true && { where: { available: { gt: 0 } } }),
+      orderBy: [{ field: 'name' }],
+      limit: limit ?? 20,
+      ...(after !== undefined && { after }),
+    });
+    return {
+      products: page.documents.map((d) => d.data),
+      ...(page.next !== undefined && { next: page.next }),
+    };
+  },
+  { permissions: [ORDERS_PERMISSIONS.readProducts] },
+);

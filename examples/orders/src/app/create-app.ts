@@ -10,7 +10,6 @@ import {
   type MessagingOptions,
   type Middleware,
   type ObservabilityOptions,
-  type RoleMap,
   type Store,
   type WhizbangApp,
 } from '@whizbang/core';
@@ -25,16 +24,17 @@ import { confirmationDeadline } from './confirmation-deadline.js';
 import { listCustomerOrders } from './customer-orders.js';
 import { getCustomer, registerCustomer } from './customers.js';
 import { getOrder } from './get-order.js';
-import { getJourney, READ_JOURNEYS } from './journeys.js';
+import { getJourney } from './journeys.js';
 import { listOrders, orderSummaries } from './order-summaries.js';
 import { getProductSales, productSales } from './product-sales.js';
 import { catalog, listProducts } from './catalog.js';
-import { dailySales, getDailySales, READ_SALES } from './daily-sales.js';
+import { dailySales, getDailySales } from './daily-sales.js';
 import { shippingNotices, type ShippingNotice } from './shipping-notices.js';
 import { fulfillment, type FulfillmentOptions } from './fulfillment.js';
 import { confirmOrder, confirmPaidOrder, deliverOrder, shipOrder } from './order-lifecycle.js';
 import { placeOrder } from './place-order.js';
 import { addProduct, addStock, getProduct } from './products.js';
+import { ordersRoles } from './roles.js';
 
 export interface OrdersAppOptions {
   readonly store: Store;
@@ -110,12 +110,6 @@ export const ordersHandlers = [
   listProducts,
   getDailySales,
 ] as const;
-
-/**
- * What each role in a caller's token grants, beyond what any caller of its tenant may do (place
- * and read orders): admins read journeys.
- */
-export const ordersRoles: RoleMap = { admin: [READ_JOURNEYS, READ_SALES] };
 
 /**
  * The read models: the order list and the catalogue inline, sales per product and per day (a

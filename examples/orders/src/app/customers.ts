@@ -6,6 +6,8 @@ import { customerDecider } from '../domain/customer.js';
 import { customerStream, type CustomerId } from '../domain/ids.js';
 import type { Cents } from '../domain/money.js';
 import { customerIdSchema } from '../domain/schemas.js';
+import { ownCustomer } from './ownership.js';
+import { ORDERS_PERMISSIONS } from './roles.js';
 
 export { RegisterCustomer };
 
@@ -24,31 +26,39 @@ export const GetCustomer = defineQuery('GetCustomer', {
   result: type<CustomerView | null>(),
 });
 
-export const registerCustomer = handle(RegisterCustomer, async (command, ctx) => {
-  const { customerId } = command.data;
-  const { nextExpectedVersion } = await handleCommand(
-    ctx,
-    customerStream(customerId),
-    customerDecider,
-    command,
-  );
-  return { customerId, version: nextExpectedVersion };
-});
+export const registerCustomer = handle(
+  RegisterCustomer,
+  async (command, ctx) => {
+    const { customerId } = command.data;
+    const { nextExpectedVersion } = await handleCommand(
+      ctx,
+      customerStream(customerId),
+      customerDecider,
+      command,
+    );
+    return { customerId, version: nextExpectedVersion };
+  },
+  { permissions: [ORDERS_PERMISSIONS.registerCustomers] },
+);
 
-export const getCustomer = handle(GetCustomer, async (query, ctx) => {
-  const { state, version } = await aggregateStream(
-    ctx,
-    customerStream(query.data.customerId),
-    customerDecider,
-  );
-  if (state.status === 'unknown') return null;
-  const { customerId, name, creditLimitCents, reservedCents } = state;
-  return {
-    customerId,
-    name,
-    creditLimitCents,
-    reservedCents,
-    availableCents: creditLimitCents - reservedCents,
-    version,
-  };
-});
+export const getCustomer = handle(
+  GetCustomer,
+  async (query, ctx) => {
+    const { state, version } = await aggregateStream(
+      ctx,
+      customerStream(query.data.customerId),
+      customerDecider,
+    );
+    if (state.status === 'unknown') return null;
+    const { customerId, name, creditLimitCents, reservedCents } = state;
+    return {
+      customerId,
+      name,
+      creditLimitCents,
+      reservedCents,
+      availableCents: creditLimitCents - reservedCents,
+      version,
+    };
+  },
+  { permissions: [ORDERS_PERMISSIONS.readCustomers], policies: [ownCustomer] },
+);

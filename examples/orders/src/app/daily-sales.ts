@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { defineProjection, defineQuery, defineTable, handle, readTable, type } from '@whizbang/core';
 import type { OrderEvent } from '../domain/order-messages.js';
+import { ORDERS_PERMISSIONS } from './roles.js';
 
 export interface DailySales {
   /** `YYYY-MM-DD`, UTC. */
@@ -28,9 +29,6 @@ export const DailySalesTable = defineTable<DailySales>('daily_sales', {
     orders_cancelled: 'integer',
   },
 });
-
-/** The permission to read the sales figures; the `admin` role holds it. */
-export const READ_SALES = 'sales:read';
 
 const dayOf = (at: Date) => at.toISOString().slice(0, 10);
 const count = (column: 'orders_confirmed' | 'orders_shipped' | 'orders_cancelled') => (row: DailySales) => ({
@@ -108,5 +106,5 @@ export const getDailySales = handle(
     const days = daysBetween(query.data.from, query.data.to);
     return { days: await readTable(ctx.store, dailySales).getMany(days) };
   },
-  { permissions: [READ_SALES] },
+  { permissions: [ORDERS_PERMISSIONS.readDailySales] },
 );

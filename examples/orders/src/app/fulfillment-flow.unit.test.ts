@@ -11,6 +11,7 @@ import { gatewayAnswers } from '../payments/gateway-answers.js';
 import { paymentStream } from '../payments/payment-messages.js';
 import type { PaymentServiceOptions } from '../payments/payment-service.js';
 import { createOrdersApp, createTenantOrdersApp } from './create-app.js';
+import { adminPrincipal, customerPrincipal } from './roles.js';
 import { fulfillment, type FulfillmentOptions } from './fulfillment.js';
 import {
   AddProduct,
@@ -24,6 +25,12 @@ import {
 
 const ada = CustomerId.from('ada');
 const mug = ProductId.from('mug');
+const backOffice = { principal: adminPrincipal('back-office') };
+/**
+ * Ada places her orders herself: what the saga sends on (payment, confirmation, abandoning)
+ * carries her principal, which may not confirm or cancel an order by hand.
+ */
+const asAda = { principal: customerPrincipal(ada) };
 
 let running: { app: WhizbangApp; store: Store } | undefined;
 afterEach(async () => {
@@ -37,11 +44,11 @@ async function startOrders(fulfillmentOptions: FulfillmentOptions, payments: Pay
   const store = sqliteStore({ path: ':memory:' });
   const app = createOrdersApp({ store, fulfillment: fulfillmentOptions, payments });
   running = { app, store };
-  await app.send(RegisterCustomer({ customerId: ada, name: 'Ada', creditLimitCents: 100_00 }));
-  await app.send(AddProduct({ productId: mug, name: 'Mug', priceCents: 12_00, stock: 10 }));
+  await app.send(RegisterCustomer({ customerId: ada, name: 'Ada', creditLimitCents: 100_00 }), backOffice);
+  await app.send(AddProduct({ productId: mug, name: 'Mug', priceCents: 12_00, stock: 10 }), backOffice);
   await app.start();
   const orderId = OrderId();
-  await app.send(PlaceOrder({ orderId, customerId: ada, items: [{ productId: mug, quantity: 3 }] }));
+  await app.send(PlaceOrder({ orderId, customerId: ada, items: [{ productId: mug, quantity: 3 }] }), asAda);
   return { app, store, orderId };
 }
 
@@ -53,7 +60,7 @@ async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean
   }
 }
 
-const orderOf = (app: WhizbangApp, orderId: OrderId) => app.query(GetOrder({ orderId }));
+const orderOf = (app: WhizbangApp, orderId: OrderId) => app.query(GetOrder({ orderId }), backOffice);
 const statusBecomes = (app: WhizbangApp, orderId: OrderId, status: string) =>
   eventually(
     () => orderOf(app, orderId),
@@ -61,8 +68,8 @@ const statusBecomes = (app: WhizbangApp, orderId: OrderId, status: string) =>
   );
 /** What the order holds of the stock and credit: mugs left of 10, Ada's credit reserved. */
 const holdings = async (app: WhizbangApp) => ({
-  mugsInStock: (await app.query(GetProduct({ productId: mug })))?.stock,
-  creditReserved: (await app.query(GetCustomer({ customerId: ada })))?.reservedCents,
+  mugsInStock: (await app.query(GetProduct({ productId: mug }), backOffice))?.stock,
+  creditReserved: (await app.query(GetCustomer({ customerId: ada }), backOffice))?.reservedCents,
 });
 const paymentEvents = async (store: Store, orderId: OrderId) =>
   (await store.events.readStream(paymentStream(orderId))).events.map((event) => event.type);
@@ -79,7 +86,7 @@ describe('fulfillment on SQLite: the payment goes through', () => {
     expect(chances).toEqual([]);
     expect(await paymentEvents(store, orderId)).toEqual(['PaymentCharged']);
 
-    await app.send(ShipOrder({ orderId, trackingNumber: '1Z-0001' }));
+    await app.send(ShipOrder({ orderId, trackingNumber: '1Z-0001' }), backOffice);
     const saga = await eventually(
       () => sagaOf(app, orderId),
       (instance) => instance?.status === 'completed',
@@ -157,26 +164,32 @@ describe('fulfillment on SQLite, per tenant, as the HTTP service runs it', () =>
     const app = createTenantOrdersApp({ store, fulfillment: {}, payments: { declineAboveCents: 30_00 } });
     running = { app, store };
     const acme = { tenantId: 'acme' };
-    await app.send(RegisterCustomer({ customerId: ada, name: 'Ada', creditLimitCents: 100_00 }), acme);
-    await app.send(AddProduct({ productId: mug, name: 'Mug', priceCents: 12_00, stock: 10 }), acme);
+    await app.send(RegisterCustomer({ customerId: ada, name: 'Ada', creditLimitCents: 100_00 }), {
+      ...acme,
+      ...backOffice,
+    });
+    await app.send(AddProduct({ productId: mug, name: 'Mug', priceCents: 12_00, stock: 10 }), {
+      ...acme,
+      ...backOffice,
+    });
     await app.start();
     const [paid, declined] = [OrderId(), OrderId()];
-    await app.send(
-      PlaceOrder({ orderId: paid, customerId: ada, items: [{ productId: mug, quantity: 1 }] }),
-      acme,
-    );
+    await app.send(PlaceOrder({ orderId: paid, customerId: ada, items: [{ productId: mug, quantity: 1 }] }), {
+      ...acme,
+      ...asAda,
+    });
     await app.send(
       PlaceOrder({ orderId: declined, customerId: ada, items: [{ productId: mug, quantity: 3 }] }),
-      acme,
+      { ...acme, ...asAda },
     );
     const statusIn = (orderId: OrderId, status: string) =>
       eventually(
-        () => app.query(GetOrder({ orderId }), acme),
+        () => app.query(GetOrder({ orderId }), { ...acme, ...backOffice }),
         (order) => order?.status === status,
       );
     expect(await statusIn(paid, 'confirmed')).toMatchObject({ status: 'confirmed' });
     expect(await statusIn(declined, 'cancelled')).toMatchObject({ status: 'cancelled' });
-    expect((await app.query(GetProduct({ productId: mug }), acme))?.stock).toBe(9);
+    expect((await app.query(GetProduct({ productId: mug }), { ...acme, ...backOffice }))?.stock).toBe(9);
     expect(await store.events.readStream(paymentStream(paid), acme)).toMatchObject({ version: 1 });
   });
 });

@@ -4,8 +4,8 @@
  * it, confirms the order once it is paid, and waits for the warehouse to ship it (ShipOrder,
  * with the tracking number). A decline, or a step not done in time, abandons the order:
  * AbandonOrder cancels it with the reason and gives its stock and credit back in one unit of
- * work. Whoever cancels the order (the saga, or the customer), the saga then undoes the payment:
- * voided if the gateway has not answered yet, refunded if it charged.
+ * work. Whoever cancels the order (the saga, or the back office), the saga then undoes the
+ * payment: voided if the gateway has not answered yet, refunded if it charged.
  *
  * The order settles every race: an order that ships just as its time runs out is not abandoned
  * (AbandonOrder leaves it as it is), and the saga ends on what happened to the order, never on
@@ -91,7 +91,7 @@ export function fulfillment(options: FulfillmentOptions = {}) {
         return abandon(state, saga, `payment declined: ${declined.data.reason}`);
       },
       OrderShipped: (_state, _shipped, saga) => saga.complete(),
-      // Cancelled by the saga or by the customer: the recorded CancelPayment undoes the payment.
+      // Cancelled by the saga or by the back office: the recorded CancelPayment undoes the payment.
       OrderCancelled: (_state, cancelled, saga) => saga.compensate(cancelled.data.reason),
     },
     timeouts: {

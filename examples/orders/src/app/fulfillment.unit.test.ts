@@ -113,7 +113,7 @@ describe('the fulfillment saga: declined, late, or cancelled', () => {
     await spec().given([placed, charged]).when(shipped).thenCompletes();
   });
 
-  it('undoes the payment of an order the customer cancels', async () => {
+  it('undoes the payment of an order the back office cancels', async () => {
     const cancelled = OrderCancelled({ orderId, reason: 'changed my mind' });
     await spec().given([placed]).when(cancelled).thenCompensates('changed my mind');
     await spec()

@@ -5,7 +5,6 @@ export {
   ORDERS_SERVICE,
   ordersHandlers,
   ordersProjections,
-  ordersRoles,
   type OrdersAppOptions,
   type OrdersMessagingOptions,
 } from './create-app.js';
@@ -23,10 +22,27 @@ export { ConfirmOrder, ConfirmPaidOrder, DeliverOrder, ShipOrder } from './order
 export { GetCustomer, RegisterCustomer, type CustomerView } from './customers.js';
 export { AddProduct, AddStock, GetProduct, type ProductView } from './products.js';
 export { GetOrder, type OrderView } from './get-order.js';
-export { GetJourney, READ_JOURNEYS } from './journeys.js';
-export { ListOrders, orderSummaries, OrderSummaries, type OrderSummary } from './order-summaries.js';
+export { GetJourney } from './journeys.js';
+export {
+  actsForAnyCustomer,
+  ADMIN_ROLE,
+  adminPrincipal,
+  CUSTOMER_ROLE,
+  customerPrincipal,
+  ORDERS_PERMISSIONS,
+  ordersRoles,
+} from './roles.js';
+export { ownCustomer, ownOrder } from './ownership.js';
+export {
+  findOrders,
+  ListOrders,
+  orderSummaries,
+  OrderSummaries,
+  type OrderPage,
+  type OrderSummary,
+} from './order-summaries.js';
 export { ListCustomerOrders } from './customer-orders.js';
 export { GetProductSales, productSales, type ProductSales } from './product-sales.js';
 export { catalog, Catalog, ListProducts, type ProductListing } from './catalog.js';
-export { dailySales, DailySalesTable, GetDailySales, READ_SALES, type DailySales } from './daily-sales.js';
+export { dailySales, DailySalesTable, GetDailySales, type DailySales } from './daily-sales.js';
 export { shippingNotices, type ShippingNotice } from './shipping-notices.js';

@@ -6,9 +6,7 @@
 import { z } from 'zod';
 import { defineQuery, handle, type, type Journey, type JourneyQueries } from '@whizbang/core';
 import { correlationIdSchema } from '../domain/schemas.js';
-
-/** The permission to read journeys; the `admin` role holds it (`ordersRoles`). */
-export const READ_JOURNEYS = 'journeys:read';
+import { ORDERS_PERMISSIONS } from './roles.js';
 
 export const GetJourney = defineQuery('GetJourney', {
   schema: z.strictObject({ correlationId: correlationIdSchema }),
@@ -30,6 +28,6 @@ export function getJourney(journeys: () => Pick<JourneyQueries, 'get'>) {
       const tenant = ctx.tenantId === undefined ? {} : { tenantId: ctx.tenantId };
       return (await journeys().get(query.data.correlationId, tenant)) ?? null;
     },
-    { permissions: [READ_JOURNEYS] },
+    { permissions: [ORDERS_PERMISSIONS.readJourneys] },
   );
 }

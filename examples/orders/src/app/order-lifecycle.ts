@@ -7,6 +7,7 @@ import { handle, handleCommand } from '@whizbang/core';
 import { orderStream } from '../domain/ids.js';
 import { ConfirmOrder, ConfirmPaidOrder, DeliverOrder, ShipOrder } from '../domain/order-messages.js';
 import { orderDecider } from '../domain/order.js';
+import { ORDERS_PERMISSIONS } from './roles.js';
 import { decideAtVersion } from './versioned-command.js';
 
 export { ConfirmOrder, ConfirmPaidOrder, DeliverOrder, ShipOrder };
@@ -28,29 +29,39 @@ export const confirmOrder = handle(
       command,
       command.data.expectedVersion,
     ),
-  { budget: { maxLatencyMs: CONFIRM_ORDER_BUDGET_MS } },
+  { permissions: [ORDERS_PERMISSIONS.confirmOrders], budget: { maxLatencyMs: CONFIRM_ORDER_BUDGET_MS } },
 );
 
-export const shipOrder = handle(ShipOrder, (command, ctx) =>
-  decideAtVersion(
-    ctx,
-    orderStream(command.data.orderId),
-    orderDecider,
-    command,
-    command.data.expectedVersion,
-  ),
+export const shipOrder = handle(
+  ShipOrder,
+  (command, ctx) =>
+    decideAtVersion(
+      ctx,
+      orderStream(command.data.orderId),
+      orderDecider,
+      command,
+      command.data.expectedVersion,
+    ),
+  { permissions: [ORDERS_PERMISSIONS.shipOrders] },
 );
 
-export const deliverOrder = handle(DeliverOrder, (command, ctx) =>
-  decideAtVersion(
-    ctx,
-    orderStream(command.data.orderId),
-    orderDecider,
-    command,
-    command.data.expectedVersion,
-  ),
+export const deliverOrder = handle(
+  DeliverOrder,
+  (command, ctx) =>
+    decideAtVersion(
+      ctx,
+      orderStream(command.data.orderId),
+      orderDecider,
+      command,
+      command.data.expectedVersion,
+    ),
+  { permissions: [ORDERS_PERMISSIONS.deliverOrders] },
 );
 
+/**
+ * The fulfillment saga's, once paid: no route reaches it. It declares no permission, so it runs
+ * with whatever principal the saga carries (that of the customer who placed the order).
+ */
 export const confirmPaidOrder = handle(ConfirmPaidOrder, async (command, ctx) => {
   await handleCommand(ctx, orderStream(command.data.orderId), orderDecider, command);
 });

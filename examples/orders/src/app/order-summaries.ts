@@ -3,13 +3,23 @@
  * as the order's events, so a client that placed an order finds it in the list at once.
  */
 import { z } from 'zod';
-import { defineCollection, defineProjection, defineQuery, handle, readModel, type } from '@whizbang/core';
+import {
+  defineCollection,
+  defineProjection,
+  defineQuery,
+  handle,
+  readModel,
+  type,
+  type MessageOf,
+  type StoreSession,
+} from '@whizbang/core';
 import type { CustomerId, OrderId } from '../domain/ids.js';
 import type { Cents } from '../domain/money.js';
 import type { OrderEvent } from '../domain/order-messages.js';
 import type { OrderStatus } from '../domain/order.js';
 import { customerIdSchema } from '../domain/schemas.js';
 import { pageLimit } from './paging.js';
+import { ORDERS_PERMISSIONS } from './roles.js';
 
 export interface OrderSummary {
   readonly orderId: OrderId;
@@ -80,20 +90,35 @@ export const orderListFields = {
   limit: pageLimit.optional(),
 };
 
+/** A page of the order list, newest first, and the cursor of the next page if there is one. */
+export interface OrderPage {
+  readonly orders: OrderSummary[];
+  readonly next?: string;
+}
+
+/** Every order of the tenant, or one customer's: for the back office. */
 export const ListOrders = defineQuery('ListOrders', {
   schema: z.strictObject({ customerId: customerIdSchema.optional(), ...orderListFields }),
-  result: type<{ orders: OrderSummary[]; next?: string }>(),
+  result: type<OrderPage>(),
 });
 
 // #region query
-export const listOrders = handle(ListOrders, async (query, ctx) => {
-  const { customerId, status, after, limit } = query.data;
-  const page = await readModel(ctx.store, orderSummaries).find({
+/** A page of the order list, filtered by customer or status: what ListOrders and ListCustomerOrders read. */
+export async function findOrders(
+  store: StoreSession,
+  filter: MessageOf<typeof ListOrders>['data'],
+): Promise<OrderPage> {
+  const { customerId, status, after, limit } = filter;
+  const page = await readModel(store, orderSummaries).find({
     where: { ...(customerId && { customerId }), ...(status && { status }) },
     orderBy: [{ field: 'placedAt', direction: 'desc' }],
     limit: limit ?? 20,
     ...(after !== undefined && { after }),
   });
   return { orders: page.documents.map((d) => d.data), ...(page.next !== undefined && { next: page.next }) };
+}
+
+export const listOrders = handle(ListOrders, (query, ctx) => findOrders(ctx.store, query.data), {
+  permissions: [ORDERS_PERMISSIONS.listAllOrders],
 });
 // #endregion

@@ -13,6 +13,8 @@ import { orderDecider, orderTotal } from '../domain/order.js';
 import { ReserveStock } from '../domain/product-messages.js';
 import { listedProduct, productDecider } from '../domain/product.js';
 import { customerIdSchema, orderIdSchema, productIdSchema, wholeNumberSchema } from '../domain/schemas.js';
+import { ownCustomer } from './ownership.js';
+import { ORDERS_PERMISSIONS } from './roles.js';
 import { runUnitOfWork, type StreamDecision } from './unit-of-work.js';
 
 /**
@@ -100,5 +102,10 @@ export const placeOrder = handle(
       return { decisions, result: { orderId, totalCents, version: order.version + placed.length } };
     });
   },
-  { budget: { maxLatencyMs: PLACE_ORDER_BUDGET_MS } },
+  {
+    // A customer orders for themselves; the back office for anyone.
+    permissions: [ORDERS_PERMISSIONS.placeOrders],
+    policies: [ownCustomer],
+    budget: { maxLatencyMs: PLACE_ORDER_BUDGET_MS },
+  },
 );

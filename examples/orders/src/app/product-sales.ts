@@ -8,6 +8,7 @@ import type { ProductId } from '../domain/ids.js';
 import type { Cents } from '../domain/money.js';
 import type { OrderEvent } from '../domain/order-messages.js';
 import { productIdSchema } from '../domain/schemas.js';
+import { ORDERS_PERMISSIONS } from './roles.js';
 
 export interface ProductSales {
   readonly productId: ProductId;
@@ -44,7 +45,12 @@ export const GetProductSales = defineQuery('GetProductSales', {
   result: type<ProductSales | null>(),
 });
 
-export const getProductSales = handle(GetProductSales, async (query, ctx) => {
-  const found = await readModel(ctx.store, productSales).get(query.data.productId);
-  return found?.data ?? null;
-});
+/** The shop's figures: for the back office, not for customers. */
+export const getProductSales = handle(
+  GetProductSales,
+  async (query, ctx) => {
+    const found = await readModel(ctx.store, productSales).get(query.data.productId);
+    return found?.data ?? null;
+  },
+  { permissions: [ORDERS_PERMISSIONS.readProductSales] },
+);

@@ -6,6 +6,7 @@ import type { Cents } from '../domain/money.js';
 import { AddProduct, AddStock } from '../domain/product-messages.js';
 import { productDecider } from '../domain/product.js';
 import { productIdSchema } from '../domain/schemas.js';
+import { ORDERS_PERMISSIONS } from './roles.js';
 import { decideAtVersion } from './versioned-command.js';
 
 export { AddProduct, AddStock };
@@ -23,25 +24,45 @@ export const GetProduct = defineQuery('GetProduct', {
   result: type<ProductView | null>(),
 });
 
-export const addProduct = handle(AddProduct, async (command, ctx) => {
-  const { productId } = command.data;
-  const { nextExpectedVersion } = await handleCommand(ctx, productStream(productId), productDecider, command);
-  return { productId, version: nextExpectedVersion };
-});
-
-export const addStock = handle(AddStock, (command, ctx) =>
-  decideAtVersion(
-    ctx,
-    productStream(command.data.productId),
-    productDecider,
-    command,
-    command.data.expectedVersion,
-  ),
+export const addProduct = handle(
+  AddProduct,
+  async (command, ctx) => {
+    const { productId } = command.data;
+    const { nextExpectedVersion } = await handleCommand(
+      ctx,
+      productStream(productId),
+      productDecider,
+      command,
+    );
+    return { productId, version: nextExpectedVersion };
+  },
+  { permissions: [ORDERS_PERMISSIONS.addProducts] },
 );
 
-export const getProduct = handle(GetProduct, async (query, ctx) => {
-  const { state, version } = await aggregateStream(ctx, productStream(query.data.productId), productDecider);
-  if (state.status === 'unknown') return null;
-  const { productId, name, priceCents, stock } = state;
-  return { productId, name, priceCents, stock, version };
-});
+export const addStock = handle(
+  AddStock,
+  (command, ctx) =>
+    decideAtVersion(
+      ctx,
+      productStream(command.data.productId),
+      productDecider,
+      command,
+      command.data.expectedVersion,
+    ),
+  { permissions: [ORDERS_PERMISSIONS.restockProducts] },
+);
+
+export const getProduct = handle(
+  GetProduct,
+  async (query, ctx) => {
+    const { state, version } = await aggregateStream(
+      ctx,
+      productStream(query.data.productId),
+      productDecider,
+    );
+    if (state.status === 'unknown') return null;
+    const { productId, name, priceCents, stock } = state;
+    return { productId, name, priceCents, stock, version };
+  },
+  { permissions: [ORDERS_PERMISSIONS.readProducts] },
+);

@@ -1,8 +1,7 @@
 import { isForbiddenError, isValidationError, memoryStore } from '@whizbang/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CustomerId, OrderId, ProductId } from '../domain/ids.js';
+import { OrderId, type ProductId } from '../domain/ids.js';
 import {
-  AddProduct,
   AddStock,
   CancelOrder,
   ConfirmOrder,
@@ -10,14 +9,10 @@ import {
   GetDailySales,
   ListProducts,
   PlaceOrder,
-  RegisterCustomer,
   ShipOrder,
 } from './index.js';
+import { ada, asAda, backOffice, kettle, mug, stockShop } from './test-support/shop.js';
 
-const ada = CustomerId.from('ada');
-const mug = ProductId.from('mug');
-const kettle = ProductId.from('kettle');
-const admin = { principal: { id: 'back-office', roles: ['admin'] } };
 const today = new Date().toISOString().slice(0, 10);
 
 let app: ReturnType<typeof createOrdersApp>;
@@ -25,43 +20,45 @@ let app: ReturnType<typeof createOrdersApp>;
 beforeEach(async () => {
   app = createOrdersApp({ store: memoryStore() });
   await app.start();
-  await app.send(RegisterCustomer({ customerId: ada, name: 'Ada', creditLimitCents: 1_000_00 }));
-  await app.send(AddProduct({ productId: mug, name: 'Mug', priceCents: 12_00, stock: 10 }));
-  await app.send(AddProduct({ productId: kettle, name: 'Kettle', priceCents: 60_00, stock: 1 }));
+  await stockShop(app, 1_000_00);
 });
 afterEach(() => app.stop());
 
 const place = (id: string, productId: ProductId, quantity: number) =>
-  app.send(PlaceOrder({ orderId: OrderId.from(id), customerId: ada, items: [{ productId, quantity }] }));
+  app.send(
+    PlaceOrder({ orderId: OrderId.from(id), customerId: ada, items: [{ productId, quantity }] }),
+    asAda,
+  );
 
 describe('the catalogue (inline)', () => {
   it('shows what new orders can take and what placed orders hold, as soon as each commits', async () => {
     await place('o-1', mug, 3);
     await place('o-2', kettle, 1);
-    await app.send(CancelOrder({ orderId: OrderId.from('o-1'), reason: 'changed my mind' }));
-    const { version } = await app.send(AddStock({ productId: kettle, quantity: 2 }));
+    await app.send(CancelOrder({ orderId: OrderId.from('o-1'), reason: 'changed my mind' }), backOffice);
+    const { version } = await app.send(AddStock({ productId: kettle, quantity: 2 }), backOffice);
     expect(version).toBeGreaterThan(0);
-    const { products } = await app.query(ListProducts({}));
+    const { products } = await app.query(ListProducts({}), asAda);
     expect(products).toEqual([
-      { productId: kettle, name: 'Kettle', priceCents: 60_00, available: 2, reserved: 1 },
-      { productId: mug, name: 'Mug', priceCents: 12_00, available: 10, reserved: 0 },
+      { productId: kettle, name: 'Kettle', priceCents: 60_00, available: 2, ordered: 1 },
+      { productId: mug, name: 'Mug', priceCents: 12_00, available: 10, ordered: 0 },
     ]);
   });
 
   it('lists only what is in stock on request, a page at a time', async () => {
     await place('o-1', kettle, 1);
-    expect((await app.query(ListProducts({ inStock: 'true' }))).products.map((p) => p.productId)).toEqual([
-      mug,
-    ]);
-    const first = await app.query(ListProducts({ limit: '1' }));
+    expect(
+      (await app.query(ListProducts({ inStock: 'true' }), asAda)).products.map((p) => p.productId),
+    ).toEqual([mug]);
+    const first = await app.query(ListProducts({ limit: '1' }), asAda);
     expect(first.products.map((p) => p.name)).toEqual(['Kettle']);
     const second = await app.query(
       ListProducts({ limit: 1, ...(first.next !== undefined && { after: first.next }) }),
+      asAda,
     );
     expect(second.products.map((p) => p.name)).toEqual(['Mug']);
-    expect(isValidationError(await app.query(ListProducts({ limit: 0 })).catch((e: unknown) => e))).toBe(
-      true,
-    );
+    expect(
+      isValidationError(await app.query(ListProducts({ limit: 0 }), asAda).catch((e: unknown) => e)),
+    ).toBe(true);
   });
 });
 
@@ -70,11 +67,11 @@ describe('daily sales (async, a SQL table)', () => {
     await place('o-1', mug, 2);
     await place('o-2', mug, 1);
     await place('o-3', kettle, 1);
-    await app.send(ConfirmOrder({ orderId: OrderId.from('o-1') }));
-    await app.send(ShipOrder({ orderId: OrderId.from('o-1'), trackingNumber: 'TRACK-1' }));
-    await app.send(CancelOrder({ orderId: OrderId.from('o-2'), reason: 'duplicate' }));
+    await app.send(ConfirmOrder({ orderId: OrderId.from('o-1') }), backOffice);
+    await app.send(ShipOrder({ orderId: OrderId.from('o-1'), trackingNumber: 'TRACK-1' }), backOffice);
+    await app.send(CancelOrder({ orderId: OrderId.from('o-2'), reason: 'duplicate' }), backOffice);
     await app.waitForProjections();
-    const { days } = await app.query(GetDailySales({ from: '2026-01-01', to: today }), admin);
+    const { days } = await app.query(GetDailySales({ from: '2026-01-01', to: today }), backOffice);
     expect(days).toEqual([
       {
         day: today,
@@ -89,9 +86,7 @@ describe('daily sales (async, a SQL table)', () => {
 
   it('is for admins, over a real range of at most a year', async () => {
     const refused = await app
-      .query(GetDailySales({ from: today, to: today }), {
-        principal: { id: 'ada' },
-      })
+      .query(GetDailySales({ from: today, to: today }), asAda)
       .catch((e: unknown) => e);
     expect(isForbiddenError(refused)).toBe(true);
     for (const range of [
@@ -100,11 +95,11 @@ describe('daily sales (async, a SQL table)', () => {
       { from: '2024-01-01', to: '2026-01-01' },
       { from: 'yesterday', to: today },
     ])
-      expect(isValidationError(await app.query(GetDailySales(range), admin).catch((e: unknown) => e))).toBe(
-        true,
-      );
-    expect((await app.query(GetDailySales({ from: '2025-01-01', to: '2025-12-31' }), admin)).days).toEqual(
-      [],
-    );
+      expect(
+        isValidationError(await app.query(GetDailySales(range), backOffice).catch((e: unknown) => e)),
+      ).toBe(true);
+    expect(
+      (await app.query(GetDailySales({ from: '2025-01-01', to: '2025-12-31' }), backOffice)).days,
+    ).toEqual([]);
   });
 });

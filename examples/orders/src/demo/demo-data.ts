@@ -4,6 +4,7 @@
 import type { MessageOf, WhizbangApp } from '@whizbang/core';
 import { GetCustomer, RegisterCustomer } from '../app/customers.js';
 import { AddProduct, GetProduct } from '../app/products.js';
+import { adminPrincipal } from '../app/roles.js';
 import { CustomerId, ProductId } from '../domain/ids.js';
 
 export const demoCustomer = {
@@ -50,6 +51,9 @@ export function seedDemoData(app: WhizbangApp): Promise<SeedReport> {
   return seedCatalog(app, { customers: [demoCustomer], products: Object.values(demoProducts) });
 }
 
+/** Who seeds: the back office, as registering customers and products is theirs to do. */
+export const DEMO_SEEDER = adminPrincipal('demo-seed');
+
 /**
  * Registers each customer and product of `catalog` that does not exist yet, in `tenantId` when
  * given. Stock and credit of those already there stay as orders left them.
@@ -59,7 +63,7 @@ export async function seedCatalog(
   catalog: DemoCatalog,
   tenantId?: string,
 ): Promise<SeedReport> {
-  const options = tenantId === undefined ? {} : { tenantId };
+  const options = { principal: DEMO_SEEDER, ...(tenantId !== undefined && { tenantId }) };
   let created = 0;
   let existing = 0;
   for (const customer of catalog.customers) {

@@ -3,7 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { createTenantOrdersApp } from '../app/create-app.js';
 import { GetCustomer } from '../app/customers.js';
 import { GetProduct } from '../app/products.js';
+import { adminPrincipal } from '../app/roles.js';
 import { demoTenants, seedDemoTenants } from './demo-tenants.js';
+
+const backOffice = { principal: adminPrincipal('back-office') };
 
 describe('the demo tenants npm start seeds', () => {
   it('are two, each with customers with credit and products in stock', () => {
@@ -27,15 +30,17 @@ describe('the demo tenants npm start seeds', () => {
     for (const { tenantId, customers, products } of demoTenants) {
       const other = { tenantId: tenantId === 'acme' ? 'globex' : 'acme' };
       for (const { customerId, name, creditLimitCents } of customers) {
-        expect(await app.query(GetCustomer({ customerId }), { tenantId })).toMatchObject({
+        expect(await app.query(GetCustomer({ customerId }), { tenantId, ...backOffice })).toMatchObject({
           name,
           availableCents: creditLimitCents,
         });
-        expect(await app.query(GetCustomer({ customerId }), other)).toBeNull();
+        expect(await app.query(GetCustomer({ customerId }), { ...other, ...backOffice })).toBeNull();
       }
       for (const { productId, stock } of products) {
-        expect(await app.query(GetProduct({ productId }), { tenantId })).toMatchObject({ stock });
-        expect(await app.query(GetProduct({ productId }), other)).toBeNull();
+        expect(await app.query(GetProduct({ productId }), { tenantId, ...backOffice })).toMatchObject({
+          stock,
+        });
+        expect(await app.query(GetProduct({ productId }), { ...other, ...backOffice })).toBeNull();
       }
     }
   });

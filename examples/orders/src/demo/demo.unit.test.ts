@@ -2,8 +2,11 @@ import { memoryStore } from '@whizbang/core';
 import { describe, expect, it } from 'vitest';
 import { createOrdersApp } from '../app/create-app.js';
 import { GetOrder } from '../app/get-order.js';
+import { adminPrincipal } from '../app/roles.js';
 import { demoPayments, demoProducts, seedDemoData } from './demo-data.js';
 import { runDemo } from './run-demo.js';
+
+const backOffice = { principal: adminPrincipal('back-office') };
 
 describe('the demo that npm run demo runs', () => {
   it('says first which store it runs on, then walks the journey with correlation ids', async () => {
@@ -39,13 +42,15 @@ describe('the demo that npm run demo runs', () => {
     );
     expect(notices).toEqual(['1Z-DEMO-0001']);
     expect(outcome.refusals).toEqual(['ORDER_ALREADY_SHIPPED', 'INSUFFICIENT_STOCK']);
-    expect(await app.query(GetOrder({ orderId: outcome.orderId }))).toMatchObject({ status: 'shipped' });
+    expect(await app.query(GetOrder({ orderId: outcome.orderId }), backOffice)).toMatchObject({
+      status: 'shipped',
+    });
     expect(lines.filter((line) => /^\d\. .*\(correlation …[0-9a-f]{8}\)$/.test(line))).toHaveLength(6);
     expect(lines).toContainEqual(
       expect.stringMatching(/⏱ order …[0-9a-f]{8} cancelled \(not shipped within 1 s\); the saga undoes/),
     );
     for (const orderId of [outcome.declinedOrderId, outcome.unshippedOrderId])
-      expect(await app.query(GetOrder({ orderId }))).toMatchObject({ status: 'cancelled' });
+      expect(await app.query(GetOrder({ orderId }), backOffice)).toMatchObject({ status: 'cancelled' });
     expect(lines.length).toBeLessThanOrEqual(20);
   });
 

@@ -2,17 +2,20 @@
  * The scripted journey `npm run demo` runs: seed, place an order, which the fulfillment saga has
  * paid and confirmed, ship it, then two commands the domain refuses, then an order the payment
  * service declines and one nobody ships in time, both cancelled with their stock and credit
- * given back; each step printed with its correlation id.
+ * given back; each step printed with its correlation id. Each step is sent as whoever would
+ * send it: Ada orders and reads as herself (a customer), the warehouse ships and the back
+ * office cancels and reads the sales figures (admins).
  */
 import { uuidv7, type WhizbangApp } from '@whizbang/core';
 import { CancelOrder } from '../app/cancel-order.js';
+import { ListCustomerOrders } from '../app/customer-orders.js';
 import { GetCustomer } from '../app/customers.js';
 import { ShipOrder } from '../app/order-lifecycle.js';
 import { PlaceOrder } from '../app/place-order.js';
-import { ListOrders } from '../app/order-summaries.js';
 import { GetProductSales } from '../app/product-sales.js';
 import { GetOrder, type OrderView } from '../app/get-order.js';
 import { GetProduct } from '../app/products.js';
+import { adminPrincipal, customerPrincipal } from '../app/roles.js';
 import { OrderId, orderStream } from '../domain/ids.js';
 import { formatCents } from '../domain/money.js';
 import { isRuleViolation } from '../domain/rule-violation.js';
@@ -40,6 +43,9 @@ export interface DemoOutcome {
 }
 
 const short = (id: string) => id.slice(-8);
+const ada = { principal: customerPrincipal(demoCustomer.customerId) };
+const warehouse = { principal: adminPrincipal('warehouse') };
+const backOffice = { principal: adminPrincipal('back-office') };
 type PlaceOrderItems = Parameters<typeof PlaceOrder>[0]['items'];
 
 function banner(driver: string, where: string | undefined): string {
@@ -82,7 +88,7 @@ export async function runDemo({
   async function until(orderId: OrderId, from: OrderView['status']): Promise<OrderView> {
     const since = Date.now();
     for (;;) {
-      const order = await app.query(GetOrder({ orderId }));
+      const order = await app.query(GetOrder({ orderId }), ada);
       if (order !== null && order.status !== from) return order;
       if (Date.now() - since > waitMs) throw new Error(`order ${orderId} stayed ${from} too long`);
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -91,6 +97,7 @@ export async function runDemo({
   /** Places an order of `items` for the demo customer and waits for its payment's outcome. */
   async function placeAndPay(orderId: OrderId, items: PlaceOrderItems, correlationId: string) {
     const placed = await app.send(PlaceOrder({ orderId, customerId: demoCustomer.customerId, items }), {
+      ...ada,
       correlationId,
     });
     const order = await until(orderId, 'pending');
@@ -109,12 +116,12 @@ export async function runDemo({
       correlationId,
     ),
   );
-  await step('ShipOrder with tracking 1Z-DEMO-0001', async (correlationId) => {
-    await app.send(ShipOrder({ orderId, trackingNumber: '1Z-DEMO-0001' }), { correlationId });
+  await step('ShipOrder with tracking 1Z-DEMO-0001, by the warehouse', async (correlationId) => {
+    await app.send(ShipOrder({ orderId, trackingNumber: '1Z-DEMO-0001' }), { ...warehouse, correlationId });
     return 'shipped: the fulfillment saga is done';
   });
-  await step('CancelOrder "changed my mind" (after shipping)', async (correlationId) => {
-    await app.send(CancelOrder({ orderId, reason: 'changed my mind' }), { correlationId });
+  await step('CancelOrder "changed my mind", by the back office (after shipping)', async (correlationId) => {
+    await app.send(CancelOrder({ orderId, reason: 'changed my mind' }), { ...backOffice, correlationId });
     return 'cancelled (this should not happen)';
   });
   await step(`PlaceOrder 3 × ${kettle.name} (2 in stock)`, async (correlationId) => {
@@ -124,7 +131,7 @@ export async function runDemo({
         customerId: demoCustomer.customerId,
         items: [{ productId: kettle.productId, quantity: 3 }],
       }),
-      { correlationId },
+      { ...ada, correlationId },
     );
     return 'placed (this should not happen)';
   });
@@ -148,19 +155,19 @@ export async function runDemo({
   const unshipped = await until(unshippedOrderId, 'confirmed');
   log(`   ⏱ order …${short(unshippedOrderId)} ${outcomeOf(unshipped)}; the saga undoes its payment.`);
 
-  const kettleNow = await app.query(GetProduct({ productId: kettle.productId }));
-  const ada = await app.query(GetCustomer({ customerId: demoCustomer.customerId }));
+  const kettleNow = await app.query(GetProduct({ productId: kettle.productId }), ada);
+  const credit = await app.query(GetCustomer({ customerId: demoCustomer.customerId }), ada);
   log(
-    `Refusals wrote nothing, and the cancelled orders gave back what they held: ${kettleNow?.stock ?? 0} kettles in stock, ${formatCents(ada?.availableCents ?? 0)} of Ada's credit available.`,
+    `Refusals wrote nothing, and the cancelled orders gave back what they held: ${kettleNow?.stock ?? 0} kettles in stock, ${formatCents(credit?.availableCents ?? 0)} of Ada's credit available.`,
   );
 
   // The order list is inline (current at once); sales per product are built in the background.
-  const listed = await app.query(ListOrders({ customerId: demoCustomer.customerId }));
+  const listed = await app.query(ListCustomerOrders({ customerId: demoCustomer.customerId }), ada);
   log(
-    `Ada's orders: ${listed.orders.map((o) => `…${short(o.orderId)} ${o.status} ${formatCents(o.totalCents)}`).join(', ')}.`,
+    `Ada's orders: ${(listed?.orders ?? []).map((o) => `…${short(o.orderId)} ${o.status} ${formatCents(o.totalCents)}`).join(', ')}.`,
   );
   await app.waitForProjections();
-  const sales = await app.query(GetProductSales({ productId: beans.productId }));
+  const sales = await app.query(GetProductSales({ productId: beans.productId }), backOffice);
   log(`Sales of ${beans.name}: ${sales?.unitsOrdered ?? 0} ordered in ${sales?.orders ?? 0} order(s).`);
 
   // The events carry the correlation id of the command that caused them.

@@ -28,7 +28,7 @@ import type { CustomerEvent } from '../domain/customer-messages.js';
 import { CustomerId, OrderId, ProductId, customerStream, orderStream, productStream } from '../domain/ids.js';
 import type { ProductEvent } from '../domain/product-messages.js';
 import { storeBackends } from './test-support/backends.js';
-import { call, expectProblem, token } from './test-support/client.js';
+import { adminToken, call, customerToken, expectProblem } from './test-support/client.js';
 import { startService, type RunningService } from './test-support/service.js';
 
 const TENANT = 'acme';
@@ -73,7 +73,9 @@ interface Placement {
 
 describe.each(await storeBackends())('100 concurrent orders for 10 units over HTTP on $name', (backend) => {
   let service: RunningService;
-  let clerk: string;
+  let backOffice: string; // registers, reads everything, cancels
+  /** Each customer places their own orders, with their own token. */
+  const customerTokens = {} as Record<CustomerKey, string>;
   const productId = `p-${randomUUID()}`;
   const customerIds = Object.fromEntries(
     CUSTOMERS.map(({ key }) => [key, `c-${key}-${randomUUID()}`]),
@@ -83,9 +85,9 @@ describe.each(await storeBackends())('100 concurrent orders for 10 units over HT
   let raceMs: number;
 
   const post = (path: string, body: unknown) =>
-    call(service.url, { method: 'POST', path, token: clerk, body });
+    call(service.url, { method: 'POST', path, token: backOffice, body });
   async function get<T>(path: string): Promise<T> {
-    const response = await call(service.url, { method: 'GET', path, token: clerk });
+    const response = await call(service.url, { method: 'GET', path, token: backOffice });
     expect({ path, status: response.status }).toEqual({ path, status: 200 });
     return (await response.json()) as T;
   }
@@ -95,10 +97,11 @@ describe.each(await storeBackends())('100 concurrent orders for 10 units over HT
     return Promise.all(
       customers.map(async (customer) => {
         const orderId = randomUUID();
-        const response = await post('/orders', {
-          orderId,
-          customerId: customerIds[customer],
-          items: [{ productId, quantity: 1 }],
+        const response = await call(service.url, {
+          method: 'POST',
+          path: '/orders',
+          token: customerTokens[customer],
+          body: { orderId, customerId: customerIds[customer], items: [{ productId, quantity: 1 }] },
         });
         return { orderId, customer, response, outcome: await outcomeOf(response) };
       }),
@@ -187,7 +190,8 @@ describe.each(await storeBackends())('100 concurrent orders for 10 units over HT
     // A burst of 100 blows PlaceOrder's 250 ms latency budget by design; a warning for each
     // would bury the run's output. Errors still show.
     service.app.setLogLevel('error');
-    clerk = await token({ tenant: TENANT });
+    backOffice = await adminToken(TENANT);
+    for (const { key } of CUSTOMERS) customerTokens[key] = await customerToken(TENANT, customerIds[key]);
     const setup = [
       await post('/products', { productId, name: 'Last anvils', priceCents: PRICE_CENTS, stock: STOCK }),
       ...(await Promise.all(
@@ -280,7 +284,7 @@ describe.each(await storeBackends())('100 concurrent orders for 10 units over HT
     }
     const answers = await Promise.all(
       refused.map(({ orderId }) =>
-        call(service.url, { method: 'GET', path: `/orders/${orderId}`, token: clerk }),
+        call(service.url, { method: 'GET', path: `/orders/${orderId}`, token: backOffice }),
       ),
     );
     for (const answer of answers) await expectProblem(answer, 404, expect.stringMatching(/NOT_FOUND$/));
@@ -355,12 +359,17 @@ describe.each(await storeBackends())('100 concurrent orders for 10 units over HT
     expect(setup.map((r) => r.status)).toEqual(setup.map(() => 201));
 
     const lines = pair.map((id) => ({ productId: id, quantity: 1 }));
+    // Signed first, so the orders leave together.
+    const signed = await Promise.all(
+      buyers.map(async (customerId) => ({ customerId, token: await customerToken(TENANT, customerId) })),
+    );
     const answers = await Promise.all(
-      buyers.map((customerId, i) =>
-        post('/orders', {
-          orderId: randomUUID(),
-          customerId,
-          items: i % 2 === 0 ? lines : lines.toReversed(),
+      signed.map(({ customerId, token }, i) =>
+        call(service.url, {
+          method: 'POST',
+          path: '/orders',
+          token,
+          body: { orderId: randomUUID(), customerId, items: i % 2 === 0 ? lines : lines.toReversed() },
         }),
       ),
     );

@@ -7,7 +7,7 @@ import { demoTenants } from '../demo/demo-tenants.js';
 import { OrderId } from '../domain/ids.js';
 import type { OrdersJwtOptions } from './routes.js';
 import type { DemoSection, TenantTokens } from './start-banner.js';
-import { signToken } from './tokens.js';
+import { adminToken, customerToken } from './tokens.js';
 
 export const DEMO_TOKEN_LIFETIME = '24h';
 
@@ -23,17 +23,12 @@ export async function demoSection(jwt: OrdersJwtOptions, seeded: SeedReport): Pr
   ): Promise<TenantTokens> => ({
     tenantId,
     customer,
-    customerToken: await signToken(jwt, {
+    customerToken: await customerToken(jwt, {
       tenantId,
-      subject: customer.customerId,
+      customerId: customer.customerId,
       expiresIn: DEMO_TOKEN_LIFETIME,
     }),
-    adminToken: await signToken(jwt, {
-      tenantId,
-      subject: `${tenantId}-admin`,
-      roles: ['admin'],
-      expiresIn: DEMO_TOKEN_LIFETIME,
-    }),
+    adminToken: await adminToken(jwt, { tenantId, expiresIn: DEMO_TOKEN_LIFETIME }),
   });
   return {
     seeded,

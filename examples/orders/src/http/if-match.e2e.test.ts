@@ -5,15 +5,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storeBackends } from './test-support/backends.js';
-import { call, expectProblem, token } from './test-support/client.js';
+import { adminToken, call, expectProblem } from './test-support/client.js';
 import { freshIds, seedTenant, startService, type RunningService } from './test-support/service.js';
 
 describe.each(await storeBackends())('If-Match on the orders API on $name', (backend) => {
   let service: RunningService;
-  let acme: string;
+  let acme: string; // the back office's: it confirms, ships, cancels and restocks
   beforeAll(async () => {
     service = await startService(backend);
-    acme = await token({ tenant: 'acme' });
+    acme = await adminToken('acme');
   });
   afterAll(() => service?.close());
 
@@ -40,7 +40,7 @@ describe.each(await storeBackends())('If-Match on the orders API on $name', (bac
 
   it('two cancels of the same order with the same If-Match: one wins, the other is 412 with the actual version', async () => {
     for (let round = 0; round < 5; round++) {
-      const { orderId, customerId, productId } = await seedTenant(service.url, acme);
+      const { orderId, customerId, productId } = await seedTenant(service.url, 'acme');
       const { etag } = await get(`/orders/${orderId}`);
       expect(etag).toBe('"1"');
       const head = await service.head();
@@ -66,7 +66,7 @@ describe.each(await storeBackends())('If-Match on the orders API on $name', (bac
   });
 
   it('two confirmations with the same If-Match: one wins; a stale version is 412, a malformed one 400', async () => {
-    const { orderId } = await seedTenant(service.url, acme);
+    const { orderId } = await seedTenant(service.url, 'acme');
     const { winner, loser } = await race(() => post(`/orders/${orderId}/confirm`, {}, '"1"'));
     expect(winner.headers.get('etag')).toBe('"2"');
     expect(await expectProblem(loser, 412, 'WHIZBANG_CONCURRENCY')).toMatchObject({ expected: 1, actual: 2 });
@@ -98,7 +98,7 @@ describe.each(await storeBackends())('If-Match on the orders API on $name', (bac
   });
 
   it('two restocks of the same product with the same If-Match: stock goes up once', async () => {
-    const { productId } = await seedTenant(service.url, acme);
+    const { productId } = await seedTenant(service.url, 'acme');
     const { etag, body } = await get(`/products/${productId}`);
     expect(body).toMatchObject({ stock: 8, version: 2 }); // added, then 2 reserved by the order
     const { winner, loser } = await race(() => post(`/products/${productId}/stock`, { quantity: 5 }, etag!));
@@ -109,7 +109,7 @@ describe.each(await storeBackends())('If-Match on the orders API on $name', (bac
 
   it('without If-Match the order is taken at its current version, and ETags flow from every answer', async () => {
     const ids = freshIds();
-    await seedTenant(service.url, acme, ids);
+    await seedTenant(service.url, 'acme', ids);
     const confirmed = await post(`/orders/${ids.orderId}/confirm`, {});
     expect([confirmed.status, confirmed.headers.get('etag')]).toEqual([200, '"2"']);
     const created = await call(service.url, {
@@ -128,10 +128,10 @@ describe.each(await storeBackends())('If-Match on the orders API on $name', (bac
   });
 
   it('reads as a client would: GET the order, then cancel it at the version read', async () => {
-    const { orderId } = await seedTenant(service.url, acme);
+    const { orderId } = await seedTenant(service.url, 'acme');
     const [url, accessToken] = [service.url, acme];
     // #region client
-    const auth = { authorization: `Bearer ${accessToken}` }; // tenant_id: 'acme' in the token
+    const auth = { authorization: `Bearer ${accessToken}` }; // tenant_id: 'acme', roles: ['admin']
     const read = await fetch(`${url}/orders/${orderId}`, { headers: auth });
     const order = await read.json(); // { orderId, status: 'pending', items, version: 1, ... }
     const cancel = () =>

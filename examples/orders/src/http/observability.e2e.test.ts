@@ -2,7 +2,7 @@
  * The orders service's observability, over real HTTP on SQLite, set up as `npm start`
  * sets it up: after an order is placed and confirmed, `/metrics` shows what the service did
  * (messages, handler, append and request latencies, the projection daemon, the outbox), and an
- * admin reads the placement's journey at `/journeys/:correlationId`; a clerk is refused.
+ * admin reads the placement's journey at `/journeys/:correlationId`; a customer is refused.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CORRELATION_ID_HEADER } from '@whizbang/http';
@@ -10,18 +10,15 @@ import { PLACE_ORDER_BUDGET_MS } from '../app/place-order.js';
 import { setupOrdersObservability, type OrdersObservability } from './observability.js';
 import { startOrdersHttp, type OrdersHttp } from './server.js';
 import { sqlite, type OpenStore } from './test-support/backends.js';
-import { call, expectProblem, JWT, token } from './test-support/client.js';
-import { seedTenant } from './test-support/service.js';
-import type { TenantIds } from './test-support/route-cases.js';
+import { call, expectProblem, JWT } from './test-support/client.js';
+import { seedTenant, type SeededTenant } from './test-support/service.js';
 
 describe('observability of the orders service', () => {
   const logLines: string[] = [];
   let observability: OrdersObservability;
   let opened: OpenStore;
   let http: OrdersHttp;
-  let clerk: string;
-  let admin: string;
-  let ids: TenantIds;
+  let ids: SeededTenant;
   beforeAll(async () => {
     // One per process (the OpenTelemetry globals), before the app; shut down after it.
     observability = setupOrdersObservability({
@@ -36,16 +33,12 @@ describe('observability of the orders service', () => {
       jwt: JWT,
       ...observability.service,
     });
-    [clerk, admin] = await Promise.all([
-      token({ tenant: 'acme' }),
-      token({ tenant: 'acme', roles: ['admin'] }),
-    ]);
     // The placement goes with `X-Correlation-Id: <order id>`: its journey's id.
-    ids = await seedTenant(http.url, clerk);
+    ids = await seedTenant(http.url, 'acme');
     const confirmed = await call(http.url, {
       method: 'POST',
       path: `/orders/${ids.orderId}/confirm`,
-      token: clerk,
+      token: ids.admin,
       body: {},
       headers: { 'if-match': '"1"' },
     });
@@ -110,7 +103,7 @@ describe('observability of the orders service', () => {
     const response = await call(http.url, {
       method: 'GET',
       path: `/journeys/${ids.orderId}`,
-      token: admin,
+      token: ids.admin,
     });
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({
@@ -143,11 +136,11 @@ describe('observability of the orders service', () => {
     });
   });
 
-  it('refuses a clerk with 403, and logs the refusal', async () => {
+  it('refuses a customer with 403, and logs the refusal', async () => {
     const response = await call(http.url, {
       method: 'GET',
       path: `/journeys/${ids.orderId}`,
-      token: clerk,
+      token: ids.customer,
       headers: { [CORRELATION_ID_HEADER]: 'refused-journey-read' },
     });
     await expectProblem(response, 403, 'WHIZBANG_FORBIDDEN');
@@ -157,7 +150,7 @@ describe('observability of the orders service', () => {
     expect(denials).toEqual([
       expect.objectContaining({
         service: 'orders',
-        principalId: 'clerk-1',
+        principalId: ids.customerId,
         tenantId: 'acme',
         messageType: 'GetJourney',
         permission: 'journeys:read',
@@ -170,7 +163,7 @@ describe('observability of the orders service', () => {
     const response = await call(http.url, {
       method: 'GET',
       path: '/journeys/never-seen-0001',
-      token: admin,
+      token: ids.admin,
     });
     expect(await expectProblem(response, 404, 'WHIZBANG_NOT_FOUND')).toMatchObject({
       instance: '/journeys/never-seen-0001',

@@ -1,8 +1,9 @@
 /**
  * The orders service's HTTP API: every command and query a client sends, as a route, behind
  * bearer JWTs, with the tenant from the token (or `X-Tenant-Id` for a token that names none).
- * Data is validated by each message's strict schema when the app dispatches it; versions travel
- * in `ETag` and `If-Match`.
+ * Who may send what is the app's to decide (its roles, permissions and ownership policies: see
+ * app/roles.ts); the routes only say how a refusal reads. Data is validated by each message's
+ * strict schema when the app dispatches it; versions travel in `ETag` and `If-Match`.
  */
 import type { WhizbangApp } from '@whizbang/core';
 import { httpApi, jwtAuth, type HttpApiOptions } from '@whizbang/http';
@@ -43,11 +44,14 @@ export interface OrdersApiOptions {
 }
 
 // #region routes
+/** A customer's things, to another customer: not there (404), as another tenant's are. */
+const hidden = { deniedAsNotFound: true } as const;
+
 export const ordersRoutes: HttpApiOptions['routes'] = (r) =>
   r
     .post('/customers', RegisterCustomer, { status: 201, location: (c) => `/customers/${c.customerId}` })
-    .get('/customers/:customerId', GetCustomer)
-    .get('/customers/:customerId/orders', ListCustomerOrders)
+    .get('/customers/:customerId', GetCustomer, hidden)
+    .get('/customers/:customerId/orders', ListCustomerOrders, hidden)
     .post('/products', AddProduct, { status: 201, location: (p) => `/products/${p.productId}` })
     .get('/products', ListProducts)
     .get('/products/:productId', GetProduct)
@@ -55,13 +59,12 @@ export const ordersRoutes: HttpApiOptions['routes'] = (r) =>
     .get('/products/:productId/sales', GetProductSales)
     .post('/orders', PlaceOrder, { status: 201, location: (o) => `/orders/${o.orderId}` })
     .get('/orders', ListOrders)
-    .get('/orders/:orderId', GetOrder)
+    .get('/orders/:orderId', GetOrder, hidden)
     .post('/orders/:orderId/confirm', ConfirmOrder, { ifMatch: 'expectedVersion' })
     .post('/orders/:orderId/ship', ShipOrder, { ifMatch: 'expectedVersion' })
     .post('/orders/:orderId/deliver', DeliverOrder, { ifMatch: 'expectedVersion' })
     .post('/orders/:orderId/cancel', CancelOrder, { ifMatch: 'expectedVersion' })
-    .get('/sales/daily', GetDailySales) // ?from=2026-12-01&to=2026-12-31, admins only
-    // For operators: GetJourney needs the `admin` role (the token's `roles` claim).
+    .get('/sales/daily', GetDailySales) // ?from=2026-12-01&to=2026-12-31
     .get('/journeys/:correlationId', GetJourney);
 // #endregion
 

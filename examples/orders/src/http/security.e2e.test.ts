@@ -1,8 +1,8 @@
 /**
  * The security suite, over real HTTP, for every route of the orders API: tampered tokens,
  * malformed JSON, wrong types, unknown fields (mass assignment), huge bodies, ids that could
- * walk a path, operators' routes called without the admin role. Every refusal is a 4xx problem
- * with a stable code and nothing internal in it, and nothing is written.
+ * walk a path, the back office's routes called with a customer's token. Every refusal is a 4xx
+ * problem with a stable code and nothing internal in it, and nothing is written.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Route } from '@whizbang/http';
@@ -17,7 +17,7 @@ import {
   routeKey,
   type TenantIds,
 } from './test-support/route-cases.js';
-import { seedTenant, startService, type RunningService } from './test-support/service.js';
+import { seedTenant, startService, type RunningService, type SeededTenant } from './test-support/service.js';
 
 /** The JSON of `body` with raw `members` added (keys an object literal cannot hold as its own). */
 const withKeys = (body: object, members: string): string =>
@@ -28,7 +28,7 @@ const routes = ordersApiRoutes();
 const withPathIds = routes.filter((route) => route.path.includes(':'));
 const withBody = routes.filter((route) => route.method !== 'get');
 const withQuery = routes.filter((route) => caseOf(route).sample(EXAMPLE_IDS).query !== undefined);
-const withAdmin = routes.filter((route) => caseOf(route).admin === true);
+const withAdmin = routes.filter((route) => caseOf(route).caller === 'admin');
 
 // Ids that pass the edge's path check but not the service's id format, and ids that walk paths.
 const BAD_PATH_IDS = [
@@ -60,14 +60,10 @@ describe('the orders API covers every route in the security suites', () => {
 
 describe.each(await storeBackends())('security of the orders API on $name', (backend) => {
   let service: RunningService;
-  let acme: string;
-  let acmeAdmin: string;
-  let ids: TenantIds;
+  let ids: SeededTenant;
   beforeAll(async () => {
     service = await startService(backend);
-    acme = await token({ tenant: 'acme' });
-    acmeAdmin = await token({ tenant: 'acme', roles: ['admin'] });
-    ids = await seedTenant(service.url, acme);
+    ids = await seedTenant(service.url, 'acme');
   });
   afterAll(() => service?.close());
 
@@ -91,8 +87,8 @@ describe.each(await storeBackends())('security of the orders API on $name', (bac
   }
 
   const valid = (route: Route) => requestOf(route, caseOf(route).sample(ids));
-  /** A token of acme allowed to call `route`: an admin's for the operators' routes. */
-  const caller = (route: Route) => (caseOf(route).admin === true ? acmeAdmin : acme);
+  /** A token of acme allowed to call `route`: the seeded customer's, or the admin's for the back office's routes. */
+  const caller = (route: Route) => (caseOf(route).caller === 'admin' ? ids.admin : ids.customer);
 
   it.each(routes.map((route) => [routeKey(route), route] as const))(
     '%s: refuses missing and tampered tokens with 401',
@@ -224,12 +220,12 @@ describe.each(await storeBackends())('security of the orders API on $name', (bac
   );
 
   it.each(withAdmin.map((route) => [routeKey(route), route] as const))(
-    '%s: refuses a caller without the admin role with 403, before looking at what it sent',
+    "%s: refuses a customer's token with 403, before looking at what it sent",
     async (_, route) => {
       const sample = caseOf(route).sample(ids);
       // Past the edge's path check, not the service's id format: the app's schema would refuse it.
       const malformed = Object.fromEntries(Object.keys(sample.params).map((name) => [name, 'a:b']));
-      const forbidden = { token: acme, status: 403, code: 'WHIZBANG_FORBIDDEN' };
+      const forbidden = { token: ids.customer, status: 403, code: 'WHIZBANG_FORBIDDEN' };
       const problems = await expectRefused([
         { ...valid(route), ...forbidden },
         { ...requestOf(route, { ...sample, params: malformed }), ...forbidden },

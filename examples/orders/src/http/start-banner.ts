@@ -82,7 +82,8 @@ export function seededLine(demo: DemoSection): string {
 
 /**
  * The demo tokens as shell lines to paste, and the curl commands that place an order on
- * `placeUrl`, read it back from `readUrl`, and show another tenant's token getting 404 for it.
+ * `placeUrl`, read it back from `readUrl`, show another tenant's token getting 404 for it, and
+ * the tenant's admin listing every order of the tenant.
  */
 export function demoLines(
   demo: DemoSection,
@@ -118,5 +119,9 @@ export function demoLines(
       `# ${second.tenantId}'s token does not see ${first.tenantId}'s order (404):`,
       `curl ${readUrl}/orders/${demo.order.orderId} -H "authorization: Bearer $${shellName(second.tenantId)}_CUSTOMER"`,
     );
+  lines.push(
+    `# ${first.tenantId}'s admin sees every order of ${first.tenantId}; a customer, only their own:`,
+    `curl ${readUrl}/orders -H "authorization: Bearer $${shellName(first.tenantId)}_ADMIN"`,
+  );
   return lines;
 }

@@ -63,20 +63,29 @@ describe('npm start', () => {
     const tokens = exportedVariables(lines);
     expect(Object.keys(tokens)).toEqual(['ACME_CUSTOMER', 'ACME_ADMIN', 'GLOBEX_CUSTOMER', 'GLOBEX_ADMIN']);
     const claims = (name: string) => decodeJwt(tokens[name] ?? '');
-    expect(claims('ACME_CUSTOMER')).toMatchObject({ tenant_id: 'acme', sub: 'ada' });
-    expect(claims('ACME_CUSTOMER')).not.toHaveProperty('roles');
+    expect(claims('ACME_CUSTOMER')).toMatchObject({ tenant_id: 'acme', sub: 'ada', roles: ['customer'] });
     expect(claims('ACME_ADMIN')).toMatchObject({ tenant_id: 'acme', roles: ['admin'] });
-    expect(claims('GLOBEX_CUSTOMER')).toMatchObject({ tenant_id: 'globex', sub: 'linus' });
+    expect(claims('GLOBEX_CUSTOMER')).toMatchObject({
+      tenant_id: 'globex',
+      sub: 'linus',
+      roles: ['customer'],
+    });
     expect(claims('GLOBEX_ADMIN')).toMatchObject({ tenant_id: 'globex', roles: ['admin'] });
 
-    // The curl lines: place an order, read it back, and the other tenant cannot.
+    // The curl lines: place an order, read it back, the other tenant cannot, the admin lists it.
     const curls = lines.filter((line) => line.startsWith('curl ')).map((line) => curlRequest(line, tokens));
     expect(curls.map((c) => `${c.method} ${c.url.replace(url, '')}`)).toEqual([
       'POST /orders',
       expect.stringMatching(/^GET \/orders\/[0-9a-f-]{36}$/),
       expect.stringMatching(/^GET \/orders\/[0-9a-f-]{36}$/),
+      'GET /orders',
     ]);
-    const [place, read, otherTenant] = curls as [CurlRequest, CurlRequest, CurlRequest];
+    const [place, read, otherTenant, everyOrder] = curls as [
+      CurlRequest,
+      CurlRequest,
+      CurlRequest,
+      CurlRequest,
+    ];
     const placed = await sendCurl(place);
     expect(placed.status).toBe(201);
     const { orderId } = (await placed.json()) as { orderId: string };
@@ -90,6 +99,11 @@ describe('npm start', () => {
       items: [{ productId: 'espresso-beans', quantity: 1 }],
     });
     expect((await sendCurl(otherTenant)).status).toBe(404);
+    const listed = await sendCurl(everyOrder);
+    expect(listed.status).toBe(200);
+    expect(((await listed.json()) as { orders: { orderId: string }[] }).orders).toContainEqual(
+      expect.objectContaining({ orderId, customerId: 'ada' }),
+    );
 
     expect(await stop(service, 'SIGTERM')).toBe(0);
     expect(lines.slice(-2)).toEqual([

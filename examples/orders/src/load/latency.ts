@@ -1,7 +1,8 @@
 /**
- * What a load run measured: every request's latency and status, by operation, summed up as
- * throughput, p50/p99 and the count of each status. Every sample is kept (a 10 s run is tens of
- * thousands of numbers), so the percentiles are exact, not estimated from buckets.
+ * What a load run measured: every request's latency and answer, by operation, summed up as
+ * throughput, p50/p99, the count of each status, and the refusals apart: those the mix runs into
+ * by design, and the errors. Every sample is kept (a 10 s run is tens of thousands of numbers),
+ * so the percentiles are exact, not estimated from buckets.
  */
 
 /**
@@ -26,6 +27,20 @@ export interface OperationStats {
   readonly maxMs: number;
   /** How many answers of each HTTP status; 0 for a request that got no answer (a network error). */
   readonly statuses: Readonly<Record<number, number>>;
+  /** Refusals the mix meets by design (a lost race), by `<status> <code>`: not errors. */
+  readonly expected: Readonly<Record<string, number>>;
+  /** Every other answer of 400 or more, or none (`0`), by `<status>` or `<status> <code>`. */
+  readonly errors: Readonly<Record<string, number>>;
+}
+
+/** One answer, as the load client saw it. */
+export interface Answer {
+  /** The HTTP status; 0 for a request that got no answer (refused, reset, timed out). */
+  readonly status: number;
+  /** The problem's `code`, for a refusal that has one. */
+  readonly code?: string | undefined;
+  /** A refusal the mix meets by design: counted under `expected`, not under `errors`. */
+  readonly expected?: boolean;
 }
 
 export interface LatencySummary {
@@ -35,34 +50,57 @@ export interface LatencySummary {
 }
 
 export interface LatencyRecorder {
-  record(operation: string, status: number, ms: number): void;
+  record(operation: string, answer: Answer, ms: number): void;
   /** Sums up what was recorded over `seconds` of running; operations in first-recorded order. */
   summary(seconds: number): LatencySummary;
 }
 
-/** @example const recorder = latencyRecorder(); recorder.record('place', 201, 3.2); */
+/** Counts of answers: by status, and the refusals by kind. */
+interface Tally {
+  readonly statuses: Map<number, number>;
+  readonly expected: Map<string, number>;
+  readonly errors: Map<string, number>;
+}
+
+const newTally = (): Tally => ({ statuses: new Map(), expected: new Map(), errors: new Map() });
+const count = <K>(map: Map<K, number>, key: K, n = 1) => map.set(key, (map.get(key) ?? 0) + n);
+
+function merge<K>(into: Map<K, number>, from: ReadonlyMap<K, number>): void {
+  for (const [key, n] of from) count(into, key, n);
+}
+
+function tallyAnswer(tally: Tally, { status, code, expected }: Answer): void {
+  count(tally.statuses, status);
+  const refusal = code === undefined ? String(status) : `${status} ${code}`;
+  if (expected === true) count(tally.expected, refusal);
+  else if (status >= 400 || status === 0) count(tally.errors, refusal);
+}
+
+/** @example const recorder = latencyRecorder(); recorder.record('place', { status: 201 }, 3.2); */
 export function latencyRecorder(): LatencyRecorder {
-  const samples = new Map<string, { ms: number[]; statuses: Map<number, number> }>();
+  const samples = new Map<string, { ms: number[]; tally: Tally }>();
   return {
-    record(operation, status, ms) {
+    record(operation, answer, ms) {
       let entry = samples.get(operation);
-      if (entry === undefined) samples.set(operation, (entry = { ms: [], statuses: new Map() }));
+      if (entry === undefined) samples.set(operation, (entry = { ms: [], tally: newTally() }));
       entry.ms.push(ms);
-      entry.statuses.set(status, (entry.statuses.get(status) ?? 0) + 1);
+      tallyAnswer(entry.tally, answer);
     },
     summary(seconds) {
       const entries = [...samples];
       const operations = entries.map(([operation, entry]) =>
-        stats(operation, entry.ms, entry.statuses, seconds),
+        stats(operation, entry.ms, entry.tally, seconds),
       );
-      const statuses = new Map<number, number>();
-      for (const [, entry] of entries)
-        for (const [status, count] of entry.statuses)
-          statuses.set(status, (statuses.get(status) ?? 0) + count);
+      const all = newTally();
+      for (const [, { tally }] of entries) {
+        merge(all.statuses, tally.statuses);
+        merge(all.expected, tally.expected);
+        merge(all.errors, tally.errors);
+      }
       const overall = stats(
         'all',
         entries.flatMap(([, entry]) => entry.ms),
-        statuses,
+        all,
         seconds,
       );
       return { seconds, operations, overall };
@@ -70,12 +108,10 @@ export function latencyRecorder(): LatencyRecorder {
   };
 }
 
-function stats(
-  operation: string,
-  ms: readonly number[],
-  statuses: ReadonlyMap<number, number>,
-  seconds: number,
-): OperationStats {
+const sortedEntries = <K extends number | string>(map: ReadonlyMap<K, number>) =>
+  Object.fromEntries([...map].toSorted(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+
+function stats(operation: string, ms: readonly number[], tally: Tally, seconds: number): OperationStats {
   const sorted = ms.toSorted((a, b) => a - b);
   return {
     operation,
@@ -84,6 +120,8 @@ function stats(
     p50Ms: percentile(sorted, 50),
     p99Ms: percentile(sorted, 99),
     maxMs: sorted.at(-1) ?? Number.NaN,
-    statuses: Object.fromEntries([...statuses].toSorted(([a], [b]) => a - b)),
+    statuses: sortedEntries(tally.statuses),
+    expected: sortedEntries(tally.expected),
+    errors: sortedEntries(tally.errors),
   };
 }

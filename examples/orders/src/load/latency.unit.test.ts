@@ -23,11 +23,11 @@ describe('percentile (nearest rank)', () => {
 describe('latencyRecorder', () => {
   it('sums each operation and the whole: requests, throughput, percentiles, statuses', () => {
     const recorder = latencyRecorder();
-    for (let ms = 1; ms <= 100; ms++) recorder.record('browse', 200, ms);
-    recorder.record('place', 201, 5);
-    recorder.record('place', 409, 7);
-    recorder.record('place', 0, 30_000);
-    recorder.record('place', 500, 3);
+    for (let ms = 1; ms <= 100; ms++) recorder.record('browse', { status: 200 }, ms);
+    recorder.record('place', { status: 201 }, 5);
+    recorder.record('place', { status: 409, code: 'INSUFFICIENT_STOCK', expected: true }, 7);
+    recorder.record('place', { status: 0 }, 30_000);
+    recorder.record('place', { status: 500, code: 'WHIZBANG_INTERNAL' }, 3);
 
     const summary = recorder.summary(2);
     expect(summary.seconds).toBe(2);
@@ -40,12 +40,16 @@ describe('latencyRecorder', () => {
       p99Ms: 99,
       maxMs: 100,
       statuses: { 200: 100 },
+      expected: {},
+      errors: {},
     });
     expect(summary.operations[1]).toMatchObject({
       requests: 4,
       p50Ms: 5,
       maxMs: 30_000,
       statuses: { 0: 1, 201: 1, 409: 1, 500: 1 },
+      expected: { '409 INSUFFICIENT_STOCK': 1 },
+      errors: { '0': 1, '500 WHIZBANG_INTERNAL': 1 },
     });
     expect(summary.overall).toMatchObject({
       operation: 'all',
@@ -54,13 +58,27 @@ describe('latencyRecorder', () => {
       p50Ms: 49, // the 52nd of 104: 1-49 and the three quick places
       maxMs: 30_000,
       statuses: { 0: 1, 200: 100, 201: 1, 409: 1, 500: 1 },
+      expected: { '409 INSUFFICIENT_STOCK': 1 },
+      errors: { '0': 1, '500 WHIZBANG_INTERNAL': 1 },
+    });
+  });
+
+  it('counts a refusal nobody expected as an error, by status and code', () => {
+    const recorder = latencyRecorder();
+    recorder.record('ship', { status: 409, code: 'ORDER_NOT_CONFIRMED', expected: true }, 1);
+    recorder.record('ship', { status: 403, code: 'WHIZBANG_FORBIDDEN' }, 1);
+    recorder.record('ship', { status: 409, code: 'ORDER_NOT_CONFIRMED' }, 1);
+    expect(recorder.summary(1).overall).toMatchObject({
+      statuses: { 403: 1, 409: 2 },
+      expected: { '409 ORDER_NOT_CONFIRMED': 1 },
+      errors: { '403 WHIZBANG_FORBIDDEN': 1, '409 ORDER_NOT_CONFIRMED': 1 },
     });
   });
 
   it('reports no throughput for a run of no time, and no percentiles without samples', () => {
     const summary = latencyRecorder().summary(0);
     expect(summary.operations).toEqual([]);
-    expect(summary.overall).toMatchObject({ requests: 0, throughput: 0 });
+    expect(summary.overall).toMatchObject({ requests: 0, throughput: 0, expected: {}, errors: {} });
     expect(summary.overall.p50Ms).toBeNaN();
   });
 });

@@ -1,7 +1,8 @@
 /**
- * `npm run load` from the repository root: drives an orders service with the shop's mix
- * (mix.ts) for a fixed time and prints throughput, p50/p99 latency per operation and overall,
- * and errors by status.
+ * `npm run load` from the repository root: drives an orders service, as `npm start` runs it
+ * (payment confirms the orders), with the shop's mix (mix.ts) for a fixed time and prints
+ * throughput, p50/p99 latency per operation and overall, the refusals the mix meets by design
+ * (lost races), and the errors by status.
  *
  * - ORDERS_URL: the service to drive (`npm start` prints it). Its tokens are signed here with
  *   ORDERS_JWT_SECRET, or else with the development secret in ORDERS_DATA_DIR (default `data`,

@@ -1,27 +1,40 @@
 /**
- * The load's mix: what a shop's traffic looks like, mostly reads, with orders placed and moved
- * along by the back office. Each simulated shopper draws its next operation from these weights.
+ * The load's mix: what a shop's traffic looks like with the service as it runs, the fulfillment
+ * saga on. Shoppers browse, place orders and read their own; the payment confirms each order
+ * (nobody confirms by hand); the back office works through the confirmed orders, shipping most
+ * and cancelling some. Each simulated shopper draws its next operation from these weights.
  */
 
-export type Operation = 'browse' | 'place' | 'confirm' | 'ship' | 'cancel' | 'get-order' | 'list-my-orders';
+export type Operation =
+  'browse' | 'place' | 'get-order' | 'list-my-orders' | 'list-to-ship' | 'ship' | 'cancel';
 
 /** Relative weights: out of 100 requests, about this many of each. */
 export const LOAD_MIX: Readonly<Record<Operation, number>> = {
-  browse: 35, // GET /products/:productId
-  'get-order': 15, // GET /orders/:orderId, one of the shopper's orders
-  'list-my-orders': 10, // GET /customers/:customerId/orders
-  place: 20, // POST /orders
-  confirm: 10, // POST /orders/:orderId/confirm, as the tenant's admin, with If-Match
-  ship: 6, // POST /orders/:orderId/ship, as the admin, for a confirmed order
-  cancel: 4, // POST /orders/:orderId/cancel, as the admin, for an order not shipped yet
+  browse: 35, // GET /products/:productId, as the customer
+  'get-order': 15, // GET /orders/:orderId, one of the shopper's own orders
+  'list-my-orders': 10, // GET /customers/:customerId/orders, the shopper's own
+  place: 20, // POST /orders, for the shopper, with their own token
+  'list-to-ship': 6, // GET /orders?status=confirmed, as the tenant's admin: the orders paid for
+  ship: 10, // POST /orders/:orderId/ship, as the admin, an order from that list
+  cancel: 4, // POST /orders/:orderId/cancel, as the admin, an order from that list (refunded)
 };
 
 /**
- * The operation `roll` (0 ≤ roll < 1) lands on in `mix`. One that cannot run yet (`possible`
- * says no: confirm with no pending order, say) becomes `place`, which always can, so a run that
- * starts with no orders still sends its share of requests.
+ * What an operation that cannot run yet does instead: what makes it possible. A shopper with
+ * no order places one; a back office with nothing on its list looks at the list again.
+ */
+export const STAND_INS: Readonly<Partial<Record<Operation, Operation>>> = {
+  'get-order': 'place',
+  ship: 'list-to-ship',
+  cancel: 'list-to-ship',
+};
+
+/**
+ * The operation `roll` (0 ≤ roll < 1) lands on in `mix`, or its stand-in when `possible` says
+ * it cannot run yet (shipping with nothing to ship, say), so a run that starts with no orders
+ * still sends its share of requests.
  * @example
- * chooseOperation(LOAD_MIX, Math.random(), (op) => op !== 'ship');
+ * chooseOperation(LOAD_MIX, Math.random(), (op) => op !== 'ship'); // 'list-to-ship' for a roll on ship
  */
 export function chooseOperation(
   mix: Readonly<Record<Operation, number>>,
@@ -39,5 +52,5 @@ export function chooseOperation(
     }
     point -= weight;
   }
-  return possible(chosen) ? chosen : 'place';
+  return possible(chosen) ? chosen : (STAND_INS[chosen] ?? 'place');
 }

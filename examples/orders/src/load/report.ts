@@ -1,4 +1,8 @@
-/** The load run's report as text: one row per operation, then the whole, then the errors. */
+/**
+ * The load run's report as text: one row per operation, then the whole, then the refusals the
+ * mix meets by design (lost races) apart from the errors (anything else of 400 or more, or no
+ * answer at all).
+ */
 import type { OperationStats } from './latency.js';
 import type { LoadReport } from './run-load.js';
 
@@ -21,12 +25,9 @@ function row(stats: OperationStats): string[] {
   ];
 }
 
-/** Answers with a status of 400 or more, or none at all (0), by status. */
-export function errorCounts(stats: OperationStats): Record<number, number> {
-  return Object.fromEntries(
-    Object.entries(stats.statuses).filter(([status]) => Number(status) >= 400 || status === '0'),
-  );
-}
+/** `<prefix><status and code>×<count>` for each, `no answer` for a request that got none. */
+const counted = (counts: Readonly<Record<string, number>>, prefix = '') =>
+  Object.entries(counts).map(([what, n]) => `${prefix}${what === '0' ? 'no answer' : what}×${n}`);
 
 /**
  * @example
@@ -41,8 +42,11 @@ export function formatLoadReport(report: LoadReport): string[] {
       .join('  ')
       .trimEnd(),
   );
-  const errors = Object.entries(errorCounts(report.overall));
-  const serverErrors = errors.filter(([status]) => Number(status) >= 500).reduce((n, [, c]) => n + c, 0);
+  const { errors } = report.overall;
+  const serverErrors = Object.entries(errors)
+    .filter(([what]) => Number.parseInt(what, 10) >= 500)
+    .reduce((n, [, c]) => n + c, 0);
+  const expected = report.operations.flatMap((stats) => counted(stats.expected, `${stats.operation} `));
   return [
     `Load against ${report.url}: ${report.seconds.toFixed(1)} s measured after ${report.warmupSeconds} s of warm-up, ` +
       `${report.connections} connections, tenants ${report.tenants.join(' and ')}, ${report.products} products`,
@@ -50,9 +54,12 @@ export function formatLoadReport(report: LoadReport): string[] {
     ...table,
     '',
     `throughput: ${report.overall.throughput.toFixed(1)} requests/s; p50 ${ms(report.overall.p50Ms)} ms, p99 ${ms(report.overall.p99Ms)} ms`,
-    errors.length === 0
+    expected.length === 0
+      ? 'expected refusals: none'
+      : `expected refusals (lost races, not errors): ${expected.join(', ')}`,
+    Object.keys(errors).length === 0
       ? 'errors: none'
-      : `errors: ${errors.map(([status, count]) => `${status === '0' ? 'no answer' : status}×${count}`).join(' ')} (5xx: ${serverErrors})`,
+      : `errors: ${counted(errors).join(', ')} (5xx: ${serverErrors})`,
     `load client CPU: ${Math.round(report.clientCpu * 100)}% of one core`,
   ];
 }

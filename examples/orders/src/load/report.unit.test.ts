@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { latencyRecorder } from './latency.js';
-import { errorCounts, formatLoadReport } from './report.js';
+import { formatLoadReport } from './report.js';
 import type { LoadReport } from './run-load.js';
 
 function report(record: (r: ReturnType<typeof latencyRecorder>) => void): LoadReport {
@@ -18,15 +18,17 @@ function report(record: (r: ReturnType<typeof latencyRecorder>) => void): LoadRe
 }
 
 describe('the load report', () => {
-  it('has a row per operation and one for the whole, and counts errors by status', () => {
+  it('has a row per operation and one for the whole, and tells lost races from errors', () => {
     const lines = formatLoadReport(
       report((r) => {
-        r.record('browse', 200, 2);
-        r.record('browse', 200, 4);
-        r.record('place', 201, 8);
-        r.record('place', 409, 6);
-        r.record('place', 503, 9);
-        r.record('place', 0, 50);
+        r.record('browse', { status: 200 }, 2);
+        r.record('browse', { status: 200 }, 4);
+        r.record('place', { status: 201 }, 8);
+        r.record('place', { status: 409, code: 'INSUFFICIENT_STOCK', expected: true }, 6);
+        r.record('place', { status: 503, code: 'WHIZBANG_TRANSPORT_UNAVAILABLE' }, 9);
+        r.record('place', { status: 0 }, 50);
+        r.record('ship', { status: 409, code: 'ORDER_NOT_CONFIRMED', expected: true }, 3);
+        r.record('ship', { status: 403, code: 'WHIZBANG_FORBIDDEN' }, 1);
       }),
     );
     expect(lines[0]).toBe(
@@ -37,17 +39,25 @@ describe('the load report', () => {
     expect(lines).toContain(
       'place             4    2.0    8.00   50.00   50.00  no answer×1 201×1 409×1 503×1',
     );
+    expect(lines).toContain('ship              2    1.0    1.00    3.00    3.00  403×1 409×1');
     expect(lines).toContain(
-      'all               6    3.0    6.00   50.00   50.00  no answer×1 200×2 201×1 409×1 503×1',
+      'all               8    4.0    4.00   50.00   50.00  no answer×1 200×2 201×1 403×1 409×2 503×1',
     );
-    expect(lines).toContain('throughput: 3.0 requests/s; p50 6.00 ms, p99 50.00 ms');
-    expect(lines).toContain('errors: no answer×1 409×1 503×1 (5xx: 1)');
+    expect(lines).toContain('throughput: 4.0 requests/s; p50 4.00 ms, p99 50.00 ms');
+    expect(lines).toContain(
+      'expected refusals (lost races, not errors): place 409 INSUFFICIENT_STOCK×1, ship 409 ORDER_NOT_CONFIRMED×1',
+    );
+    expect(lines).toContain(
+      'errors: no answer×1, 403 WHIZBANG_FORBIDDEN×1, 503 WHIZBANG_TRANSPORT_UNAVAILABLE×1 (5xx: 1)',
+    );
     expect(lines.at(-1)).toBe('load client CPU: 25% of one core');
   });
 
-  it('says so when nothing failed', () => {
-    const done = report((r) => r.record('browse', 200, 1));
-    expect(errorCounts(done.overall)).toEqual({});
-    expect(formatLoadReport(done)).toContain('errors: none');
+  it('says so when nothing failed or was refused', () => {
+    const done = report((r) => r.record('browse', { status: 200 }, 1));
+    expect(done.overall.errors).toEqual({});
+    expect(formatLoadReport(done)).toEqual(
+      expect.arrayContaining(['expected refusals: none', 'errors: none']),
+    );
   });
 });

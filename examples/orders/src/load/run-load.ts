@@ -1,13 +1,14 @@
 /**
- * A load run against a running orders service: it registers its own products and customers
- * (ids `load-<run>-…`, plenty of stock and credit, in tenants of its own, so the demo tenants'
- * data stays as it was), then keeps `connections` shoppers busy, each one request at a time,
- * for a warm-up and then `seconds` of measuring.
+ * A load run against a running orders service, as it runs (payment confirms the orders): it
+ * registers its own products and customers (ids `load-<run>-…`, plenty of stock and credit, in
+ * tenants of its own, so the demo tenants' data stays as it was), then keeps `connections`
+ * shoppers busy, each one request at a time, for a warm-up and then `seconds` of measuring.
  */
 import type { OrdersJwtOptions } from '../http/routes.js';
-import { signToken } from '../http/tokens.js';
+import { adminToken as signAdminToken, customerToken as signCustomerToken } from '../http/tokens.js';
 import { latencyRecorder, type LatencySummary } from './latency.js';
 import { createShopper, type Shopper } from './shopper.js';
+import { worklist } from './worklist.js';
 
 export interface LoadOptions {
   /** The service, e.g. `http://127.0.0.1:3000`. */
@@ -49,7 +50,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
 
   const catalogs = await Promise.all(
     tenants.map(async (tenantId) => {
-      const adminToken = await signToken(jwt, { tenantId, subject: `${tenantId}-admin`, roles: ['admin'] });
+      const adminToken = await signAdminToken(jwt, { tenantId });
       const productIds = Array.from({ length: productsPerTenant }, (_, i) => `${run}-p${i}`);
       for (const [i, productId] of productIds.entries())
         await setup(url, adminToken, '/products', {
@@ -58,7 +59,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
           priceCents: 1_00 + i * 2_50,
           stock: 10_000_000,
         });
-      return { tenantId, adminToken, productIds };
+      return { tenantId, adminToken, productIds, toShip: worklist() };
     }),
   );
 
@@ -66,14 +67,14 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   let recording = false;
   const shoppers: Shopper[] = [];
   for (let i = 0; i < connections; i++) {
-    const { tenantId, adminToken, productIds } = catalogs[i % catalogs.length]!;
+    const { tenantId, adminToken, productIds, toShip } = catalogs[i % catalogs.length]!;
     const customerId = `${run}-c${i}`;
     await setup(url, adminToken, '/customers', {
       customerId,
       name: `Load shopper ${i}`,
       creditLimitCents: 1_000_000_000_00,
     });
-    const customerToken = await signToken(jwt, { tenantId, subject: customerId });
+    const customerToken = await signCustomerToken(jwt, { tenantId, customerId });
     shoppers.push(
       createShopper({
         url,
@@ -81,6 +82,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
         customerToken,
         adminToken,
         productIds,
+        toShip,
         recorder,
         recording: () => recording,
       }),

@@ -1,21 +1,28 @@
 /**
  * One simulated shopper: a customer of a tenant who browses, places orders, reads them back and
- * lists them, with the tenant's back office confirming, shipping and cancelling those orders as
- * its admin. One request at a time; each is timed from sending to the last byte of the answer.
+ * lists them, with their own token (`sub` is their customer id). Between their requests, their
+ * connection also does a share of the tenant's back-office work, as its admin: it lists the
+ * orders paid for (confirmed by the payment, through the fulfillment saga) into the tenant's
+ * worklist, and ships or cancels orders from it. One request at a time; each is timed from
+ * sending to the last byte of the answer.
  */
 import { randomUUID } from 'node:crypto';
 import type { LatencyRecorder } from './latency.js';
 import { chooseOperation, LOAD_MIX, type Operation } from './mix.js';
+import { isExpectedRefusal, problemCode } from './outcomes.js';
+import type { Worklist } from './worklist.js';
 
 export interface ShopperOptions {
   readonly url: string;
   readonly customerId: string;
-  /** The customer's bearer token: browse, place, read, list. */
+  /** The customer's bearer token: browse, place, read, list their own. */
   readonly customerToken: string;
-  /** The tenant admin's: confirm, ship, cancel. */
+  /** The tenant admin's: the list of confirmed orders, ship, cancel. */
   readonly adminToken: string;
   /** The tenant's products, with enough stock for the run. */
   readonly productIds: readonly string[];
+  /** The tenant's confirmed orders to ship, shared by its connections. */
+  readonly toShip: Worklist;
   readonly recorder: LatencyRecorder;
   /** Whether to record the request starting now (false during warm-up). */
   readonly recording: () => boolean;
@@ -27,29 +34,20 @@ export interface Shopper {
   step(): Promise<void>;
 }
 
-interface OrderRef {
-  readonly orderId: string;
-  readonly version: number;
-}
-
 /** Orders a shopper remembers for reading back; older ones are forgotten. */
 const REMEMBERED = 100;
 
-/** @example const shopper = createShopper({ url, customerId, customerToken, adminToken, productIds, recorder, recording: () => true }); */
+/** The newest confirmed orders the back office looks at, at most. */
+export const SHIPPING_LIST_SIZE = 50;
+
+/** @example const shopper = createShopper({ url, customerId, customerToken, adminToken, productIds, toShip: worklist(), recorder, recording: () => true }); */
 export function createShopper(options: ShopperOptions): Shopper {
-  const { url, customerId, customerToken, adminToken, productIds, recorder, recording } = options;
+  const { url, customerId, customerToken, adminToken, productIds, toShip, recorder, recording } = options;
   const random = options.random ?? Math.random;
-  const pending: OrderRef[] = [];
-  const confirmed: OrderRef[] = [];
-  const known: string[] = [];
+  const placed: string[] = [];
   let shipments = 0;
 
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
-  const take = (items: OrderRef[]): OrderRef => items.splice(Math.floor(random() * items.length), 1)[0]!;
-  const remember = (list: OrderRef[], order: OrderRef) => {
-    list.push(order);
-    if (list.length > REMEMBERED) list.shift();
-  };
 
   async function send(
     operation: Operation,
@@ -57,7 +55,6 @@ export function createShopper(options: ShopperOptions): Shopper {
     path: string,
     token: string,
     body?: unknown,
-    ifMatch?: number,
   ): Promise<{ status: number; text: string }> {
     const record = recording();
     const started = performance.now();
@@ -69,7 +66,6 @@ export function createShopper(options: ShopperOptions): Shopper {
         headers: {
           authorization: `Bearer ${token}`,
           ...(body !== undefined && { 'content-type': 'application/json' }),
-          ...(ifMatch !== undefined && { 'if-match': `"${ifMatch}"` }),
         },
         ...(body !== undefined && { body: JSON.stringify(body) }),
       });
@@ -78,11 +74,13 @@ export function createShopper(options: ShopperOptions): Shopper {
     } catch {
       // Counted under status 0.
     }
-    if (record) recorder.record(operation, status, performance.now() - started);
+    const ms = performance.now() - started;
+    if (record) {
+      const code = status >= 400 ? problemCode(text) : undefined;
+      recorder.record(operation, { status, code, expected: isExpectedRefusal(operation, status, code) }, ms);
+    }
     return { status, text };
   }
-
-  const version = (text: string) => (JSON.parse(text) as { version: number }).version;
 
   const operations: Record<Operation, () => Promise<void>> = {
     browse: async () => {
@@ -93,53 +91,49 @@ export function createShopper(options: ShopperOptions): Shopper {
       const products = [...new Set(Array.from({ length: lines }, () => pick(productIds)))];
       const orderId = randomUUID();
       const items = products.map((productId) => ({ productId, quantity: 1 + Math.floor(random() * 3) }));
-      const { status, text } = await send('place', 'POST', '/orders', customerToken, {
+      const { status } = await send('place', 'POST', '/orders', customerToken, {
         orderId,
         customerId,
         items,
       });
       if (status !== 201) return;
-      remember(pending, { orderId, version: version(text) });
-      known.push(orderId);
-      if (known.length > REMEMBERED) known.shift();
-    },
-    confirm: async () => {
-      const order = take(pending);
-      const path = `/orders/${order.orderId}/confirm`;
-      const { status, text } = await send('confirm', 'POST', path, adminToken, {}, order.version);
-      if (status === 200) remember(confirmed, { orderId: order.orderId, version: version(text) });
-    },
-    ship: async () => {
-      const order = take(confirmed);
-      const trackingNumber = `1Z-LOAD-${++shipments}`;
-      const path = `/orders/${order.orderId}/ship`;
-      await send('ship', 'POST', path, adminToken, { trackingNumber }, order.version);
-    },
-    cancel: async () => {
-      // About half the cancellations hit a confirmed order (when there is one), the rest a pending one.
-      const from = confirmed.length > 0 && (pending.length === 0 || random() < 0.5) ? confirmed : pending;
-      const order = take(from);
-      const path = `/orders/${order.orderId}/cancel`;
-      await send('cancel', 'POST', path, adminToken, { reason: 'changed my mind' }, order.version);
+      placed.push(orderId);
+      if (placed.length > REMEMBERED) placed.shift();
     },
     'get-order': async () => {
-      await send('get-order', 'GET', `/orders/${pick(known)}`, customerToken);
+      await send('get-order', 'GET', `/orders/${pick(placed)}`, customerToken);
     },
     'list-my-orders': async () => {
       await send('list-my-orders', 'GET', `/customers/${customerId}/orders?limit=20`, customerToken);
+    },
+    'list-to-ship': async () => {
+      const path = `/orders?status=confirmed&limit=${SHIPPING_LIST_SIZE}`;
+      const { status, text } = await send('list-to-ship', 'GET', path, adminToken);
+      if (status === 200)
+        toShip.refresh((JSON.parse(text) as { orders: { orderId: string }[] }).orders.map((o) => o.orderId));
+    },
+    ship: async () => {
+      const orderId = toShip.take(random);
+      if (orderId === undefined) return; // another connection took the last one meanwhile
+      const trackingNumber = `1Z-LOAD-${++shipments}`;
+      await send('ship', 'POST', `/orders/${orderId}/ship`, adminToken, { trackingNumber });
+    },
+    cancel: async () => {
+      const orderId = toShip.take(random);
+      if (orderId === undefined) return;
+      await send('cancel', 'POST', `/orders/${orderId}/cancel`, adminToken, {
+        reason: 'out of stock at the warehouse',
+      });
     },
   };
 
   const possible = (operation: Operation): boolean => {
     switch (operation) {
-      case 'confirm':
-        return pending.length > 0;
       case 'ship':
-        return confirmed.length > 0;
       case 'cancel':
-        return pending.length + confirmed.length > 0;
+        return toShip.size > 0;
       case 'get-order':
-        return known.length > 0;
+        return placed.length > 0;
       default:
         return true;
     }

@@ -65,6 +65,7 @@ describe('the topology banner', () => {
       `curl -X POST http://127.0.0.1:3000/orders -H "authorization: Bearer $ACME_CUSTOMER" -H 'content-type: application/json' -d '{"orderId":"o-1","customerId":"ada","items":[{"productId":"mug","quantity":1}]}'`,
       'curl http://127.0.0.1:3001/orders/o-1 -H "authorization: Bearer $ACME_CUSTOMER"',
       'curl http://127.0.0.1:3001/orders/o-1 -H "authorization: Bearer $GLOBEX_CUSTOMER"',
+      'curl http://127.0.0.1:3001/orders -H "authorization: Bearer $ACME_ADMIN"',
     ]);
     expect(lines.at(-1)).toBe('Each line of a node comes prefixed with its name. Ctrl+C stops every node.');
   });

@@ -8,7 +8,8 @@
  * which confirms it; it ships and is delivered; the list, the customer's orders and the product's
  * sales (built by a daemon node) follow. A declined payment cancels the order and gives its stock
  * and credit back. An admin cancels a paid order: stock and credit back, the payment refunded.
- * Another tenant's customer never reads the order. SIGTERM stops every process cleanly.
+ * Neither another tenant's customer nor another customer of the same tenant ever reads the
+ * order or the customer's list: 404, as if they were not there. SIGTERM stops every process cleanly.
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -17,9 +18,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CustomerView } from '../app/customers.js';
 import type { OrderView } from '../app/get-order.js';
 import type { OrderSummary } from '../app/order-summaries.js';
+import type { ProductListing } from '../app/catalog.js';
+import type { DailySales } from '../app/daily-sales.js';
 import type { ProductSales } from '../app/product-sales.js';
 import type { ProductView } from '../app/products.js';
-import { call, token } from '../http/test-support/client.js';
+import { adminToken, call, customerToken } from '../http/test-support/client.js';
 import { curlRequest, exportedVariables, sendCurl } from '../http/test-support/shell-lines.js';
 import { DECLINE_ABOVE_CENTS, deployments, type RunningDeployment } from './test-support/deployments.js';
 
@@ -33,26 +36,36 @@ describe.each(await deployments())('the orders rules over HTTP, $name', (deploym
   let running: RunningDeployment;
   let place: string; // the first API node
   let read: string; // the last
-  const ids = { customerId: `c-${randomUUID()}`, productId: `p-${randomUUID()}` };
-  const tokens = { customer: '', admin: '', otherTenant: '' };
+  const ids = {
+    customerId: `c-${randomUUID()}`,
+    otherCustomerId: `c-${randomUUID()}`,
+    productId: `p-${randomUUID()}`,
+  };
+  const tokens = { customer: '', admin: '', otherTenant: '', otherCustomer: '' };
 
   beforeAll(async () => {
     if (!existsSync(built)) throw new Error(`${built} is missing: build first (npx tsc -b; npm test does)`);
     running = await deployment.start();
     place = running.apiUrls.at(0) ?? '';
     read = running.apiUrls.at(-1) ?? '';
-    [tokens.customer, tokens.admin, tokens.otherTenant] = await Promise.all([
-      token({ tenant: 'acme', subject: ids.customerId }),
-      token({ tenant: 'acme', subject: 'acme-admin', roles: ['admin'] }),
-      token({ tenant: 'globex', subject: 'linus' }),
+    [tokens.customer, tokens.admin, tokens.otherTenant, tokens.otherCustomer] = await Promise.all([
+      customerToken('acme', ids.customerId),
+      adminToken('acme'),
+      customerToken('globex', 'linus'),
+      customerToken('acme', ids.otherCustomerId),
     ]);
     const created = await Promise.all([
-      call(place, {
-        method: 'POST',
-        path: '/customers',
-        token: tokens.admin,
-        body: { customerId: ids.customerId, name: 'Ada', creditLimitCents: CREDIT_CENTS },
-      }),
+      ...[
+        { customerId: ids.customerId, name: 'Ada' },
+        { customerId: ids.otherCustomerId, name: 'Grace' },
+      ].map((customer) =>
+        call(place, {
+          method: 'POST',
+          path: '/customers',
+          token: tokens.admin,
+          body: { ...customer, creditLimitCents: CREDIT_CENTS },
+        }),
+      ),
       call(place, {
         method: 'POST',
         path: '/products',
@@ -144,7 +157,11 @@ describe.each(await deployments())('the orders rules over HTTP, $name', (deploym
     expect((await act(orderId, 'deliver', {})).status).toBe(200);
     expect(await order(orderId)).toMatchObject({ status: 'delivered', trackingNumber: '1Z-TOPOLOGY' });
 
-    const summaries = await get<{ orders: OrderSummary[] }>(`/orders?customerId=${ids.customerId}`);
+    // The back office's list of every order, filtered; the customer's own list.
+    const summaries = await get<{ orders: OrderSummary[] }>(
+      `/orders?customerId=${ids.customerId}`,
+      tokens.admin,
+    );
     expect(summaries.body.orders).toContainEqual(
       expect.objectContaining({ orderId, status: 'delivered', totalCents: 2 * PRICE_CENTS, itemCount: 2 }),
     );
@@ -154,10 +171,28 @@ describe.each(await deployments())('the orders rules over HTTP, $name', (deploym
     expect(
       await until(
         'the product sales to count the order',
-        () => get<ProductSales | null>(`/products/${ids.productId}/sales`).then((r) => r.body),
+        () => get<ProductSales | null>(`/products/${ids.productId}/sales`, tokens.admin).then((r) => r.body),
         (sales) => (sales?.orders ?? 0) >= 1,
       ),
     ).toMatchObject({ productId: ids.productId, orders: 1, unitsOrdered: 2, orderedCents: 2 * PRICE_CENTS });
+    // The catalogue, inline: the two units ordered are no longer available.
+    const listed = await get<{ products: ProductListing[] }>('/products?limit=100');
+    expect(listed.body.products).toContainEqual(
+      expect.objectContaining({ productId: ids.productId, available: STOCK - 2, ordered: 2 }),
+    );
+    // Daily sales, a SQL table a daemon node keeps: today's row counts this order among the rest.
+    const today = new Date().toISOString().slice(0, 10);
+    const daily = await until(
+      "today's sales to count a shipped order",
+      () =>
+        get<{ days: DailySales[] }>(`/sales/daily?from=${today}&to=${today}`, tokens.admin).then(
+          (r) => r.body.days,
+        ),
+      (days) => (days.at(0)?.orders_shipped ?? 0) >= 1,
+    );
+    expect(daily.at(0)).toMatchObject({ day: today });
+    expect(daily.at(0)?.orders_placed).toBeGreaterThanOrEqual(1);
+    expect((await get<unknown>(`/sales/daily?from=${today}&to=${today}`)).status).toBe(403);
   });
 
   it('cancels an order whose payment is declined, and gives its stock and credit back', async () => {
@@ -191,11 +226,14 @@ describe.each(await deployments())('the orders rules over HTTP, $name', (deploym
     ).toEqual(['PaymentCharged', 'PaymentRefunded']);
   });
 
-  it("never shows an order to another tenant's customer", async () => {
+  it("never shows an order to another tenant's customer, nor to another customer of the tenant", async () => {
     const orderId = await placeOrder(1);
-    expect((await get(`/orders/${orderId}`, tokens.otherTenant)).status).toBe(404);
-    expect((await get(`/customers/${ids.customerId}/orders`, tokens.otherTenant)).status).toBe(404);
+    for (const other of [tokens.otherTenant, tokens.otherCustomer]) {
+      expect((await get(`/orders/${orderId}`, other)).status).toBe(404);
+      expect((await get(`/customers/${ids.customerId}/orders`, other)).status).toBe(404);
+    }
     expect((await get(`/orders/${orderId}`)).status).toBe(200);
+    expect((await get(`/orders/${orderId}`, tokens.admin)).status).toBe(200);
   });
 
   it.runIf(deployment.name.startsWith('npm run topology'))(
@@ -205,11 +243,11 @@ describe.each(await deployments())('the orders rules over HTTP, $name', (deploym
       const curls = running.lines
         .filter((line) => line.startsWith('curl '))
         .map((line) => curlRequest(line, variables));
-      expect(curls.map((c) => new URL(c.url).origin)).toEqual([place, read, read]);
+      expect(curls.map((c) => new URL(c.url).origin)).toEqual([place, read, read, read]);
       expect(place).not.toBe(read);
       const statuses: number[] = [];
       for (const curl of curls) statuses.push((await sendCurl(curl)).status); // in order: place, then read
-      expect(statuses).toEqual([201, 200, 404]);
+      expect(statuses).toEqual([201, 200, 404, 200]);
     },
   );
 

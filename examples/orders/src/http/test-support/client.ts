@@ -20,7 +20,7 @@ export interface TokenOptions {
   /** Seconds since the epoch, or a span such as '5m' (default). */
   readonly expiresAt?: number | string;
   readonly subject?: string;
-  /** The `roles` claim (default none: a clerk of the tenant, who may place and read orders). */
+  /** The `roles` claim (default none: a token that may send nothing). */
   readonly roles?: readonly string[];
 }
 
@@ -32,13 +32,21 @@ export function token(options: TokenOptions = {}): Promise<string> {
     ...(options.roles !== undefined && { roles: [...options.roles] }),
   })
     .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(options.subject ?? 'clerk-1')
+    .setSubject(options.subject ?? 'nobody-1')
     .setIssuer(options.issuer ?? JWT.issuer)
     .setAudience(options.audience ?? JWT.audience)
     .setIssuedAt()
     .setExpirationTime(options.expiresAt ?? '5m')
     .sign(new TextEncoder().encode(options.secret ?? JWT.secret));
 }
+
+/** A customer's token, as the identity provider signs it: `sub` is the customer id. */
+export const customerToken = (tenant: string, customerId: string): Promise<string> =>
+  token({ tenant, subject: customerId, roles: ['customer'] });
+
+/** The tenant's back office: the admin role. */
+export const adminToken = (tenant: string): Promise<string> =>
+  token({ tenant, subject: `${tenant}-admin`, roles: ['admin'] });
 
 const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 

@@ -3,9 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import type { Store, WhizbangApp } from '@whizbang/core';
 import { CORRELATION_ID_HEADER } from '@whizbang/http';
-import { startOrdersHttp } from '../server.js';
+import { startOrdersHttp, type OrdersHttpOptions } from '../server.js';
 import type { Backend } from './backends.js';
-import { call, JWT } from './client.js';
+import { adminToken, call, customerToken, JWT } from './client.js';
 import type { TenantIds } from './route-cases.js';
 
 export interface RunningService {
@@ -17,7 +17,10 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
-export async function startService(backend: Backend): Promise<RunningService> {
+/** What a suite may change of the service: say `fulfillment: {}`, as `npm start` runs it. */
+export type ServiceOptions = Pick<OrdersHttpOptions, 'fulfillment' | 'logger'>;
+
+export async function startService(backend: Backend, options: ServiceOptions = {}): Promise<RunningService> {
   const opened = await backend.open();
   const { store } = opened;
   // #region start
@@ -27,6 +30,7 @@ export async function startService(backend: Backend): Promise<RunningService> {
     hostname: '127.0.0.1',
     jwt: { secret: JWT.secret, issuer: JWT.issuer, audience: JWT.audience },
     observability: { journeys: true }, // for GET /journeys/:correlationId
+    ...options, // a suite's own: the fulfillment saga, a logger
   });
   // #endregion
   return {
@@ -52,32 +56,44 @@ export const freshIds = (): TenantIds => ({
   orderId: randomUUID(),
 });
 
+/** A tenant's data, and the tokens of who made it. */
+export interface SeededTenant extends TenantIds {
+  /** The tenant's back office, who registered the customer and the product. */
+  readonly admin: string;
+  /** The customer's own (`sub` is the customer id), who placed the order. */
+  readonly customer: string;
+}
+
 /**
- * Registers a customer and a product and places an order, over HTTP, as `token`'s tenant; the
- * placement's correlation id is the order id, so its journey can be asked for by it.
+ * Registers a customer and a product (as the tenant's admin) and places an order (as the
+ * customer), over HTTP, in `tenant`; the placement's correlation id is the order id, so its
+ * journey can be asked for by it.
  */
 export async function seedTenant(
   url: string,
-  token: string,
+  tenant: string,
   ids: TenantIds = freshIds(),
-): Promise<TenantIds> {
+): Promise<SeededTenant> {
+  const [admin, customer] = await Promise.all([adminToken(tenant), customerToken(tenant, ids.customerId)]);
+  // Named after the tenant ('Ada of Acme', 'Acme anvil'), so a name in an answer says whose it is.
+  const company = `${tenant.charAt(0).toUpperCase()}${tenant.slice(1)}`;
   const created = [
     await call(url, {
       method: 'POST',
       path: '/customers',
-      token,
-      body: { customerId: ids.customerId, name: 'Ada of Acme', creditLimitCents: 1_000_00 },
+      token: admin,
+      body: { customerId: ids.customerId, name: `Ada of ${company}`, creditLimitCents: 1_000_00 },
     }),
     await call(url, {
       method: 'POST',
       path: '/products',
-      token,
-      body: { productId: ids.productId, name: 'Acme anvil', priceCents: 25_00, stock: 10 },
+      token: admin,
+      body: { productId: ids.productId, name: `${company} anvil`, priceCents: 25_00, stock: 10 },
     }),
     await call(url, {
       method: 'POST',
       path: '/orders',
-      token,
+      token: customer,
       headers: { [CORRELATION_ID_HEADER]: ids.orderId },
       body: {
         orderId: ids.orderId,
@@ -91,5 +107,5 @@ export async function seedTenant(
     expect.stringMatching(/^201 /),
     expect.stringMatching(/^201 /),
   ]);
-  return ids;
+  return { ...ids, admin, customer };
 }
