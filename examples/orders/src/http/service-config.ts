@@ -36,6 +36,11 @@ export interface ServiceConfig {
   readonly role: OrdersRole;
   /** 0 picks a free port. */
   readonly port: number;
+  /**
+   * Where a node without the API (`daemon`, `payments`) serves its health and metrics
+   * (`ORDERS_MANAGEMENT_PORT`; 0 picks a free port); undefined: it serves nothing.
+   */
+  readonly managementPort: number | undefined;
   /** Holds the SQLite files and, without ORDERS_JWT_SECRET, the development secret. */
   readonly dataDir: string;
   /** The orders service's events and read models. */
@@ -90,6 +95,18 @@ export function serviceConfig(env: Env): ServiceConfig {
   const role = choice('ORDERS_ROLE', ROLES, 'all');
   const port = Number(set('PORT') ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) problem('PORT', 'must be a port number, 0-65535');
+  const management = set('ORDERS_MANAGEMENT_PORT');
+  const managementPort = management === undefined ? undefined : Number(management);
+  if (
+    managementPort !== undefined &&
+    !(Number.isInteger(managementPort) && managementPort >= 0 && managementPort <= 65_535)
+  )
+    problem('ORDERS_MANAGEMENT_PORT', 'must be a port number, 0-65535');
+  if (managementPort !== undefined && (role === 'all' || role === 'api'))
+    problem(
+      'ORDERS_MANAGEMENT_PORT',
+      `is for daemon and payments nodes: ORDERS_ROLE=${role} serves health and metrics on PORT`,
+    );
 
   const jwtSecret = set('ORDERS_JWT_SECRET');
   if (jwtSecret !== undefined && Buffer.byteLength(jwtSecret) < 32)
@@ -169,6 +186,7 @@ export function serviceConfig(env: Env): ServiceConfig {
   return {
     role,
     port,
+    managementPort,
     dataDir,
     store,
     paymentsStore,

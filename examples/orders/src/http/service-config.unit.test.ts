@@ -110,6 +110,23 @@ describe('the service settings', () => {
     );
   });
 
+  it('give a node without the API a port for its health and metrics, and only such a node', () => {
+    const daemon = {
+      ORDERS_STORE: 'postgres',
+      ORDERS_DATABASE_URL: PG,
+      ORDERS_TRANSPORT: 'rabbitmq',
+      ORDERS_ROLE: 'daemon',
+    };
+    expect(serviceConfig(daemon).managementPort).toBeUndefined();
+    expect(serviceConfig({ ...daemon, ORDERS_MANAGEMENT_PORT: '9464' }).managementPort).toBe(9464);
+    expect(() => serviceConfig({ ...daemon, ORDERS_MANAGEMENT_PORT: 'http' })).toThrow(
+      'ORDERS_MANAGEMENT_PORT: must be a port number, 0-65535',
+    );
+    expect(() => serviceConfig({ ORDERS_MANAGEMENT_PORT: '9464' })).toThrow(
+      'ORDERS_MANAGEMENT_PORT: is for daemon and payments nodes: ORDERS_ROLE=all serves health and metrics on PORT',
+    );
+  });
+
   it('refuse bad values all at once, naming each variable', () => {
     expect(() =>
       serviceConfig({

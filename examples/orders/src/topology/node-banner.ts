@@ -16,6 +16,8 @@ export interface NodeBannerInput {
   readonly store: string;
   /** The broker (`describeTransport`). */
   readonly broker: string;
+  /** Where it serves its health and metrics (ORDERS_MANAGEMENT_PORT), if it does. */
+  readonly management?: string;
 }
 
 /**
@@ -28,6 +30,9 @@ export function nodeBanner(input: NodeBannerInput): string[] {
     `  runs ${describeRole(input.role)}`,
     `  events in ${input.store}`,
     `  broker: ${input.broker}`,
+    ...(input.management === undefined
+      ? []
+      : [`  health: ${input.management}/health/ready, metrics: ${input.management}/metrics`]),
     'Ctrl+C stops it.',
   ];
 }

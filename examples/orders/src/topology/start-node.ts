@@ -13,6 +13,7 @@ import { describeStore, describeTransport, type ServiceConfig } from '../http/se
 import { paymentOptionsFromEnv } from '../payments/payment-env.js';
 import { createPaymentsApp } from '../payments/payments-app.js';
 import { openStore, openTransport } from './connections.js';
+import { serveManagement } from './management-http.js';
 import { nodeBanner } from './node-banner.js';
 import { roleAppOptions } from './node-roles.js';
 
@@ -119,9 +120,15 @@ async function startRole(config: ServiceConfig, env: Env, resources: NodeResourc
         });
   await app.start();
   opened.add(() => app.stop());
+  const management =
+    config.managementPort === undefined
+      ? undefined
+      : await serveManagement(app, config.managementPort, observability.service.metrics);
+  if (management !== undefined) opened.add(() => management.close());
   return nodeBanner({
     role,
     store: describeStore(role === 'daemon' ? config.store : config.paymentsStore),
     broker: describeTransport(config.transport),
+    ...(management !== undefined && { management: management.url }),
   });
 }

@@ -60,8 +60,11 @@ export function topologyPlan(env: Env): TopologyPlan {
   }
   // Each API node its own port, counting up from PORT; 0: each a free one.
   const basePort = config?.port ?? 0;
-  if (basePort !== 0 && basePort + apiNodes - 1 > 65_535)
-    issues.push({ path: ['PORT'], message: `leaves no room for ${apiNodes} API nodes below 65536` });
+  if (basePort !== 0 && basePort + apiNodes + daemonNodes > 65_535)
+    issues.push({
+      path: ['PORT'],
+      message: `leaves no room for ${apiNodes + daemonNodes + 1} nodes' ports below 65536`,
+    });
   if (issues.length > 0 || config === undefined) throw new ValidationError(issues, 'environment');
 
   // The topology seeds the demo tenants itself, once: no node does.
@@ -75,11 +78,15 @@ export function topologyPlan(env: Env): TopologyPlan {
     env: { ...defaults, ORDERS_ROLE: role, ORDERS_DEMO: '0', ...more },
   });
   const numbered = (count: number) => Array.from({ length: count }, (_, i) => i + 1);
+  // The API nodes' ports first, then each other node's health and metrics: PORT, PORT+1, …
+  const portAfterApi = (n: number) => ({
+    ORDERS_MANAGEMENT_PORT: String(basePort === 0 ? 0 : basePort + apiNodes + n - 1),
+  });
   return {
     config,
     nodes: [
-      node('payments', 'payments'),
-      ...numbered(daemonNodes).map((n) => node(`daemon-${n}`, 'daemon')),
+      node('payments', 'payments', portAfterApi(daemonNodes + 1)),
+      ...numbered(daemonNodes).map((n) => node(`daemon-${n}`, 'daemon', portAfterApi(n))),
       ...numbered(apiNodes).map((n) =>
         node(`api-${n}`, 'api', { PORT: String(basePort === 0 ? 0 : basePort + n - 1) }),
       ),

@@ -18,7 +18,16 @@ describe('the topology plan', () => {
       ORDERS_TRANSPORT: 'rabbitmq',
       ORDERS_ROLE: 'payments',
       ORDERS_DEMO: '0',
+      ORDERS_MANAGEMENT_PORT: '3004',
     });
+    // Health and metrics of the nodes without the API, on the ports after the API nodes'.
+    expect(plan.nodes.map((node) => node.env['ORDERS_MANAGEMENT_PORT'] ?? '-')).toEqual([
+      '3004',
+      '3002',
+      '3003',
+      '-',
+      '-',
+    ]);
     expect(plan.config).toMatchObject({
       store: { kind: 'postgres', schema: 'orders' },
       paymentsStore: { kind: 'postgres', schema: 'payments' },
@@ -37,6 +46,13 @@ describe('the topology plan', () => {
     });
     expect(plan.nodes.map((node) => node.name)).toEqual(['payments', 'daemon-1', 'api-1', 'api-2', 'api-3']);
     expect(plan.nodes.map((node) => node.env['PORT'] ?? '-')).toEqual(['-', '-', '0', '0', '0']);
+    expect(plan.nodes.map((node) => node.env['ORDERS_MANAGEMENT_PORT'] ?? '-')).toEqual([
+      '0',
+      '0',
+      '-',
+      '-',
+      '-',
+    ]);
     // Set in the shell, so the nodes inherit it: the plan adds only what it defaults.
     expect(plan.nodes.at(-1)?.env).toEqual({
       ORDERS_STORE: 'postgres',
@@ -61,6 +77,8 @@ describe('the topology plan', () => {
         'ORDERS_TRANSPORT: must be rabbitmq or nats with ORDERS_ROLE=api: the processes talk over it; ' +
         "ORDERS_STORE: must be postgres with ORDERS_ROLE=api: API and daemon nodes share one database, and SQLite is one process's",
     );
-    expect(() => topologyPlan({ PORT: '65535' })).toThrow('PORT: leaves no room for 2 API nodes below 65536');
+    expect(() => topologyPlan({ PORT: '65535' })).toThrow(
+      "PORT: leaves no room for 5 nodes' ports below 65536",
+    );
   });
 });

@@ -22,7 +22,7 @@ import type { ProductListing } from '../app/catalog.js';
 import type { DailySales } from '../app/daily-sales.js';
 import type { ProductSales } from '../app/product-sales.js';
 import type { ProductView } from '../app/products.js';
-import { adminToken, call, customerToken } from '../http/test-support/client.js';
+import { adminToken, call, customerToken, expectProblem } from '../http/test-support/client.js';
 import { curlRequest, exportedVariables, sendCurl } from '../http/test-support/shell-lines.js';
 import { DECLINE_ABOVE_CENTS, deployments, type RunningDeployment } from './test-support/deployments.js';
 
@@ -226,6 +226,43 @@ describe.each(await deployments())('the orders rules over HTTP, $name', (deploym
     ).toEqual(['PaymentCharged', 'PaymentRefunded']);
   });
 
+  it('refuses what the order rules forbid, changing nothing, with a problem naming the rule', async () => {
+    const [stockBefore, creditBefore] = [(await product()).stock, (await customer()).reservedCents];
+    const attempt = (items: unknown[], customerId = ids.customerId) =>
+      call(place, {
+        method: 'POST',
+        path: '/orders',
+        token: tokens.customer,
+        body: { orderId: randomUUID(), customerId, items },
+      });
+    await expectProblem(await attempt([]), 409, 'ORDER_EMPTY');
+    await expectProblem(
+      await attempt([{ productId: ids.productId, quantity: 0 }]),
+      400,
+      'WHIZBANG_VALIDATION',
+    );
+    await expectProblem(
+      await attempt([{ productId: ids.productId, quantity: STOCK + 1 }]),
+      409,
+      'INSUFFICIENT_STOCK',
+    );
+    await expectProblem(
+      await attempt([{ productId: `p-${randomUUID()}`, quantity: 1 }]),
+      404,
+      'PRODUCT_NOT_FOUND',
+    );
+    expect([(await product()).stock, (await customer()).reservedCents]).toEqual([stockBefore, creditBefore]);
+
+    // A paid order: shipping needs a tracking number; once shipped, it can no longer be cancelled.
+    const orderId = await placeOrder(1);
+    await untilStatus(orderId, 'confirmed');
+    await expectProblem(await act(orderId, 'ship', { trackingNumber: '' }), 409, 'TRACKING_NUMBER_REQUIRED');
+    await expectProblem(await act(orderId, 'deliver', {}), 409, 'ORDER_NOT_SHIPPED');
+    expect((await act(orderId, 'ship', { trackingNumber: '1Z-RULES' })).status).toBe(200);
+    await expectProblem(await act(orderId, 'cancel', { reason: 'too late' }), 409, 'ORDER_ALREADY_SHIPPED');
+    expect(await order(orderId)).toMatchObject({ status: 'shipped' });
+  });
+
   it("never shows an order to another tenant's customer, nor to another customer of the tenant", async () => {
     const orderId = await placeOrder(1);
     for (const other of [tokens.otherTenant, tokens.otherCustomer]) {
@@ -248,6 +285,32 @@ describe.each(await deployments())('the orders rules over HTTP, $name', (deploym
       const statuses: number[] = [];
       for (const curl of curls) statuses.push((await sendCurl(curl)).status); // in order: place, then read
       expect(statuses).toEqual([201, 200, 404, 200]);
+    },
+  );
+
+  it.runIf(deployment.name.startsWith('npm run topology'))(
+    'serves each daemon and payments node its own health and metrics',
+    async () => {
+      const management = new Map(
+        running.lines.flatMap((line) => {
+          const found = /^(\S+) +\| +health: (http:\/\/\S+)\/health\/ready,/.exec(line);
+          return found ? [[found[1], found[2]] as const] : [];
+        }),
+      );
+      expect([...management.keys()].toSorted()).toEqual(['daemon-1', 'daemon-2', 'payments']);
+      for (const url of management.values()) {
+        const ready = await fetch(`${url}/health/ready`);
+        expect({ url, status: ready.status }).toEqual({ url, status: 200 });
+      }
+      // A daemon node's page counts what its projections did; some node has projected by now.
+      const pages = await Promise.all(
+        [...management.entries()]
+          .filter(([name]) => name.startsWith('daemon'))
+          .map(async ([, url]) => (await fetch(`${url}/metrics`)).text()),
+      );
+      expect(pages.some((page) => /whizbang_projection_events_total\{[^}]*product-sales/.test(page))).toBe(
+        true,
+      );
     },
   );
 
