@@ -238,8 +238,8 @@ describe.each(await deployments())('the orders rules over HTTP, $name', (deploym
     await expectProblem(await attempt([]), 409, 'ORDER_EMPTY');
     await expectProblem(
       await attempt([{ productId: ids.productId, quantity: 0 }]),
-      400,
-      'WHIZBANG_VALIDATION',
+      409,
+      'INVALID_QUANTITY',
     );
     await expectProblem(
       await attempt([{ productId: ids.productId, quantity: STOCK + 1 }]),
