@@ -236,11 +236,7 @@ describe.each(await deployments())('the orders rules over HTTP, $name', (deploym
         body: { orderId: randomUUID(), customerId, items },
       });
     await expectProblem(await attempt([]), 409, 'ORDER_EMPTY');
-    await expectProblem(
-      await attempt([{ productId: ids.productId, quantity: 0 }]),
-      409,
-      'INVALID_QUANTITY',
-    );
+    await expectProblem(await attempt([{ productId: ids.productId, quantity: 0 }]), 409, 'INVALID_QUANTITY');
     await expectProblem(
       await attempt([{ productId: ids.productId, quantity: STOCK + 1 }]),
       409,
@@ -293,8 +289,8 @@ describe.each(await deployments())('the orders rules over HTTP, $name', (deploym
     async () => {
       const management = new Map(
         running.lines.flatMap((line) => {
-          const found = /^(\S+) +\| +health: (http:\/\/\S+)\/health\/ready,/.exec(line);
-          return found ? [[found[1], found[2]] as const] : [];
+          const [, name, url] = /^(\S+) +\| +health: (http:\/\/\S+)\/health\/ready,/.exec(line) ?? [];
+          return name !== undefined && url !== undefined ? [[name, url] as const] : [];
         }),
       );
       expect([...management.keys()].toSorted()).toEqual(['daemon-1', 'daemon-2', 'payments']);
