@@ -3,7 +3,7 @@
  * it gives one, and answers the order's new version. ConfirmPaidOrder is the fulfillment saga's
  * confirmation, once the payment went through.
  */
-import { handle, handleCommand } from '@whizbang/core';
+import { handle, handleCommand, type HandlerContext, type MessageOf } from '@whizbang/core';
 import { orderStream } from '../domain/ids.js';
 import { ConfirmOrder, ConfirmPaidOrder, DeliverOrder, ShipOrder } from '../domain/order-messages.js';
 import { orderDecider } from '../domain/order.js';
@@ -19,44 +19,31 @@ export { ConfirmOrder, ConfirmPaidOrder, DeliverOrder, ShipOrder };
  */
 export const CONFIRM_ORDER_BUDGET_MS = 150;
 
-export const confirmOrder = handle(
-  ConfirmOrder,
-  (command, ctx) =>
-    decideAtVersion(
-      ctx,
-      orderStream(command.data.orderId),
-      orderDecider,
-      command,
-      command.data.expectedVersion,
-    ),
-  { permissions: [ORDERS_PERMISSIONS.confirmOrders], budget: { maxLatencyMs: CONFIRM_ORDER_BUDGET_MS } },
-);
+/** Decides on the order's stream, at the version the client read when it gives one. */
+const atTheVersionRead = (
+  command: MessageOf<typeof ConfirmOrder> | MessageOf<typeof ShipOrder> | MessageOf<typeof DeliverOrder>,
+  ctx: HandlerContext,
+) =>
+  decideAtVersion(
+    ctx,
+    orderStream(command.data.orderId),
+    orderDecider,
+    command,
+    command.data.expectedVersion,
+  );
 
-export const shipOrder = handle(
-  ShipOrder,
-  (command, ctx) =>
-    decideAtVersion(
-      ctx,
-      orderStream(command.data.orderId),
-      orderDecider,
-      command,
-      command.data.expectedVersion,
-    ),
-  { permissions: [ORDERS_PERMISSIONS.shipOrders] },
-);
+export const confirmOrder = handle(ConfirmOrder, atTheVersionRead, {
+  permissions: [ORDERS_PERMISSIONS.confirmOrders],
+  budget: { maxLatencyMs: CONFIRM_ORDER_BUDGET_MS },
+});
 
-export const deliverOrder = handle(
-  DeliverOrder,
-  (command, ctx) =>
-    decideAtVersion(
-      ctx,
-      orderStream(command.data.orderId),
-      orderDecider,
-      command,
-      command.data.expectedVersion,
-    ),
-  { permissions: [ORDERS_PERMISSIONS.deliverOrders] },
-);
+export const shipOrder = handle(ShipOrder, atTheVersionRead, {
+  permissions: [ORDERS_PERMISSIONS.shipOrders],
+});
+
+export const deliverOrder = handle(DeliverOrder, atTheVersionRead, {
+  permissions: [ORDERS_PERMISSIONS.deliverOrders],
+});
 
 /**
  * The fulfillment saga's, once paid: no route reaches it. It declares no permission, so it runs
