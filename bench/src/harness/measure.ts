@@ -117,6 +117,14 @@ export function row(
   return { workload, unit, ours: round(ours, 1), baselines: rounded, ratios };
 }
 
+/**
+ * A row with nothing beside it: a figure no peer or raw driver has a like for (a whole service
+ * under its own traffic), so its baselines and ratios stay empty rather than made up.
+ */
+export function unmatchedRow(workload: string, unit: string, ours: number): ResultRow {
+  return { workload, unit, ours: round(ours, 1), baselines: {}, ratios: {} };
+}
+
 export function round(value: number, digits: number): number {
   const scale = 10 ** digits;
   return Math.round(value * scale) / scale;

@@ -46,13 +46,19 @@ export interface Answer {
 export interface LatencySummary {
   readonly seconds: number;
   readonly operations: readonly OperationStats[];
+  /** Operations summed up by class (`reads`, `writes`), by name; none without classes. */
+  readonly classes: readonly OperationStats[];
   readonly overall: OperationStats;
 }
 
 export interface LatencyRecorder {
   record(operation: string, answer: Answer, ms: number): void;
-  /** Sums up what was recorded over `seconds` of running; operations in first-recorded order. */
-  summary(seconds: number): LatencySummary;
+  /**
+   * Sums up what was recorded over `seconds` of running; operations in first-recorded order.
+   * `classOf` names each operation's class, for a row per class (an operation of none is in
+   * `overall` only).
+   */
+  summary(seconds: number, classOf?: (operation: string) => string | undefined): LatencySummary;
 }
 
 /** Counts of answers: by status, and the refusals by kind. */
@@ -76,9 +82,31 @@ function tallyAnswer(tally: Tally, { status, code, expected }: Answer): void {
   else if (status >= 400 || status === 0) count(tally.errors, refusal);
 }
 
+/** One operation's samples and answers. */
+interface Entry {
+  readonly ms: number[];
+  readonly tally: Tally;
+}
+
+/** The stats of several operations' requests taken together. */
+function combined(name: string, entries: readonly Entry[], seconds: number): OperationStats {
+  const tally = newTally();
+  for (const entry of entries) {
+    merge(tally.statuses, entry.tally.statuses);
+    merge(tally.expected, entry.tally.expected);
+    merge(tally.errors, entry.tally.errors);
+  }
+  return stats(
+    name,
+    entries.flatMap((entry) => entry.ms),
+    tally,
+    seconds,
+  );
+}
+
 /** @example const recorder = latencyRecorder(); recorder.record('place', { status: 201 }, 3.2); */
 export function latencyRecorder(): LatencyRecorder {
-  const samples = new Map<string, { ms: number[]; tally: Tally }>();
+  const samples = new Map<string, Entry>();
   return {
     record(operation, answer, ms) {
       let entry = samples.get(operation);
@@ -86,24 +114,25 @@ export function latencyRecorder(): LatencyRecorder {
       entry.ms.push(ms);
       tallyAnswer(entry.tally, answer);
     },
-    summary(seconds) {
+    summary(seconds, classOf) {
       const entries = [...samples];
       const operations = entries.map(([operation, entry]) =>
         stats(operation, entry.ms, entry.tally, seconds),
       );
-      const all = newTally();
-      for (const [, { tally }] of entries) {
-        merge(all.statuses, tally.statuses);
-        merge(all.expected, tally.expected);
-        merge(all.errors, tally.errors);
+      const byClass = new Map<string, Entry[]>();
+      for (const [operation, entry] of entries) {
+        const name = classOf?.(operation);
+        if (name !== undefined) byClass.set(name, [...(byClass.get(name) ?? []), entry]);
       }
-      const overall = stats(
+      const classes = [...byClass]
+        .toSorted(([a], [b]) => a.localeCompare(b))
+        .map(([name, members]) => combined(name, members, seconds));
+      const overall = combined(
         'all',
-        entries.flatMap(([, entry]) => entry.ms),
-        all,
+        entries.map(([, entry]) => entry),
         seconds,
       );
-      return { seconds, operations, overall };
+      return { seconds, operations, classes, overall };
     },
   };
 }

@@ -75,6 +75,45 @@ describe('latencyRecorder', () => {
     });
   });
 
+  it('sums the operations of each class apart, and leaves an operation of no class to the whole', () => {
+    const recorder = latencyRecorder();
+    recorder.record('place', { status: 201 }, 10); // a write first: the classes still come by name
+    recorder.record('browse', { status: 200 }, 1);
+    recorder.record('get-order', { status: 200 }, 3);
+    recorder.record('ship', { status: 409, code: 'ORDER_NOT_CONFIRMED', expected: true }, 20);
+    recorder.record('place', { status: 201 }, 30);
+    recorder.record('unclassed', { status: 200 }, 100);
+    const classes = { browse: 'reads', 'get-order': 'reads', place: 'writes', ship: 'writes' };
+
+    const summary = recorder.summary(1, (operation) => classes[operation as keyof typeof classes]);
+    expect(summary.classes).toEqual([
+      {
+        operation: 'reads',
+        requests: 2,
+        throughput: 2,
+        p50Ms: 1,
+        p99Ms: 3,
+        maxMs: 3,
+        statuses: { 200: 2 },
+        expected: {},
+        errors: {},
+      },
+      {
+        operation: 'writes',
+        requests: 3,
+        throughput: 3,
+        p50Ms: 20, // of 10, 20, 30: percentiles over the class's own samples, not of its operations'
+        p99Ms: 30,
+        maxMs: 30,
+        statuses: { 201: 2, 409: 1 },
+        expected: { '409 ORDER_NOT_CONFIRMED': 1 },
+        errors: {},
+      },
+    ]);
+    expect(summary.overall).toMatchObject({ requests: 6, maxMs: 100 });
+    expect(recorder.summary(1).classes).toEqual([]);
+  });
+
   it('reports no throughput for a run of no time, and no percentiles without samples', () => {
     const summary = latencyRecorder().summary(0);
     expect(summary.operations).toEqual([]);

@@ -8,19 +8,19 @@
  *   ORDERS_JWT_SECRET, or else with the development secret in ORDERS_DATA_DIR (default `data`,
  *   where `npm start` keeps it); ORDERS_JWT_ISSUER and ORDERS_JWT_AUDIENCE as the service's.
  * - Without ORDERS_URL it starts a service of its own, as `npm start` does but in a throwaway
- *   data directory and without demo data, drives it, and stops it: a separate process, so the
- *   client's work does not count as the service's.
+ *   data directory, with a token secret of its own and without demo data, drives it, and stops
+ *   it: a separate process, so the client's work does not count as the service's.
  * - LOAD_SECONDS (default 10), LOAD_CONNECTIONS (default 8), LOAD_WARMUP_SECONDS (default 1).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
 import { ValidationError, type ValidationIssue } from '@whizbang/core';
 import { keptDevelopmentSecret } from '../http/development-secret.js';
+import type { OrdersJwtOptions } from '../http/routes.js';
 import { DEFAULT_JWT_AUDIENCE, DEFAULT_JWT_ISSUER } from '../http/service-config.js';
 import { formatLoadReport } from './report.js';
 import { runLoad } from './run-load.js';
-import { startServiceProcess, type ServiceProcess } from './service-process.js';
+import { startThrowawayService, type ThrowawayService } from './throwaway-service.js';
 
 const env = process.env;
 const issues: ValidationIssue[] = [];
@@ -38,44 +38,42 @@ if (issues.length > 0) {
   process.exit(1);
 }
 
-let service: ServiceProcess | undefined;
-let throwaway: string | undefined;
-let url = env['ORDERS_URL'];
-let dataDir = resolve(env['ORDERS_DATA_DIR'] || 'data');
-if (!url) {
-  throwaway = mkdtempSync(join(tmpdir(), 'orders-load-'));
-  dataDir = throwaway;
-  service = await startServiceProcess({
-    entry: new URL('../http/main.js', import.meta.url),
-    env: { PORT: '0', ORDERS_DATA_DIR: throwaway, ORDERS_DB: join(throwaway, 'orders.db'), ORDERS_DEMO: '0' },
-  });
-  url = service.url;
-  console.log(`Started a service for this run at ${url} (data in ${throwaway}, removed afterwards).`);
-}
-
+let service: ThrowawayService | undefined;
 try {
-  const secret = env['ORDERS_JWT_SECRET'] || keptDevelopmentSecret(dataDir);
-  if (secret === undefined)
-    throw new Error(
-      `No secret to sign the load's tokens: set ORDERS_JWT_SECRET to the service's, or ORDERS_DATA_DIR to its data directory (no development secret in ${dataDir}).`,
-    );
-  console.log(`Driving ${url} for ${warmupSeconds} + ${seconds} s with ${connections} connections…`);
-  const report = await runLoad({
-    url: url.replace(/\/+$/, ''),
-    jwt: {
+  let url = env['ORDERS_URL'];
+  let jwt: OrdersJwtOptions;
+  if (url) {
+    const dataDir = resolve(env['ORDERS_DATA_DIR'] || 'data');
+    const secret = env['ORDERS_JWT_SECRET'] || keptDevelopmentSecret(dataDir);
+    if (secret === undefined)
+      throw new Error(
+        `No secret to sign the load's tokens: set ORDERS_JWT_SECRET to the service's, or ORDERS_DATA_DIR to its data directory (no development secret in ${dataDir}).`,
+      );
+    jwt = {
       secret,
       issuer: env['ORDERS_JWT_ISSUER'] || DEFAULT_JWT_ISSUER,
       audience: env['ORDERS_JWT_AUDIENCE'] || DEFAULT_JWT_AUDIENCE,
-    },
-    seconds,
-    connections,
-    warmupSeconds,
-  });
+    };
+  } else {
+    // A secret for this run only: the service and the load share it, nobody else.
+    const own = {
+      secret: randomBytes(32).toString('hex'),
+      issuer: DEFAULT_JWT_ISSUER,
+      audience: DEFAULT_JWT_AUDIENCE,
+    };
+    service = await startThrowawayService({ store: { kind: 'sqlite' }, jwt: own });
+    url = service.url;
+    jwt = own;
+    console.log(
+      `Started a service for this run at ${url} (data in a temporary directory, removed afterwards).`,
+    );
+  }
+  console.log(`Driving ${url} for ${warmupSeconds} + ${seconds} s with ${connections} connections…`);
+  const report = await runLoad({ url: url.replace(/\/+$/, ''), jwt, seconds, connections, warmupSeconds });
   console.log(formatLoadReport(report).join('\n'));
 } catch (error) {
   console.error(error instanceof Error ? error.message : error);
   process.exitCode = 1;
 } finally {
-  await service?.stop();
-  if (throwaway !== undefined) rmSync(throwaway, { recursive: true, force: true });
+  await service?.close();
 }

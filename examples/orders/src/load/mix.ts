@@ -20,6 +20,20 @@ export const LOAD_MIX: Readonly<Record<Operation, number>> = {
 };
 
 /**
+ * Whether each operation only reads or changes something: the report's `reads` and `writes`
+ * rows, and the benchmark's latency per class, sum up the operations of each.
+ */
+export const OPERATION_CLASSES: Readonly<Record<Operation, 'reads' | 'writes'>> = {
+  browse: 'reads',
+  'get-order': 'reads',
+  'list-my-orders': 'reads',
+  'list-to-ship': 'reads',
+  place: 'writes',
+  ship: 'writes',
+  cancel: 'writes',
+};
+
+/**
  * What an operation that cannot run yet does instead: what makes it possible. A shopper with
  * no order places one; a back office with nothing on its list looks at the list again.
  */

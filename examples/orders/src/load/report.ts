@@ -1,7 +1,7 @@
 /**
- * The load run's report as text: one row per operation, then the whole, then the refusals the
- * mix meets by design (lost races) apart from the errors (anything else of 400 or more, or no
- * answer at all).
+ * The load run's report as text: one row per operation, one per class (reads, writes), then the
+ * whole, then the refusals the mix meets by design (lost races) apart from the errors (anything
+ * else of 400 or more, or no answer at all).
  */
 import type { OperationStats } from './latency.js';
 import type { LoadReport } from './run-load.js';
@@ -34,7 +34,7 @@ const counted = (counts: Readonly<Record<string, number>>, prefix = '') =>
  * console.log(formatLoadReport(await runLoad(options)).join('\n'));
  */
 export function formatLoadReport(report: LoadReport): string[] {
-  const rows = [[...COLUMNS], ...report.operations.map(row), row(report.overall)];
+  const rows = [[...COLUMNS], ...report.operations.map(row), ...report.classes.map(row), row(report.overall)];
   const widths = COLUMNS.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   const table = rows.map((r) =>
     r

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { latencyRecorder } from './latency.js';
+import { OPERATION_CLASSES, type Operation } from './mix.js';
 import { formatLoadReport } from './report.js';
 import type { LoadReport } from './run-load.js';
 
@@ -7,18 +8,19 @@ function report(record: (r: ReturnType<typeof latencyRecorder>) => void): LoadRe
   const recorder = latencyRecorder();
   record(recorder);
   return {
-    ...recorder.summary(2),
+    ...recorder.summary(2, (operation) => OPERATION_CLASSES[operation as Operation]),
     url: 'http://127.0.0.1:3000',
     connections: 4,
     warmupSeconds: 1,
     tenants: ['load-1', 'load-2'],
     products: 16,
+    shop: [],
     clientCpu: 0.25,
   };
 }
 
 describe('the load report', () => {
-  it('has a row per operation and one for the whole, and tells lost races from errors', () => {
+  it('has a row per operation, one per class and one for the whole, and tells lost races from errors', () => {
     const lines = formatLoadReport(
       report((r) => {
         r.record('browse', { status: 200 }, 2);
@@ -40,6 +42,17 @@ describe('the load report', () => {
       'place             4    2.0    8.00   50.00   50.00  no answer×1 201×1 409×1 503×1',
     );
     expect(lines).toContain('ship              2    1.0    1.00    3.00    3.00  403×1 409×1');
+    expect(lines).toContain('reads             2    1.0    2.00    4.00    4.00  200×2');
+    expect(lines).toContain(
+      'writes            6    3.0    6.00   50.00   50.00  no answer×1 201×1 403×1 409×2 503×1',
+    );
+    // Operations, then classes, then the whole.
+    expect(lines.findIndex((line) => line.startsWith('ship '))).toBeLessThan(
+      lines.findIndex((line) => line.startsWith('reads ')),
+    );
+    expect(lines.findIndex((line) => line.startsWith('writes '))).toBeLessThan(
+      lines.findIndex((line) => line.startsWith('all ')),
+    );
     expect(lines).toContain(
       'all               8    4.0    4.00   50.00   50.00  no answer×1 200×2 201×1 403×1 409×2 503×1',
     );

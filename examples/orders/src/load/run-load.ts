@@ -1,13 +1,15 @@
 /**
  * A load run against a running orders service, as it runs (payment confirms the orders): it
- * registers its own products and customers (ids `load-<run>-…`, plenty of stock and credit, in
- * tenants of its own, so the demo tenants' data stays as it was), then keeps `connections`
- * shoppers busy, each one request at a time, for a warm-up and then `seconds` of measuring.
+ * registers its own products and customers (ids `load-<run>-…`, plenty of stock and credit
+ * unless told otherwise, in tenants of its own, so the demo tenants' data stays as it was), then
+ * keeps `connections` shoppers busy, each one request at a time, for a warm-up and then
+ * `seconds` of measuring.
  */
 import type { OrdersJwtOptions } from '../http/routes.js';
 import { adminToken as signAdminToken, customerToken as signCustomerToken } from '../http/tokens.js';
 import { latencyRecorder, type LatencySummary } from './latency.js';
-import { createShopper, type Shopper } from './shopper.js';
+import { OPERATION_CLASSES, type Operation } from './mix.js';
+import { createShopper, type Shopper, type WriteAnswer } from './shopper.js';
 import { worklist } from './worklist.js';
 
 export interface LoadOptions {
@@ -24,6 +26,17 @@ export interface LoadOptions {
   readonly tenants?: readonly string[];
   /** Products per tenant (default 8): fewer means more orders racing for the same product. */
   readonly productsPerTenant?: number;
+  /** Units each product starts with (default ten million: enough for any run, unless restocked). */
+  readonly stock?: number;
+  /** Hears the answer to every write the shoppers send, warm-up included, with its tenant. */
+  readonly onWrite?: (tenantId: string, answer: WriteAnswer) => void;
+}
+
+/** What the run registered in one of its tenants. */
+export interface LoadTenant {
+  readonly tenantId: string;
+  readonly productIds: readonly string[];
+  readonly customerIds: readonly string[];
 }
 
 export interface LoadReport extends LatencySummary {
@@ -32,6 +45,8 @@ export interface LoadReport extends LatencySummary {
   readonly warmupSeconds: number;
   readonly tenants: readonly string[];
   readonly products: number;
+  /** The products and customers it registered, by tenant. */
+  readonly shop: readonly LoadTenant[];
   /** CPU time the load client itself used, as a share of one core: near 1, it measures itself. */
   readonly clientCpu: number;
 }
@@ -42,7 +57,7 @@ export interface LoadReport extends LatencySummary {
  * console.log(formatLoadReport(report).join('\n'));
  */
 export async function runLoad(options: LoadOptions): Promise<LoadReport> {
-  const { url, jwt, seconds, connections } = options;
+  const { url, jwt, seconds, connections, onWrite } = options;
   const warmupSeconds = options.warmupSeconds ?? 1;
   const tenants = options.tenants ?? ['load-1', 'load-2'];
   const productsPerTenant = options.productsPerTenant ?? 8;
@@ -57,9 +72,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
           productId,
           name: `Load product ${i}`,
           priceCents: 1_00 + i * 2_50,
-          stock: 10_000_000,
+          stock: options.stock ?? 10_000_000,
         });
-      return { tenantId, adminToken, productIds, toShip: worklist() };
+      return { tenantId, adminToken, productIds, customerIds: [] as string[], toShip: worklist() };
     }),
   );
 
@@ -67,8 +82,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   let recording = false;
   const shoppers: Shopper[] = [];
   for (let i = 0; i < connections; i++) {
-    const { tenantId, adminToken, productIds, toShip } = catalogs[i % catalogs.length]!;
+    const { tenantId, adminToken, productIds, customerIds, toShip } = catalogs[i % catalogs.length]!;
     const customerId = `${run}-c${i}`;
+    customerIds.push(customerId);
     await setup(url, adminToken, '/customers', {
       customerId,
       name: `Load shopper ${i}`,
@@ -85,6 +101,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
         toShip,
         recorder,
         recording: () => recording,
+        ...(onWrite !== undefined && { onWrite: (answer: WriteAnswer) => onWrite(tenantId, answer) }),
       }),
     );
   }
@@ -110,12 +127,13 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   const elapsed = (performance.now() - measuredFrom) / 1000;
   const cpu = process.cpuUsage(cpuFrom);
   return {
-    ...recorder.summary(elapsed),
+    ...recorder.summary(elapsed, (operation) => OPERATION_CLASSES[operation as Operation]),
     url,
     connections,
     warmupSeconds,
     tenants,
     products: productsPerTenant * tenants.length,
+    shop: catalogs.map(({ tenantId, productIds, customerIds }) => ({ tenantId, productIds, customerIds })),
     clientCpu: (cpu.user + cpu.system) / 1e6 / elapsed,
   };
 }

@@ -5,7 +5,7 @@
 import { LISTENING } from '../http/start-banner.js';
 import { spawnNodeProcess, type NodeProcess, type NodeProcessOptions } from '../topology/node-process.js';
 
-export interface ServiceProcess extends Pick<NodeProcess, 'lines' | 'waitForLine' | 'stop'> {
+export interface ServiceProcess extends Pick<NodeProcess, 'pid' | 'lines' | 'waitForLine' | 'stop'> {
   /** The URL its first line announced. */
   readonly url: string;
 }
@@ -29,6 +29,7 @@ export async function startServiceProcess(options: ServiceProcessOptions): Promi
   }
   return {
     url: first.slice(LISTENING.length + 1).trim(),
+    pid: service.pid,
     lines: service.lines,
     waitForLine: (pattern, timeoutMs) => service.waitForLine(pattern, timeoutMs),
     stop: (signal) => service.stop(signal),

@@ -12,6 +12,33 @@ import { chooseOperation, LOAD_MIX, type Operation } from './mix.js';
 import { isExpectedRefusal, problemCode } from './outcomes.js';
 import type { Worklist } from './worklist.js';
 
+/** An order line as the load sends it. */
+export interface OrderLine {
+  readonly productId: string;
+  readonly quantity: number;
+}
+
+/**
+ * A write the shopper sent and what the service answered (`status` 0: no answer), warm-up
+ * included: what a caller needs to hold the service to its answers afterwards (an order
+ * answered 201 is in the log once; one refused wrote nothing).
+ */
+export type WriteAnswer =
+  | {
+      readonly operation: 'place';
+      readonly orderId: string;
+      readonly customerId: string;
+      readonly items: readonly OrderLine[];
+      readonly status: number;
+      readonly code: string | undefined;
+    }
+  | {
+      readonly operation: 'ship' | 'cancel';
+      readonly orderId: string;
+      readonly status: number;
+      readonly code: string | undefined;
+    };
+
 export interface ShopperOptions {
   readonly url: string;
   readonly customerId: string;
@@ -26,6 +53,8 @@ export interface ShopperOptions {
   readonly recorder: LatencyRecorder;
   /** Whether to record the request starting now (false during warm-up). */
   readonly recording: () => boolean;
+  /** Hears the answer to every write (place, ship, cancel), recorded or not. */
+  readonly onWrite?: (answer: WriteAnswer) => void;
   readonly random?: () => number;
 }
 
@@ -37,12 +66,16 @@ export interface Shopper {
 /** Orders a shopper remembers for reading back; older ones are forgotten. */
 const REMEMBERED = 100;
 
+/** Why the back office cancels the orders it cancels. */
+export const CANCEL_REASON = 'out of stock at the warehouse';
+
 /** The newest confirmed orders the back office looks at, at most. */
 export const SHIPPING_LIST_SIZE = 50;
 
 /** @example const shopper = createShopper({ url, customerId, customerToken, adminToken, productIds, toShip: worklist(), recorder, recording: () => true }); */
 export function createShopper(options: ShopperOptions): Shopper {
-  const { url, customerId, customerToken, adminToken, productIds, toShip, recorder, recording } = options;
+  const { url, customerId, customerToken, adminToken, productIds, toShip, recorder, recording, onWrite } =
+    options;
   const random = options.random ?? Math.random;
   const placed: string[] = [];
   let shipments = 0;
@@ -55,7 +88,7 @@ export function createShopper(options: ShopperOptions): Shopper {
     path: string,
     token: string,
     body?: unknown,
-  ): Promise<{ status: number; text: string }> {
+  ): Promise<{ status: number; code: string | undefined; text: string }> {
     const record = recording();
     const started = performance.now();
     let status = 0; // no answer: refused, reset, timed out
@@ -75,11 +108,10 @@ export function createShopper(options: ShopperOptions): Shopper {
       // Counted under status 0.
     }
     const ms = performance.now() - started;
-    if (record) {
-      const code = status >= 400 ? problemCode(text) : undefined;
+    const code = status >= 400 ? problemCode(text) : undefined;
+    if (record)
       recorder.record(operation, { status, code, expected: isExpectedRefusal(operation, status, code) }, ms);
-    }
-    return { status, text };
+    return { status, code, text };
   }
 
   const operations: Record<Operation, () => Promise<void>> = {
@@ -91,11 +123,12 @@ export function createShopper(options: ShopperOptions): Shopper {
       const products = [...new Set(Array.from({ length: lines }, () => pick(productIds)))];
       const orderId = randomUUID();
       const items = products.map((productId) => ({ productId, quantity: 1 + Math.floor(random() * 3) }));
-      const { status } = await send('place', 'POST', '/orders', customerToken, {
+      const { status, code } = await send('place', 'POST', '/orders', customerToken, {
         orderId,
         customerId,
         items,
       });
+      onWrite?.({ operation: 'place', orderId, customerId, items, status, code });
       if (status !== 201) return;
       placed.push(orderId);
       if (placed.length > REMEMBERED) placed.shift();
@@ -116,14 +149,18 @@ export function createShopper(options: ShopperOptions): Shopper {
       const orderId = toShip.take(random);
       if (orderId === undefined) return; // another connection took the last one meanwhile
       const trackingNumber = `1Z-LOAD-${++shipments}`;
-      await send('ship', 'POST', `/orders/${orderId}/ship`, adminToken, { trackingNumber });
+      const { status, code } = await send('ship', 'POST', `/orders/${orderId}/ship`, adminToken, {
+        trackingNumber,
+      });
+      onWrite?.({ operation: 'ship', orderId, status, code });
     },
     cancel: async () => {
       const orderId = toShip.take(random);
       if (orderId === undefined) return;
-      await send('cancel', 'POST', `/orders/${orderId}/cancel`, adminToken, {
-        reason: 'out of stock at the warehouse',
+      const { status, code } = await send('cancel', 'POST', `/orders/${orderId}/cancel`, adminToken, {
+        reason: CANCEL_REASON,
       });
+      onWrite?.({ operation: 'cancel', orderId, status, code });
     },
   };
 
