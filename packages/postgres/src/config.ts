@@ -7,6 +7,8 @@ import type { StoreOptions } from '@whizbang/core';
 export interface PgResult {
   readonly rows: any[];
   readonly rowCount: number | null;
+  /** The statement's command tag (`INSERT`, `COMMIT`…): a COMMIT that rolled back says `ROLLBACK`. */
+  readonly command?: string;
 }
 
 /** A statement with a name is parsed and planned once per connection and then reused. */

@@ -171,12 +171,13 @@ export class Database {
         );
       const opened = client.query(bindTenantSql(tenantId, true));
       const result = this.run(client, text, values, options);
-      const committed = client.query('COMMIT');
+      const commit = client.query('COMMIT');
       // Every reply is in before the connection can go back to the pool.
-      const failed = (await Promise.allSettled([opened, result, committed])).find(
+      const failed = (await Promise.allSettled([opened, result, commit])).find(
         (settled) => settled.status === 'rejected',
       );
       if (failed) throw failed.reason;
+      committed(await commit);
       return result;
     });
   }
@@ -211,7 +212,7 @@ export class Database {
       opening.close();
       if (opening.opened !== undefined) {
         await opening.opened;
-        await client.query('COMMIT');
+        committed(await client.query('COMMIT'));
       }
       return result;
     } catch (error) {
@@ -315,4 +316,16 @@ export class Database {
     await this.#ready?.catch(() => undefined);
     if (this.#owned) await this.pool.end();
   }
+}
+
+/**
+ * Throws unless `COMMIT` committed. PostgreSQL answers COMMIT in a transaction that a failed
+ * statement aborted with the tag `ROLLBACK` and no error: a caller that caught that statement's
+ * error (or never awaited it) would otherwise be told its work was saved when none of it was.
+ */
+function committed(result: PgResult): void {
+  if (result.command === 'ROLLBACK')
+    throw new StateError(
+      'The transaction was rolled back at COMMIT: one of its statements had failed (an error caught or not awaited inside the transaction); nothing of it was saved',
+    );
 }

@@ -1,7 +1,7 @@
 // The store's own pool runs pg in pipeline mode: a transaction's BEGIN rides with its first
 // statement, and a savepoint with the statement it guards. Counted through a proxy that delays
 // every packet, so a round trip costs far more than the work.
-import { isDocumentConflictError } from '@whizbang/core';
+import { isDocumentConflictError, isStateError } from '@whizbang/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { postgresStore } from './postgres-store.js';
 import {
@@ -69,6 +69,31 @@ describe.runIf(available)('postgres: pipelined transactions', () => {
       });
       expect((await store.documents.get('counts', 'a'))?.data).toEqual({ n: 1 });
       expect((await store.documents.get('counts', 'c'))?.data).toEqual({ n: 3 });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('fails a transaction whose COMMIT rolled back because a statement in it failed unseen', async () => {
+    const store = postgresStore({ connectionString, schema: freshSchema('wbpipe') });
+    try {
+      await store.events.appendToStream('s', [{ type: 'Opened', data: {} }]);
+      const outcome = await store
+        .transaction(async (tx) => {
+          await tx.documents.put('counts', 'lost', { n: 1 });
+          // Caught: the append's error aborted the transaction all the same.
+          await tx.events
+            .appendToStream('s', [{ type: 'Raced', data: {} }], { expectedVersion: 7 })
+            .catch(() => undefined);
+          return 'saved';
+        })
+        .then(
+          (value) => value,
+          (error: unknown) => error,
+        );
+      expect(isStateError(outcome)).toBe(true);
+      expect((outcome as Error).message).toMatch(/rolled back at COMMIT/);
+      expect(await store.documents.get('counts', 'lost')).toBeUndefined();
     } finally {
       await store.close();
     }
