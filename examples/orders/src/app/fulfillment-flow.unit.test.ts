@@ -6,31 +6,17 @@
 import { sqliteStore } from '@whizbang/sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Store, WhizbangApp } from '@whizbang/core';
-import { CustomerId, OrderId, ProductId } from '../domain/ids.js';
+import { OrderId } from '../domain/ids.js';
 import { gatewayAnswers } from '../payments/gateway-answers.js';
 import { paymentStream } from '../payments/payment-messages.js';
 import type { PaymentServiceOptions } from '../payments/payment-service.js';
 import { createOrdersApp, createTenantOrdersApp } from './create-app.js';
-import { adminPrincipal, customerPrincipal } from './roles.js';
 import { fulfillment, type FulfillmentOptions } from './fulfillment.js';
-import {
-  AddProduct,
-  GetCustomer,
-  GetOrder,
-  GetProduct,
-  PlaceOrder,
-  RegisterCustomer,
-  ShipOrder,
-} from './index.js';
+import { GetCustomer, GetOrder, GetProduct, PlaceOrder, ShipOrder } from './index.js';
+import { ada, asAda, backOffice, mug, stockShop } from './test-support/shop.js';
 
-const ada = CustomerId.from('ada');
-const mug = ProductId.from('mug');
-const backOffice = { principal: adminPrincipal('back-office') };
-/**
- * Ada places her orders herself: what the saga sends on (payment, confirmation, abandoning)
- * carries her principal, which may not confirm or cancel an order by hand.
- */
-const asAda = { principal: customerPrincipal(ada) };
+// Ada places her orders herself (`asAda`): what the saga sends on (payment, confirmation,
+// abandoning) carries her principal, which may not confirm or cancel an order by hand.
 
 let running: { app: WhizbangApp; store: Store } | undefined;
 afterEach(async () => {
@@ -39,13 +25,12 @@ afterEach(async () => {
   running = undefined;
 });
 
-/** An app with Ada (100.00 of credit) and 10 mugs at 12.00, started. */
+/** An app with Ada (100.00 of credit), 10 mugs at 12.00 and a kettle, started. */
 async function startOrders(fulfillmentOptions: FulfillmentOptions, payments: PaymentServiceOptions) {
   const store = sqliteStore({ path: ':memory:' });
   const app = createOrdersApp({ store, fulfillment: fulfillmentOptions, payments });
   running = { app, store };
-  await app.send(RegisterCustomer({ customerId: ada, name: 'Ada', creditLimitCents: 100_00 }), backOffice);
-  await app.send(AddProduct({ productId: mug, name: 'Mug', priceCents: 12_00, stock: 10 }), backOffice);
+  await stockShop(app);
   await app.start();
   const orderId = OrderId();
   await app.send(PlaceOrder({ orderId, customerId: ada, items: [{ productId: mug, quantity: 3 }] }), asAda);
@@ -164,14 +149,7 @@ describe('fulfillment on SQLite, per tenant, as the HTTP service runs it', () =>
     const app = createTenantOrdersApp({ store, fulfillment: {}, payments: { declineAboveCents: 30_00 } });
     running = { app, store };
     const acme = { tenantId: 'acme' };
-    await app.send(RegisterCustomer({ customerId: ada, name: 'Ada', creditLimitCents: 100_00 }), {
-      ...acme,
-      ...backOffice,
-    });
-    await app.send(AddProduct({ productId: mug, name: 'Mug', priceCents: 12_00, stock: 10 }), {
-      ...acme,
-      ...backOffice,
-    });
+    await stockShop(app, acme);
     await app.start();
     const [paid, declined] = [OrderId(), OrderId()];
     await app.send(PlaceOrder({ orderId: paid, customerId: ada, items: [{ productId: mug, quantity: 1 }] }), {

@@ -275,14 +275,7 @@ describe('orders app: concurrency', () => {
 describe('orders app: context', () => {
   it("stamps every event a handler appends with the command's correlation id, its id as cause, and its tenant", async () => {
     const tenant = { tenantId: 'acme' };
-    await app.send(RegisterCustomer({ customerId: ada, name: 'Ada', creditLimitCents: 100_00 }), {
-      ...tenant,
-      ...backOffice,
-    });
-    await app.send(AddProduct({ productId: mug, name: 'Mug', priceCents: 12_00, stock: 10 }), {
-      ...tenant,
-      ...backOffice,
-    });
+    await stockShop(app, tenant);
 
     const orderId = OrderId();
     await app.send(

@@ -20,7 +20,7 @@ let app: ReturnType<typeof createOrdersApp>;
 beforeEach(async () => {
   app = createOrdersApp({ store: memoryStore() });
   await app.start();
-  await stockShop(app, 1_000_00);
+  await stockShop(app, { creditLimitCents: 1_000_00 });
 });
 afterEach(() => app.stop());
 
