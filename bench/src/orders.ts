@@ -111,25 +111,14 @@ for (const kind of STORES) {
       'req/s',
       figure((r) => r.overall.throughput),
     ),
-    unmatchedRow(
-      `orders on ${name}: reads, p50`,
-      'ms',
-      figure((r) => classOf(r, 'reads')?.p50Ms),
-    ),
-    unmatchedRow(
-      `orders on ${name}: reads, p99`,
-      'ms',
-      figure((r) => classOf(r, 'reads')?.p99Ms),
-    ),
-    unmatchedRow(
-      `orders on ${name}: writes, p50`,
-      'ms',
-      figure((r) => classOf(r, 'writes')?.p50Ms),
-    ),
-    unmatchedRow(
-      `orders on ${name}: writes, p99`,
-      'ms',
-      figure((r) => classOf(r, 'writes')?.p99Ms),
+    ...(['reads', 'writes'] as const).flatMap((operations) =>
+      (['p50', 'p99'] as const).map((at) =>
+        unmatchedRow(
+          `orders on ${name}: ${operations}, ${at}`,
+          'ms',
+          figure((r) => classOf(r, operations)?.[`${at}Ms`]),
+        ),
+      ),
     ),
     unmatchedRow(`orders on ${name}: errors, all rounds`, 'requests', errors),
   );
