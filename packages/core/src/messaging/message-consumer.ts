@@ -256,7 +256,20 @@ export class MessageConsumer {
     this.batches++;
     this.handled += batch.length - duplicates;
     this.duplicates += duplicates;
-    await Promise.all(batch.map(({ delivery }) => delivery.ack()));
+    await Promise.all(batch.map(({ delivery }) => this.#acknowledge(delivery)));
+  }
+
+  /**
+   * Acknowledges a delivery whose effect has committed. An ack the broker does not confirm is
+   * reported, never retried as the handler: the broker delivers the message again, and its inbox
+   * record makes that a duplicate.
+   */
+  async #acknowledge(delivery: Delivery): Promise<void> {
+    try {
+      await delivery.ack();
+    } catch (error) {
+      this.options.onError?.(error, delivery);
+    }
   }
 
   async #handleAlone({ kind, envelope, delivery }: Received, firstAttempt: number): Promise<void> {
@@ -274,8 +287,6 @@ export class MessageConsumer {
           this.duplicates++;
           this.#countDuplicates(group, 1);
         }
-        await delivery.ack();
-        return;
       } catch (error) {
         this.options.onError?.(error, delivery);
         // Stopping: give the message back for another node rather than park it.
@@ -285,7 +296,9 @@ export class MessageConsumer {
           return;
         }
         await pause(backoffDelay(attempt, this.plan.retry), signal);
+        continue;
       }
+      return this.#acknowledge(delivery);
     }
   }
 
@@ -311,7 +324,7 @@ export class MessageConsumer {
       },
       `${envelope.type} ${envelope.id} dead-lettered after ${attempts} attempt(s)`,
     );
-    await delivery.ack();
+    await this.#acknowledge(delivery);
   }
 }
 

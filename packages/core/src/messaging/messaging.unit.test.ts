@@ -284,6 +284,73 @@ describe('messaging between services', () => {
     expect(await store.outbox.list()).toEqual([]);
   });
 
+  it.each([1, 8])(
+    'does not run a message again when the broker loses its ack (batch size %i): the redelivery is a duplicate',
+    async (batchSize) => {
+      const broker = new MemoryBroker();
+      const store = memoryStore();
+      const real = memoryTransport({ broker });
+      // The first ack of each message is lost on the way, as when the broker restarts: the
+      // broker never hears it and delivers the message again.
+      const lost = new Set<string>();
+      const losingAcks: Transport = {
+        name: 'losing acks',
+        capabilities: real.capabilities,
+        declare: (topology) => real.declare(topology),
+        publish: (destination, batch) => real.publish(destination, batch),
+        consume: (subscription, handler, options) =>
+          real.consume(
+            subscription,
+            (delivery) =>
+              handler({
+                message: delivery.message,
+                subscription: delivery.subscription,
+                deliveryCount: delivery.deliveryCount,
+                nack: () => delivery.nack(),
+                deadLetter: (reason) => delivery.deadLetter(reason),
+                ack: async () => {
+                  if (lost.has(delivery.message.id)) return delivery.ack();
+                  lost.add(delivery.message.id);
+                  await delivery.nack();
+                  throw new Error('the broker did not confirm the ack');
+                },
+              }),
+            options,
+          ),
+        takeDeadLetters: (subscription, options) => real.takeDeadLetters(subscription, options),
+        ping: () => real.ping(),
+        close: () => real.close(),
+      };
+      const errors: unknown[] = [];
+      let runs = 0;
+      const app = await service({
+        store,
+        messaging: {
+          transport: losingAcks,
+          service: 'billing',
+          prefetch: 16,
+          batchSize,
+          onError: (error) => errors.push(error),
+        },
+        handlers: [handle(ChargeCard, async () => void runs++)],
+      });
+      const messages = Array.from({ length: 10 }, (_, i) =>
+        encodeEnvelope('command', envelopeOf(ChargeCard({ orderId: `o-${i}`, amount: i }))),
+      );
+      await real.publish('billing.commands', messages);
+      await until(() => app.consumer!.duplicates === 10, 'every redelivery');
+      expect({ runs, handled: app.consumer!.handled, deadLettered: app.consumer!.deadLettered }).toEqual({
+        runs: 10,
+        handled: 10,
+        deadLettered: 0,
+      });
+      // Each lost ack is reported once, as what it was; nothing is retried or settled twice.
+      expect(errors.map((error) => (error as Error).message)).toEqual(
+        Array.from({ length: 10 }, () => 'the broker did not confirm the ack'),
+      );
+    },
+  );
+
   it('handles messages that arrive together in one transaction, and a failing one alone', async () => {
     const broker = new MemoryBroker();
     const base = memoryStore();
