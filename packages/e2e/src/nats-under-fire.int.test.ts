@@ -33,6 +33,7 @@ describe.runIf(available && nats.down !== undefined)('nats: messaging under fire
     open: () => db.open(messages),
     stopBroker: () => nats.down!(),
     startBroker: () => nats.up!(),
+    connect: () => natsTransport({ servers: nats.url, prefix, ackWaitMs: 5_000 }),
   });
   sagaTimeoutChaosConformance('nats', {
     command: [process.execPath, sagaNode, postgres, sagas, nats.url, prefix],

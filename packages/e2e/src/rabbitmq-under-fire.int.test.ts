@@ -34,6 +34,7 @@ describe.runIf(available)('rabbitmq: messaging under fire', () => {
     open: () => db.open(messages),
     stopBroker,
     startBroker,
+    connect: () => rabbitmqTransport({ url: brokerUrl, prefix }),
   });
   sagaTimeoutChaosConformance('rabbitmq', {
     command: [process.execPath, sagaNode, postgres, sagas, brokerUrl, prefix],

@@ -29,6 +29,8 @@ describe.runIf(available)('redis: messaging under fire', () => {
     open: () => db.open(messages),
     stopBroker: () => redis.stop(),
     startBroker: () => redis.start(),
+    connect: () =>
+      redisTransport({ url: redis.url, prefix: `chaos:${process.pid}:`, onError: () => undefined }),
   });
   sagaTimeoutChaosConformance('redis', {
     command: [process.execPath, sagaNode, postgres, sagas, redis.url, `sagas:${process.pid}:`],

@@ -85,6 +85,11 @@ export interface MessagingChaosOptions {
    * then started again once the broker is back.
    */
   readonly startsWithoutBroker?: boolean;
+  /**
+   * A new connection to the broker, to say on failure what its dead-letter queue holds (a message
+   * parked there never reaches the handler, and the store knows nothing of it).
+   */
+  readonly connect?: () => Promise<Transport> | Transport;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -102,6 +107,51 @@ function effects(from: number, count: number): NewOutboxMessage[] {
     const { body, headers } = encodeEnvelope('command', envelope);
     return { id, destination: commandsOf(RECEIVER), type: ChaosEffect.type, body, headers };
   });
+}
+
+/** `[0, 1, 2, 5, 7, 8]` as `0-2, 5, 7-8`: where the missing messages are tells when they went. */
+export function numberRanges(numbers: readonly number[]): string {
+  const ranges: string[] = [];
+  for (let i = 0; i < numbers.length;) {
+    let j = i;
+    while (j + 1 < numbers.length && numbers[j + 1] === numbers[j]! + 1) j++;
+    ranges.push(i === j ? `${numbers[i]}` : `${numbers[i]}-${numbers[j]}`);
+    i = j + 1;
+  }
+  return ranges.join(', ');
+}
+
+/** What the broker's dead-letter queue of the receiving group holds, for a failure message. */
+async function brokerDeadLetters(options: MessagingChaosOptions): Promise<string> {
+  if (options.connect === undefined) return 'not looked at';
+  const transport = await options.connect();
+  try {
+    const letters = await transport.takeDeadLetters(
+      { destination: commandsOf(RECEIVER), group: RECEIVER },
+      { limit: 1_000 },
+    );
+    const reasons = [...new Set(letters.map((letter) => letter.reason))].slice(0, 3);
+    return `${letters.length}${reasons.length > 0 ? ` (${reasons.join('; ')})` : ''}`;
+  } catch (error) {
+    return `unknown (${error instanceof Error ? error.message : String(error)})`;
+  } finally {
+    await transport.close();
+  }
+}
+
+/** Every message number with its effect count, read in pages. */
+async function effectCounts(store: Store): Promise<Map<number, number>> {
+  const counts = new Map<number, number>();
+  let after: string | undefined;
+  for (;;) {
+    const page = await store.documents.list<{ count: number }>(EFFECTS, {
+      limit: 5_000,
+      ...(after !== undefined && { after }),
+    });
+    for (const doc of page) counts.set(Number(doc.id), doc.data.count);
+    if (page.length < 5_000) return counts;
+    after = page.at(-1)!.id;
+  }
 }
 
 export function messagingChaosConformance(name: string, options: MessagingChaosOptions): void {
@@ -150,50 +200,34 @@ export function messagingChaosConformance(name: string, options: MessagingChaosO
           await relay.started;
         }
 
+        const missingFrom = (counts: Map<number, number>) =>
+          Array.from({ length: total }, (_, n) => n).filter((n) => !counts.has(n));
         const deadline = Date.now() + timeoutMs;
-        let done = 0;
         for (;;) {
           if (consumer.child.exitCode !== null || consumer.child.signalCode !== null)
             throw new Error('the consumer process died');
           // Killed by the test: a signal; died on its own: an exit code.
           if (relay.child.exitCode !== null)
             throw new Error(`the relay process exited (${relay.child.exitCode})`);
-          done = 0;
-          let after: string | undefined;
-          for (;;) {
-            const page = await store.documents.list(EFFECTS, {
-              limit: 5_000,
-              ...(after !== undefined && { after }),
-            });
-            done += page.length;
-            if (page.length < 5_000) break;
-            after = page.at(-1)!.id;
-          }
+          const done = (await effectCounts(store)).size;
           if (done >= total && (await store.outbox.list({ limit: 1 })).length === 0) break;
           if (Date.now() > deadline) {
             const waiting = (await store.outbox.list({ limit: 10_000 })).length;
+            const missing = missingFrom(await effectCounts(store));
             throw new Error(
-              `only ${done} of ${total} effects after ${timeoutMs} ms; ${waiting} still in the outbox`,
+              `only ${done} of ${total} effects after ${timeoutMs} ms; ${waiting} still in the outbox; ` +
+                `missing (messages are numbered in the order written, the second half while the broker was down): ` +
+                `${numberRanges(missing.slice(0, 200))}; in the broker's dead letters: ${await brokerDeadLetters(options)}`,
             );
           }
           await sleep(500);
         }
         await sleep(1_000); // a late duplicate would show now
-        const counts = new Map<number, number>();
-        let after: string | undefined;
-        for (;;) {
-          const page = await store.documents.list<{ count: number }>(EFFECTS, {
-            limit: 5_000,
-            ...(after !== undefined && { after }),
-          });
-          for (const doc of page) counts.set(Number(doc.id), doc.data.count);
-          if (page.length < 5_000) break;
-          after = page.at(-1)!.id;
-        }
-        const missing = Array.from({ length: total }, (_, n) => n).filter((n) => !counts.has(n));
+        const counts = await effectCounts(store);
+        const missing = missingFrom(counts);
         const doubled = [...counts].filter(([, count]) => count !== 1);
-        expect({ missing: missing.slice(0, 10), doubled: doubled.slice(0, 10) }).toEqual({
-          missing: [],
+        expect({ missing: numberRanges(missing.slice(0, 200)), doubled: doubled.slice(0, 10) }).toEqual({
+          missing: '',
           doubled: [],
         });
         expect(counts.size).toBe(total);
