@@ -48,7 +48,7 @@ export function formatLoadReport(report: LoadReport): string[] {
     .reduce((n, [, c]) => n + c, 0);
   const expected = report.operations.flatMap((stats) => counted(stats.expected, `${stats.operation} `));
   return [
-    `Load against ${report.url}: ${report.seconds.toFixed(1)} s measured after ${report.warmupSeconds} s of warm-up, ` +
+    `Load against ${report.urls.join(' and ')}: ${report.seconds.toFixed(1)} s measured after ${report.warmupSeconds} s of warm-up, ` +
       `${report.connections} connections, tenants ${report.tenants.join(' and ')}, ${report.products} products`,
     '',
     ...table,

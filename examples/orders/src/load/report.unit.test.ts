@@ -4,12 +4,15 @@ import { OPERATION_CLASSES, type Operation } from './mix.js';
 import { formatLoadReport } from './report.js';
 import type { LoadReport } from './run-load.js';
 
-function report(record: (r: ReturnType<typeof latencyRecorder>) => void): LoadReport {
+function report(
+  record: (r: ReturnType<typeof latencyRecorder>) => void,
+  urls: readonly string[] = ['http://127.0.0.1:3000'],
+): LoadReport {
   const recorder = latencyRecorder();
   record(recorder);
   return {
     ...recorder.summary(2, (operation) => OPERATION_CLASSES[operation as Operation]),
-    url: 'http://127.0.0.1:3000',
+    urls,
     connections: 4,
     warmupSeconds: 1,
     tenants: ['load-1', 'load-2'],
@@ -64,6 +67,11 @@ describe('the load report', () => {
       'errors: no answer×1, 403 WHIZBANG_FORBIDDEN×1, 503 WHIZBANG_TRANSPORT_UNAVAILABLE×1 (5xx: 1)',
     );
     expect(lines.at(-1)).toBe('load client CPU: 25% of one core');
+  });
+
+  it('names every API node the load was spread over', () => {
+    const spread = report((r) => r.record('browse', { status: 200 }, 1), ['http://a:3000', 'http://b:3001']);
+    expect(formatLoadReport(spread)[0]).toMatch(/^Load against http:\/\/a:3000 and http:\/\/b:3001: /);
   });
 
   it('says so when nothing failed or was refused', () => {

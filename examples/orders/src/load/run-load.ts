@@ -3,7 +3,8 @@
  * registers its own products and customers (ids `load-<run>-…`, plenty of stock and credit
  * unless told otherwise, in tenants of its own, so the demo tenants' data stays as it was), then
  * keeps `connections` shoppers busy, each one request at a time, for a warm-up and then
- * `seconds` of measuring.
+ * `seconds` of measuring. Given several API nodes of one service, it spreads each tenant's
+ * shoppers over them, so what one node writes another reads and races.
  */
 import type { OrdersJwtOptions } from '../http/routes.js';
 import { adminToken as signAdminToken, customerToken as signCustomerToken } from '../http/tokens.js';
@@ -13,8 +14,11 @@ import { createShopper, type Shopper, type WriteAnswer } from './shopper.js';
 import { worklist } from './worklist.js';
 
 export interface LoadOptions {
-  /** The service, e.g. `http://127.0.0.1:3000`. */
-  readonly url: string;
+  /**
+   * The service, e.g. `http://127.0.0.1:3000`; or its API nodes, each shopper on one of them in
+   * turn (the products and customers are registered on the first).
+   */
+  readonly url: string | readonly string[];
   /** The service's JWT settings: the load signs its shoppers' and admins' tokens with them. */
   readonly jwt: OrdersJwtOptions;
   readonly seconds: number;
@@ -40,7 +44,8 @@ export interface LoadTenant {
 }
 
 export interface LoadReport extends LatencySummary {
-  readonly url: string;
+  /** The service's URL, or its API nodes', as given. */
+  readonly urls: readonly string[];
   readonly connections: number;
   readonly warmupSeconds: number;
   readonly tenants: readonly string[];
@@ -57,7 +62,10 @@ export interface LoadReport extends LatencySummary {
  * console.log(formatLoadReport(report).join('\n'));
  */
 export async function runLoad(options: LoadOptions): Promise<LoadReport> {
-  const { url, jwt, seconds, connections, onWrite } = options;
+  const { jwt, seconds, connections, onWrite } = options;
+  const urls = typeof options.url === 'string' ? [options.url] : [...options.url];
+  const url = urls[0];
+  if (url === undefined) throw new TypeError('runLoad needs the URL of at least one API node');
   const warmupSeconds = options.warmupSeconds ?? 1;
   const tenants = options.tenants ?? ['load-1', 'load-2'];
   const productsPerTenant = options.productsPerTenant ?? 8;
@@ -83,6 +91,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   const shoppers: Shopper[] = [];
   for (let i = 0; i < connections; i++) {
     const { tenantId, adminToken, productIds, customerIds, toShip } = catalogs[i % catalogs.length]!;
+    const node = shopperNode(i, catalogs.length, urls);
     const customerId = `${run}-c${i}`;
     customerIds.push(customerId);
     await setup(url, adminToken, '/customers', {
@@ -93,7 +102,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     const customerToken = await signCustomerToken(jwt, { tenantId, customerId });
     shoppers.push(
       createShopper({
-        url,
+        url: node,
         customerId,
         customerToken,
         adminToken,
@@ -128,7 +137,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   const cpu = process.cpuUsage(cpuFrom);
   return {
     ...recorder.summary(elapsed, (operation) => OPERATION_CLASSES[operation as Operation]),
-    url,
+    urls,
     connections,
     warmupSeconds,
     tenants,
@@ -136,6 +145,19 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     shop: catalogs.map(({ tenantId, productIds, customerIds }) => ({ tenantId, productIds, customerIds })),
     clientCpu: (cpu.user + cpu.system) / 1e6 / elapsed,
   };
+}
+
+/**
+ * The API node of the `connection`th shopper, the shoppers going to the tenants in turn: round
+ * after round of one shopper per tenant, each round on the next node, so every tenant's shoppers
+ * (and its shipping worklist) span the nodes, rather than one tenant per node.
+ * @example
+ * shopperNode(2, 2, ['http://a', 'http://b']); // 'http://b': the second round
+ */
+export function shopperNode(connection: number, tenants: number, urls: readonly string[]): string {
+  const url = urls[Math.floor(connection / tenants) % urls.length];
+  if (url === undefined) throw new TypeError('No API node to send the shopper to');
+  return url;
 }
 
 /** Creates what the run needs; a refusal stops the run with what the service said. */

@@ -3,7 +3,8 @@
  * confirming orders, declining the dearer ones, which the saga then cancels), under
  * `npm run load`'s mix for SOAK_SECONDS, on SQLite and, when the server answers, on PostgreSQL.
  * Products start with little stock and a warehouse restocks them as they run low, so shoppers keep
- * meeting sold-out products. Then, once the service is quiet, nothing may be lost or doubled:
+ * meeting sold-out products (test-support/soak-run.ts). Then, once the service is quiet
+ * (settle.ts), nothing may be lost or doubled (test-support/soak-checks.ts):
  *
  * - every answer is a success or a refusal the mix runs into by design (a lost race, a sold-out
  *   product), never an error, warm-up included;
@@ -11,11 +12,17 @@
  *   answered 201 is in it once, as sent, and no other; shipments and cancellations answered 200
  *   happened once; stock never went below zero and units are conserved; reserved credit stayed
  *   within the limit and equals each customer's open orders;
+ * - nothing was left half done: every order was paid or declined (none still pending), and no
+ *   message was dead-lettered;
  * - what the service shows agrees with the log: catalogue, products, customers, order lists,
  *   every order, and the read models the daemon builds (sales per product and per day);
  * - its memory (resident set), once the heap has grown to the load, does not double.
  *
- * SOAK_SECONDS (default 8, about 30 s for the file) runs it longer, for a real soak:
+ * topology-soak.e2e.test.ts runs the same load and the same checks (but memory) against
+ * `npm run topology`: two API nodes, two daemon nodes and the payment service, over RabbitMQ and
+ * NATS.
+ *
+ * SOAK_SECONDS (default 8, about 35 s for the file) runs it longer, for a real soak:
  * `SOAK_SECONDS=600 npx vitest run examples/orders/src/load/soak.e2e.test.ts`.
  */
 import { fileURLToPath } from 'node:url';
@@ -24,28 +31,22 @@ import type { Store } from '@whizbang/core';
 import { postgresStore } from '@whizbang/postgres';
 import { sqliteStore } from '@whizbang/sqlite';
 import type { StoreSettings } from '../http/service-config.js';
-import { adminToken, JWT } from '../http/test-support/client.js';
+import { JWT } from '../http/test-support/client.js';
 import { answers, dropSchemas, POSTGRES_URL } from '../topology/test-support/services.js';
-import { formatLoadReport } from './report.js';
-import { runLoad, type LoadReport } from './run-load.js';
-import type { WriteAnswer } from './shopper.js';
 import { sampleMemory, type MemorySample } from './test-support/process-memory.js';
-import { startRestocking, type RestockAnswer } from './test-support/restocker.js';
-import { settle } from './test-support/settle.js';
-import { auditAnswers, auditLog, auditViews } from './test-support/shop-audit.js';
-import { readShopLog, type ShopLog } from './test-support/shop-log.js';
-import { readShopViews } from './test-support/shop-views.js';
+import { soakChecks } from './test-support/soak-checks.js';
+import {
+  DECLINE_ABOVE_CENTS,
+  driveShop,
+  settleAndRead,
+  SOAK_HOOK_TIMEOUT_MS,
+  SOAK_SECONDS,
+  WARMUP_SECONDS,
+  type SettledSoak,
+  type SoakRun,
+} from './test-support/soak-run.js';
 import { startThrowawayService, type ThrowawayService, type ThrowawayStore } from './throwaway-service.js';
 
-const SOAK_SECONDS = Number(process.env['SOAK_SECONDS'] || 8);
-const WARMUP_SECONDS = 2;
-const CONNECTIONS = 8;
-/** Few products, little stock: orders race for the last units. */
-const PRODUCTS_PER_TENANT = 4;
-const STOCK = 30;
-const RESTOCK = { below: 5, quantity: 30, everyMs: 500 } as const;
-/** The gateway declines these (a large order), and the saga cancels them: a fifth or so. */
-const DECLINE_ABOVE_CENTS = 25_00;
 /**
  * A loose bound: a leak grows without end, a healthy heap settles well within this. The heap
  * takes longer than the load's warm-up to grow to the load (on a two-core machine, SQLite: 136 MB
@@ -82,72 +83,36 @@ const mb = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MB`;
 describe.each(stores)(`the orders service on $name under the load mix for ${SOAK_SECONDS} s`, ({ store }) => {
   let service: ThrowawayService | undefined;
   let beside: Store | undefined;
-  let report: LoadReport;
+  let soak: SettledSoak;
   let memory: MemorySample[];
-  /** When the shoppers started (their first write): the warm-up runs from there. */
-  let shoppingFrom: number | undefined;
-  const writes = new Map<string, WriteAnswer[]>();
-  const restocks: RestockAnswer[] = [];
-  const shops = new Map<string, ShopLog>();
-  const admins = new Map<string, string>();
 
-  beforeAll(
-    async () => {
-      service = await startThrowawayService({
-        entry: fileURLToPath(new URL('../../dist/http/main.js', import.meta.url)),
-        store,
-        jwt: JWT,
-        env: {
-          LOG_LEVEL: 'warn',
-          PAYMENTS_DECLINE_ABOVE_CENTS: String(DECLINE_ABOVE_CENTS),
-          // The defaults, whatever the shell running the suite says.
-          PAYMENTS_FAILURE_RATE: '',
-          PAYMENTS_DELAY_MS: '',
-          ORDERS_PAY_WITHIN_MS: '',
-          ORDERS_SHIP_WITHIN_MS: '',
-        },
-      });
-      const { url, pid } = service;
-      if (pid === undefined) throw new Error('The service has no process id');
-      const tenants = ['load-1', 'load-2'];
-      for (const tenantId of tenants) admins.set(tenantId, await adminToken(tenantId));
-
-      const sampler = sampleMemory(pid, 500);
-      const warehouse = startRestocking({
-        url,
-        tenants: tenants.map((tenantId) => ({ tenantId, adminToken: admins.get(tenantId) ?? '' })),
-        ...RESTOCK,
-        onRestock: (answer) => restocks.push(answer),
-      });
-      try {
-        report = await runLoad({
-          url,
-          jwt: JWT,
-          seconds: SOAK_SECONDS,
-          connections: CONNECTIONS,
-          warmupSeconds: WARMUP_SECONDS,
-          tenants,
-          productsPerTenant: PRODUCTS_PER_TENANT,
-          stock: STOCK,
-          onWrite: (tenantId, answer) => {
-            shoppingFrom ??= performance.now();
-            const tenantWrites = writes.get(tenantId) ?? [];
-            writes.set(tenantId, tenantWrites);
-            tenantWrites.push(answer);
-          },
-        });
-      } finally {
-        await warehouse.stop();
-        memory = sampler.stop();
-      }
-      console.log(formatLoadReport(report).join('\n'));
-
-      beside = openBeside(service.store);
-      await settle(beside);
-      for (const tenantId of tenants) shops.set(tenantId, await readShopLog(beside, tenantId));
-    },
-    (SOAK_SECONDS + WARMUP_SECONDS) * 1000 + 90_000,
-  );
+  beforeAll(async () => {
+    service = await startThrowawayService({
+      entry: fileURLToPath(new URL('../../dist/http/main.js', import.meta.url)),
+      store,
+      jwt: JWT,
+      env: {
+        LOG_LEVEL: 'warn',
+        PAYMENTS_DECLINE_ABOVE_CENTS: String(DECLINE_ABOVE_CENTS),
+        // The defaults, whatever the shell running the suite says.
+        PAYMENTS_FAILURE_RATE: '',
+        PAYMENTS_DELAY_MS: '',
+        ORDERS_PAY_WITHIN_MS: '',
+        ORDERS_SHIP_WITHIN_MS: '',
+      },
+    });
+    const { pid } = service;
+    if (pid === undefined) throw new Error('The service has no process id');
+    const sampler = sampleMemory(pid, 500);
+    let run: SoakRun;
+    try {
+      run = await driveShop([service.url]);
+    } finally {
+      memory = sampler.stop();
+    }
+    beside = openBeside(service.store);
+    soak = await settleAndRead(run, { orders: beside });
+  }, SOAK_HOOK_TIMEOUT_MS);
 
   afterAll(async () => {
     await beside?.close();
@@ -155,75 +120,14 @@ describe.each(stores)(`the orders service on $name under the load mix for ${SOAK
     if (service?.store.kind === 'postgres') await dropSchemas([schema, `${schema}_payments`]);
   });
 
-  const tenantsOf = () => report.shop.map(({ tenantId }) => tenantId);
-  const shopOf = (tenantId: string): ShopLog => {
-    const shop = shops.get(tenantId);
-    if (shop === undefined) throw new Error(`No log read for ${tenantId}`);
-    return shop;
-  };
-
-  it('answers every request, refusing only what the mix runs into by design, and ran the whole mix', () => {
-    expect({ errors: report.overall.errors, report: formatLoadReport(report) }).toMatchObject({ errors: {} });
-    const statuses = (operation: string) =>
-      report.operations.find((o) => o.operation === operation)?.statuses;
-    expect(statuses('place')?.[201]).toBeGreaterThan(0);
-    expect(statuses('ship')?.[200]).toBeGreaterThan(0);
-    expect(statuses('cancel')?.[200]).toBeGreaterThan(0);
-    // The shop ran low and was restocked: stock was near zero, where overselling would show.
-    expect(restocks.length).toBeGreaterThan(0);
-  });
-
-  it('kept its word: the log has every order, shipment, cancellation and restock it answered for, once, and nothing else', () => {
-    for (const tenantId of tenantsOf()) {
-      const shop = shopOf(tenantId);
-      expect({
-        tenantId,
-        problems: auditAnswers(
-          shop,
-          writes.get(tenantId) ?? [],
-          restocks.filter((r) => r.tenantId === tenantId),
-        ),
-      }).toEqual({
-        tenantId,
-        problems: [],
-      });
-      expect(shop.orders.size).toBeGreaterThan(0);
-    }
-  });
-
-  it('never oversold or overdrew: stock and credit held at every version, and units and credit are conserved', () => {
-    for (const tenantId of tenantsOf()) {
-      const shop = shopOf(tenantId);
-      expect({ tenantId, problems: auditLog(shop) }).toEqual({ tenantId, problems: [] });
-      const listed = report.shop.find((t) => t.tenantId === tenantId);
-      expect([...shop.products.keys()].toSorted()).toEqual([...(listed?.productIds ?? [])].toSorted());
-      expect([...shop.customers.keys()].toSorted()).toEqual([...(listed?.customerIds ?? [])].toSorted());
-      // The payment declined some orders and the saga cancelled them, giving back what they held.
-      expect(
-        [...shop.orders.values()].some((o) => o.status === 'cancelled' && o.cancelReason !== undefined),
-      ).toBe(true);
-    }
-  });
-
-  it('shows what the log says: catalogue, products, customers and their orders, every order, sales per product and per day', async () => {
-    for (const tenantId of tenantsOf()) {
-      const shop = shopOf(tenantId);
-      const days = [...shop.days.keys()].toSorted();
-      const views = await readShopViews(service?.url ?? '', admins.get(tenantId) ?? '', {
-        productIds: [...shop.products.keys()],
-        customerIds: [...shop.customers.keys()],
-        orderIds: [...shop.orders.keys()],
-        from: days.at(0) ?? '',
-        to: days.at(-1) ?? '',
-      });
-      expect({ tenantId, problems: auditViews(shop, views) }).toEqual({ tenantId, problems: [] });
-      expect(views.orders.length).toBe(shop.orders.size);
-    }
-  });
+  soakChecks(
+    () => soak,
+    () => service?.url ?? '',
+  );
 
   it(`holds its memory: the resident set grows less than ${MEMORY_GROWTH_LIMIT}× once the heap has grown to the load`, () => {
     const settled =
-      (shoppingFrom ?? Number.POSITIVE_INFINITY) + (WARMUP_SECONDS + memorySettledSeconds) * 1000;
+      (soak.run.shoppingFrom ?? Number.POSITIVE_INFINITY) + (WARMUP_SECONDS + memorySettledSeconds) * 1000;
     const afterWarmup = memory.filter((sample) => sample.at >= settled);
     const [first] = afterWarmup;
     expect(first).toBeDefined();

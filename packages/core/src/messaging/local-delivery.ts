@@ -1,13 +1,15 @@
 /**
  * Delivery without a broker: an app with no transport hands its due outbox messages (saga
  * commands and timeouts, scheduled commands) to its own handlers. Each message runs in one
- * transaction with its inbox record and its completion, so a relay that dies mid-way leaves it
- * to run again, once. A failure is retried with back-off (the message goes back to the outbox,
- * due later, never blocking the ones behind it); after the last attempt it is dead-lettered.
+ * transaction with its inbox record (written after the handlers: handled-once.ts) and its
+ * completion, so a relay that dies mid-way leaves it to run again, once. A failure is retried
+ * with back-off (the message goes back to the outbox, due later, never blocking the ones behind
+ * it); after the last attempt it is dead-lettered.
  */
 import type { Store } from '../store/ports.js';
 import { backoffDelay } from './backoff.js';
 import { decodeEnvelope, type DecodedMessage } from './envelope-codec.js';
+import { runOnce } from './handled-once.js';
 import { parkMessage, permanent, type ParkedMessage, type Receiver } from './message-consumer.js';
 import type { MessageRetryPolicy } from './messaging-options.js';
 import { transportMessageOf, type OutboxDelivery } from './outbox-relay.js';
@@ -46,8 +48,7 @@ export function localDelivery(
           decoded = decodeEnvelope(message);
           const { kind, envelope } = decoded;
           await store.transaction(async (tx) => {
-            if (await tx.inbox.record(LOCAL_DESTINATION, envelope.id))
-              await receiver.receive(kind, envelope, tx);
+            await runOnce(tx, LOCAL_DESTINATION, envelope.id, () => receiver.receive(kind, envelope, tx));
             await tx.outbox.complete(owner, [row.id]);
           });
           delivered++;

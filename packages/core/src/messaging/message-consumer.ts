@@ -1,12 +1,12 @@
 /**
  * Consumes this service's subscriptions: each delivery is handled in one transaction with its
- * inbox record, so a redelivered message finds itself recorded and is acknowledged without
- * running again (exactly-once effect over at-least-once delivery). A handler that fails is
- * retried with back-off and jitter, unless no attempt can succeed (invalid input, an
- * authorization denial); after the last attempt the message is parked in the dead letters (with
- * the inbox record, in one transaction) and acknowledged, so it never blocks the messages behind
- * it. A message that is not a Whizbang envelope goes to the transport's
- * dead-letter queue.
+ * inbox record (written after the handlers: handled-once.ts), so a redelivered message finds
+ * itself recorded and is acknowledged without running again (exactly-once effect over
+ * at-least-once delivery). A handler that fails is retried with back-off and jitter, unless no
+ * attempt can succeed (invalid input, an authorization denial); after the last attempt the
+ * message is parked in the dead letters (with the inbox record, in one transaction) and
+ * acknowledged, so it never blocks the messages behind it. A message that is not a Whizbang
+ * envelope goes to the transport's dead-letter queue.
  */
 import { pause } from '../async/sleep.js';
 import {
@@ -23,6 +23,7 @@ import type { Store, StoreSession } from '../store/ports.js';
 import type { Consumption, Delivery, Subscription, TransportMessage } from '../transport/transport.js';
 import { backoffDelay } from './backoff.js';
 import { decodeEnvelope } from './envelope-codec.js';
+import { HandledMeanwhile, recordHandled, runOnce, unhandled } from './handled-once.js';
 import { MESSAGE_SOURCE_PREFIX } from './message-replay.js';
 import type { MessagingPlan } from './messaging-options.js';
 import { replyFor } from './replies.js';
@@ -231,23 +232,27 @@ export class MessageConsumer {
     try {
       await this.store.transaction(async (tx) => {
         duplicates = 0;
-        // One inbox statement per group for the whole batch; a message redelivered within the
-        // batch itself is new only the first time.
+        // A message redelivered within the batch itself is new only the first time.
         const fresh = new Map<string, Set<string>>();
         for (const group of new Set(batch.map((item) => item.delivery.subscription.group))) {
           const ids = batch
             .filter((item) => item.delivery.subscription.group === group)
             .map((item) => item.envelope.id);
-          fresh.set(group, new Set(await tx.inbox.recordMany(group, ids)));
+          fresh.set(group, new Set(await unhandled(tx, group, ids)));
         }
+        const ran = new Map<string, string[]>();
         for (const { kind, envelope, delivery } of batch) {
-          if (!fresh.get(delivery.subscription.group)!.delete(envelope.id)) {
+          const { group } = delivery.subscription;
+          if (!fresh.get(group)!.delete(envelope.id)) {
             duplicates++;
-            this.#countDuplicates(delivery.subscription.group, 1);
+            this.#countDuplicates(group, 1);
             continue;
           }
           await this.#receive(kind, envelope, delivery, tx);
+          ran.set(group, [...(ran.get(group) ?? []), envelope.id]);
         }
+        // One inbox statement per group for the whole batch, after its handlers.
+        for (const [group, ids] of ran) await recordHandled(tx, group, ids);
       });
     } catch {
       for (const item of batch) await this.#handleAlone(item, 1);
@@ -277,11 +282,14 @@ export class MessageConsumer {
     const signal = this.#signal;
     for (let attempt = firstAttempt; ; attempt++) {
       try {
-        const handled = await this.store.transaction(async (tx) => {
-          if (!(await tx.inbox.record(group, envelope.id))) return false;
-          await this.#receive(kind, envelope, delivery, tx);
-          return true;
-        });
+        const handled = await this.store
+          .transaction((tx) =>
+            runOnce(tx, group, envelope.id, () => this.#receive(kind, envelope, delivery, tx)),
+          )
+          .catch((error: unknown) => {
+            if (error instanceof HandledMeanwhile) return false;
+            throw error;
+          });
         if (handled) this.handled++;
         else {
           this.duplicates++;

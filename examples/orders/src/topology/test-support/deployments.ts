@@ -2,7 +2,8 @@
  * The ways the topology suite runs the service, each as real processes from the built entries:
  * `npm start` on SQLite (one process, the payment service in it), and `npm run topology` on
  * PostgreSQL with RabbitMQ or NATS (API nodes, daemon nodes, the payment service), each run in
- * schemas and broker names of its own, removed afterwards.
+ * schemas and broker names of its own, removed afterwards. The topology suite and the topology's
+ * soak start them.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,19 +22,37 @@ import {
   deleteNatsStreams,
   deleteRabbitMqNames,
   dropSchemas,
+  natsMessages,
   NATS_URL,
   POSTGRES_URL,
+  rabbitMqMessages,
   RABBITMQ_URL,
+  type BrokerMessages,
 } from './services.js';
 
-/** The simulated gateway declines charges above this. */
+/** The simulated gateway declines charges above this, unless a deployment is told otherwise. */
 export const DECLINE_ABOVE_CENTS = 100_00;
+
+/** What a suite may change of the way a deployment runs. */
+export interface DeploymentOptions {
+  /** Default `DECLINE_ABOVE_CENTS`. */
+  readonly declineAboveCents?: number;
+  /** The topology seeds the demo tenants and prints their tokens and curl lines (default true). */
+  readonly demo?: boolean;
+}
 
 export interface RunningDeployment {
   /** The API nodes' URLs: one for a single process. */
   readonly apiUrls: readonly string[];
   /** What it printed so far (a topology's nodes, prefixed with their names). */
   readonly lines: readonly string[];
+  /**
+   * Its stores, opened beside it (which migrated them): the orders store, and the one the payment
+   * service keeps its events in (the same one, in one process). Closed by `cleanUp`.
+   */
+  readonly stores: { readonly orders: Store; readonly payments: Store };
+  /** What the broker holds for the run; undefined for one process, which runs over none. */
+  readonly brokerMessages: (() => Promise<BrokerMessages>) | undefined;
   /** The payment service's record of an order's payment, from the store it keeps its events in. */
   paymentEvents(orderId: string, tenantId: string): Promise<string[]>;
   /** The same stream as the orders store has it: nothing, when payments keep a store of their own. */
@@ -48,7 +67,7 @@ export interface Deployment {
   readonly name: string;
   /** The payment service runs as a process of its own, on a store of its own. */
   readonly paymentsApart: boolean;
-  start(): Promise<RunningDeployment>;
+  start(options?: DeploymentOptions): Promise<RunningDeployment>;
 }
 
 /** An order's payment, as `store` has it. */
@@ -58,13 +77,13 @@ const paymentHistory = (store: Store) => async (orderId: string, tenantId: strin
 const dist = (path: string) => fileURLToPath(new URL(`../../../dist/${path}`, import.meta.url));
 
 /** What every deployment shares: the suite's token settings, the gateway's limit, quiet logs. */
-function baseEnv(dataDir: string): Record<string, string> {
+function baseEnv(dataDir: string, options: DeploymentOptions): Record<string, string> {
   return {
     ORDERS_DATA_DIR: dataDir,
     ORDERS_JWT_SECRET: JWT.secret,
     ORDERS_JWT_ISSUER: JWT.issuer,
     ORDERS_JWT_AUDIENCE: JWT.audience,
-    PAYMENTS_DECLINE_ABOVE_CENTS: String(DECLINE_ABOVE_CENTS),
+    PAYMENTS_DECLINE_ABOVE_CENTS: String(options.declineAboveCents ?? DECLINE_ABOVE_CENTS),
     // Whatever the shell running the suite says, the defaults for these.
     ORDERS_PAY_WITHIN_MS: '',
     ORDERS_SHIP_WITHIN_MS: '',
@@ -79,12 +98,12 @@ function baseEnv(dataDir: string): Record<string, string> {
 const singleProcess: Deployment = {
   name: 'one process on SQLite',
   paymentsApart: false,
-  start: async () => {
+  start: async (options = {}) => {
     const dataDir = mkdtempSync(join(tmpdir(), 'orders-topology-'));
     const service = spawnNodeProcess({
       entry: dist('http/main.js'),
       env: {
-        ...baseEnv(dataDir),
+        ...baseEnv(dataDir, options),
         ORDERS_ROLE: 'all',
         ORDERS_STORE: 'sqlite',
         ORDERS_DB: '',
@@ -105,6 +124,8 @@ const singleProcess: Deployment = {
       return {
         apiUrls: [listening.slice(LISTENING.length + 1)],
         lines: service.lines,
+        stores: { orders: store, payments: store },
+        brokerMessages: undefined,
         paymentEvents: paymentHistory(store),
         ordersStorePaymentEvents: paymentHistory(store),
         stop: () => service.stop('SIGTERM'),
@@ -122,7 +143,7 @@ function topology(transport: 'rabbitmq' | 'nats'): Deployment {
   return {
     name: `npm run topology on PostgreSQL and ${transport === 'rabbitmq' ? 'RabbitMQ' : 'NATS'}`,
     paymentsApart: true,
-    start: async () => {
+    start: async (options = {}) => {
       const run = `${process.pid.toString(36)}${Date.now().toString(36)}`;
       const schemas = { orders: `topology_${run}`, payments: `topology_${run}_payments` };
       const prefix = transport === 'rabbitmq' ? `wbt-topology-${run}.` : `wbttopology${run}`;
@@ -130,8 +151,9 @@ function topology(transport: 'rabbitmq' | 'nats'): Deployment {
       const script = spawnNodeProcess({
         entry: dist('topology/main.js'),
         env: {
-          ...baseEnv(dataDir),
-          ORDERS_DEMO: '1', // the suite runs the banner's curl lines too
+          ...baseEnv(dataDir, options),
+          // With the demo, the topology suite runs the banner's curl lines too.
+          ORDERS_DEMO: options.demo === false ? '0' : '1',
           ORDERS_STORE: 'postgres',
           ORDERS_DATABASE_URL: POSTGRES_URL,
           ORDERS_DATABASE_SCHEMA: schemas.orders,
@@ -145,7 +167,7 @@ function topology(transport: 'rabbitmq' | 'nats'): Deployment {
         // Within the suite's hook timeout: a start that fails cleans up after itself.
         timeoutMs: 45_000,
       });
-      const stores: Store[] = [];
+      const opened: Store[] = [];
       const storeOf = (schema: string) => {
         const store = postgresStore({
           connectionString: POSTGRES_URL,
@@ -153,25 +175,28 @@ function topology(transport: 'rabbitmq' | 'nats'): Deployment {
           migrate: false,
           maxConnections: 2,
         });
-        stores.push(store);
+        opened.push(store);
         return store;
       };
       const cleanUp = async () => {
         await stopAll(script);
-        for (const store of stores) await store.close();
+        for (const store of opened) await store.close();
         await dropSchemas(Object.values(schemas));
         await (transport === 'rabbitmq' ? deleteRabbitMqNames(prefix) : deleteNatsStreams(prefix));
         rmSync(dataDir, { recursive: true, force: true });
       };
       try {
         await script.waitForLine(lineMatching(TOPOLOGY_READY));
+        const stores = { orders: storeOf(schemas.orders), payments: storeOf(schemas.payments) };
         return {
           apiUrls: script.lines.flatMap(
             (line) => /^ {2}api-\d+ +pid \d+ +(http:\/\/\S+):\s/.exec(line)?.[1] ?? [],
           ),
           lines: script.lines,
-          paymentEvents: paymentHistory(storeOf(schemas.payments)),
-          ordersStorePaymentEvents: paymentHistory(storeOf(schemas.orders)),
+          stores,
+          brokerMessages: () => (transport === 'rabbitmq' ? rabbitMqMessages(prefix) : natsMessages(prefix)),
+          paymentEvents: paymentHistory(stores.payments),
+          ordersStorePaymentEvents: paymentHistory(stores.orders),
           stop: () => script.stop('SIGTERM'),
           cleanUp,
         };
@@ -209,11 +234,16 @@ async function stopAll(script: NodeProcess): Promise<void> {
   }
 }
 
-/** One process on SQLite always; the topology on each broker that answers. */
-export async function deployments(): Promise<Deployment[]> {
+/** The topology on each broker that answers (and PostgreSQL). */
+export async function topologies(): Promise<Deployment[]> {
   const postgres = await answers('PostgreSQL', POSTGRES_URL, 5432);
   const [rabbitmq, nats] = postgres
     ? await Promise.all([answers('RabbitMQ', RABBITMQ_URL, 5672), answers('NATS', NATS_URL, 4222)])
     : [false, false];
-  return [singleProcess, ...(rabbitmq ? [topology('rabbitmq')] : []), ...(nats ? [topology('nats')] : [])];
+  return [...(rabbitmq ? [topology('rabbitmq')] : []), ...(nats ? [topology('nats')] : [])];
+}
+
+/** One process on SQLite always; the topology on each broker that answers. */
+export async function deployments(): Promise<Deployment[]> {
+  return [singleProcess, ...(await topologies())];
 }

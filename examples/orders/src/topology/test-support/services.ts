@@ -33,25 +33,28 @@ export async function dropSchemas(schemas: readonly string[]): Promise<void> {
 }
 
 /**
- * Deletes every RabbitMQ queue and exchange whose name starts with `prefix`. AMQP cannot list
- * them: rabbitmqctl does (WHIZBANG_TEST_RABBITMQCTL, e.g. `docker exec rabbitmq rabbitmqctl`,
- * for a broker elsewhere).
+ * Runs rabbitmqctl (WHIZBANG_TEST_RABBITMQCTL, e.g. `docker exec rabbitmq rabbitmqctl`, for a
+ * broker elsewhere): AMQP can neither list queues nor count the messages handed out.
  */
-export async function deleteRabbitMqNames(prefix: string): Promise<void> {
+async function rabbitmqctl(...args: string[]): Promise<string[][]> {
   const [command, ...pre] = (process.env['WHIZBANG_TEST_RABBITMQCTL'] ?? 'rabbitmqctl').split(' ');
-  const names = async (what: string) => {
-    const { stdout } = await promisify(execFile)(command ?? 'rabbitmqctl', [
-      ...pre,
-      what,
-      '--quiet',
-      '--no-table-headers',
-      'name',
-    ]);
-    return stdout
-      .split('\n')
-      .map((line) => line.trim())
-      .filter((name) => name.startsWith(prefix));
-  };
+  const { stdout } = await promisify(execFile)(command ?? 'rabbitmqctl', [
+    ...pre,
+    ...args,
+    '--quiet',
+    '--no-table-headers',
+  ]);
+  return stdout
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '')
+    .map((line) => line.split(/\s+/));
+}
+
+/** Deletes every RabbitMQ queue and exchange whose name starts with `prefix`. */
+export async function deleteRabbitMqNames(prefix: string): Promise<void> {
+  const names = async (what: string) =>
+    (await rabbitmqctl(what, 'name')).flatMap(([name]) => (name?.startsWith(prefix) ? [name] : []));
   const [queues, exchanges] = await Promise.all([names('list_queues'), names('list_exchanges')]);
   const connection = await connectAmqp(RABBITMQ_URL);
   try {
@@ -61,6 +64,46 @@ export async function deleteRabbitMqNames(prefix: string): Promise<void> {
   } finally {
     await connection.close();
   }
+}
+
+/** What a broker holds under a run's prefix. */
+export interface BrokerMessages {
+  /** Messages not yet settled: waiting in a queue, or handed to a consumer and not yet acked. */
+  readonly waiting: number;
+  /** Messages parked in the dead-letter queues or streams. */
+  readonly deadLetters: number;
+}
+
+/** The messages in RabbitMQ's queues named `prefix…`: `messages` counts the ready and the unacked. */
+export async function rabbitMqMessages(prefix: string): Promise<BrokerMessages> {
+  let [waiting, deadLetters] = [0, 0];
+  for (const [name, messages] of await rabbitmqctl('list_queues', 'name', 'messages')) {
+    if (name === undefined || !name.startsWith(prefix)) continue;
+    if (name.endsWith(':dead-letters')) deadLetters += Number(messages);
+    else waiting += Number(messages);
+  }
+  return { waiting, deadLetters };
+}
+
+/**
+ * The messages in the JetStream streams the transport made with `prefix`. A destination's
+ * stream keeps a message until every group has acked it (interest retention), so what it holds
+ * is the work outstanding; its `-dlq` stream holds the dead letters.
+ */
+export async function natsMessages(prefix: string): Promise<BrokerMessages> {
+  let [waiting, deadLetters] = [0, 0];
+  const connection = await connectNats({ servers: NATS_URL });
+  try {
+    const manager = await jetstreamManager(connection);
+    for await (const { config, state } of manager.streams.list()) {
+      if (!config.name.startsWith(`${prefix}_`)) continue;
+      if (config.name.endsWith('-dlq')) deadLetters += state.messages;
+      else waiting += state.messages;
+    }
+  } finally {
+    await connection.close();
+  }
+  return { waiting, deadLetters };
 }
 
 /** Deletes every JetStream stream the transport made with `prefix` (`<prefix>_<destination>`). */
