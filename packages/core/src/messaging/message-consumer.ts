@@ -249,7 +249,9 @@ export class MessageConsumer {
             continue;
           }
           await this.#receive(kind, envelope, delivery, tx);
-          ran.set(group, [...(ran.get(group) ?? []), envelope.id]);
+          const ids = ran.get(group) ?? [];
+          ran.set(group, ids);
+          ids.push(envelope.id);
         }
         // One inbox statement per group for the whole batch, after its handlers.
         for (const [group, ids] of ran) await recordHandled(tx, group, ids);
