@@ -229,8 +229,13 @@ export class PostgresEventStore implements EventStore {
     expected: ExpectedVersion | undefined,
   ): unknown {
     const { code, message } = error as { code?: string; message?: string };
-    if (code === CONFLICT)
-      return new ConcurrencyError(stream, expected ?? 'any', Number(message), tenantId, { cause: error });
+    if (code === CONFLICT) {
+      const actual = Number(message);
+      return new ConcurrencyError(stream, expected ?? 'any', actual, tenantId, {
+        cause: error,
+        ...(versionWasExpected(expected, actual) && { reason: TRANSACTION_ORDER }),
+      });
+    }
     if (code === DELETED) return new StreamDeletedError(stream, tenantId);
     if (code === ARCHIVED) return new StreamArchivedError(stream, tenantId);
     return error;
@@ -480,4 +485,20 @@ async function lockStreams(q: PgQueryable, tenantId: string, streams: readonly s
      ) AS keys`,
     [tenantId, streams],
   );
+}
+
+/**
+ * The append function's other conflict: the stream was at the version expected, but the
+ * transaction took its id (wrote something) before it waited for the stream, and the writer it
+ * waited for committed a newer one. Its events would come before that writer's in the log.
+ */
+const TRANSACTION_ORDER =
+  'another transaction appended to it while this one waited for it, and this one wrote something ' +
+  'before it reached the stream, so its events would come first in the log; run the whole ' +
+  'transaction again, or lock the streams it writes (events.lockStreams) before writing anything';
+
+function versionWasExpected(expected: ExpectedVersion | undefined, actual: number): boolean {
+  if (expected === undefined || expected === 'any') return true;
+  if (expected === 'stream_exists') return actual > 0;
+  return typeof expected === 'number' && expected === actual;
 }

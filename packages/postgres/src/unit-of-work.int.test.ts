@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { defineCommand, memoryTransport, type, whizbang } from '@whizbang/core';
+import { defineCommand, isConcurrencyError, memoryTransport, type, whizbang } from '@whizbang/core';
 import { postgresStore } from './postgres-store.js';
 import { connectionString, dropSchemas, freshSchema, postgresAvailable } from './test-support/database.js';
 
@@ -79,6 +79,44 @@ describe.runIf(available)('postgres: unit of work under contention', () => {
           n % 2 === 0 ? streams : streams.toReversed(),
         );
       }
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('names a transaction-order conflict as one: the version was the one expected, and wrote first is why', async () => {
+    const store = postgresStore({ connectionString, schema: freshSchema('wbu'), maxConnections: 4 });
+    try {
+      await store.events.appendToStream('hot', [{ type: 'Bumped', data: {} }]);
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let locked!: () => void;
+      const holding = new Promise<void>((resolve) => (locked = resolve));
+      // The writer holds the stream; the late one writes a document (taking its transaction id),
+      // then waits for the stream, and finds the writer's newer version at the one it read.
+      const writer = store.transaction(async (tx) => {
+        await tx.events.lockStreams(['hot']);
+        locked();
+        await released;
+        await tx.events.appendToStream('hot', [{ type: 'Bumped', data: {} }], { expectedVersion: 1 });
+      });
+      await holding;
+      const late = store
+        .transaction(async (tx) => {
+          await tx.documents.put('notes', 'n-1', { note: 'written first' });
+          const waiting = tx.events.lockStreams(['hot']);
+          release();
+          await waiting;
+          const { version } = await tx.events.readStream('hot');
+          await tx.events.appendToStream('hot', [{ type: 'Bumped', data: {} }], { expectedVersion: version });
+        })
+        .catch((error: unknown) => error);
+      await writer;
+      const error = await late;
+      expect(isConcurrencyError(error)).toBe(true);
+      expect(error).toMatchObject({ stream: 'hot', expected: 2, actual: 2 });
+      expect((error as Error).message).toMatch(/wrote something before it reached the stream/);
+      expect(await store.documents.get('notes', 'n-1')).toBeUndefined();
     } finally {
       await store.close();
     }

@@ -8,7 +8,6 @@
  */
 import {
   appendOptionsFrom,
-  retryOnConflict,
   type Event,
   type HandlerContext,
   type RetryPolicy,
@@ -32,7 +31,8 @@ export const UNIT_OF_WORK_RETRY: RetryPolicy = { maxAttempts: 10, baseDelayMs: 2
 
 /**
  * Runs `decide` in a transaction (`uow`: load and lock through it, throw a domain error to
- * refuse) and commits its decisions with it, retrying the whole of it on a concurrency conflict.
+ * refuse) and commits its decisions with it, retrying the whole of it on a concurrency conflict
+ * (when the transaction is its own).
  * `decide` locks the streams it will write before it reads them (`lockStreams`).
  */
 export function runUnitOfWork<T>(
@@ -42,21 +42,21 @@ export function runUnitOfWork<T>(
   ) => Promise<{ readonly decisions: readonly StreamDecision[]; readonly result: T }>,
   retry: RetryPolicy = UNIT_OF_WORK_RETRY,
 ): Promise<T> {
-  return retryOnConflict(
-    () =>
-      ctx.transaction(async (uow) => {
-        const { decisions, result } = await decide(uow);
-        const appends: StreamAppend[] = decisions
-          .filter((decision) => decision.events.length > 0)
-          .map(({ stream, events, loadedVersion }) => ({ stream, events, expectedVersion: loadedVersion }))
-          // PostgreSQL locks each stream as the transaction reaches it: two orders naming the
-          // same products in opposite order would each hold one and wait for the other (a
-          // deadlock, a 500). In stream-name order every unit of work locks in the same order.
-          .toSorted((a, b) => (a.stream < b.stream ? -1 : a.stream > b.stream ? 1 : 0));
-        if (appends.length > 0) await uow.store.events.appendToStreams(appends, appendOptionsFrom(uow));
-        return result;
-      }),
-    retry,
-    ctx.signal,
+  // Its own transaction is run again on a conflict; inside a consumer's, the consumer runs the
+  // whole message again.
+  return ctx.transaction(
+    async (uow) => {
+      const { decisions, result } = await decide(uow);
+      const appends: StreamAppend[] = decisions
+        .filter((decision) => decision.events.length > 0)
+        .map(({ stream, events, loadedVersion }) => ({ stream, events, expectedVersion: loadedVersion }))
+        // PostgreSQL locks each stream as the transaction reaches it: two orders naming the
+        // same products in opposite order would each hold one and wait for the other (a
+        // deadlock, a 500). In stream-name order every unit of work locks in the same order.
+        .toSorted((a, b) => (a.stream < b.stream ? -1 : a.stream > b.stream ? 1 : 0));
+      if (appends.length > 0) await uow.store.events.appendToStreams(appends, appendOptionsFrom(uow));
+      return result;
+    },
+    { retry },
   );
 }

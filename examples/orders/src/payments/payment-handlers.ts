@@ -9,7 +9,6 @@ import {
   aggregateStream,
   appendOptionsFrom,
   handle,
-  retryOnConflict,
   uuidv7,
   type HandlerContext,
   type HandlerRegistration,
@@ -73,19 +72,20 @@ function decide(
   decision: (state: PaymentState) => readonly PaymentEvent[],
 ): Promise<void> {
   const stream = paymentStream(orderId);
-  return retryOnConflict(
-    async () => {
-      const { state, version } = await aggregateStream(ctx, stream, payment);
+  // Run again on a conflict when the transaction is its own; in a consumer's (how payment
+  // commands arrive), the consumer runs the whole message again.
+  return ctx.transaction(
+    async (uow) => {
+      const { state, version } = await aggregateStream(uow, stream, payment);
       // One id in the log and on the wire: a saga that hears both copies handles it once.
       const events = decision(state).map((event) => ({ ...event, id: uuidv7() }));
       if (events.length === 0) return;
-      await ctx.store.events.appendToStream(stream, events, {
-        ...appendOptionsFrom(ctx),
+      await uow.store.events.appendToStream(stream, events, {
+        ...appendOptionsFrom(uow),
         expectedVersion: version,
       });
-      for (const event of events) if (published.has(event.type)) await ctx.publish(event);
+      for (const event of events) if (published.has(event.type)) await uow.publish(event);
     },
-    {},
-    ctx.signal,
+    { retry: {} },
   );
 }

@@ -145,4 +145,41 @@ describe('ctx.transaction (a unit of work inside a handler)', () => {
     ).rejects.toThrow('changed my mind');
     expect((await store.events.readStream('stock-a')).exists).toBe(false);
   });
+
+  it('with a retry policy, runs its own transaction again on a conflict, and leaves a joined one to its owner', async () => {
+    const Bump = defineCommand('Bump', { data: type<{}>() });
+    let attempts = 0;
+    const store = memoryStore();
+    const bumps = whizbang({
+      store,
+      handlers: [
+        handle(Bump, (_command, ctx) =>
+          ctx.transaction(
+            async (uow) => {
+              attempts++;
+              const { version } = await uow.store.events.readStream('counter');
+              // As if another writer had got in first, on the first two attempts of each transaction.
+              const raced = attempts % 3 !== 0;
+              await uow.store.events.appendToStream('counter', [{ type: 'Bumped', data: {} }], {
+                expectedVersion: raced ? version + 1 : version,
+              });
+            },
+            { retry: { maxAttempts: 3, baseDelayMs: 1 } },
+          ),
+        ),
+      ],
+    });
+    await bumps.send(Bump({}));
+    expect(attempts).toBe(3);
+    expect((await store.events.readStream('counter')).version).toBe(1);
+
+    // Inside a transaction the handler does not own, the conflict goes to its owner at once:
+    // the owner's own policy (one attempt here) decides, and the handler ran once.
+    attempts = 0;
+    const error = await bumps
+      .transaction((uow) => uow.send(Bump({})), { retry: { maxAttempts: 1 } })
+      .catch((caught: unknown) => caught);
+    expect(isConcurrencyError(error)).toBe(true);
+    expect(attempts).toBe(1);
+  });
 });

@@ -7,6 +7,7 @@ import type { AppendMetadata, AppendOptions } from '../event-store/types.js';
 import type { Command, Event } from '../messages/define.js';
 import type { HandlerContext } from '../mediator/handler-context.js';
 import type { StoreSession } from '../store/ports.js';
+import { isStore } from '../tenancy/scoped-session.js';
 import { foldEvents, toEventArray, type Decider } from './decider.js';
 import { retryOnConflict, type RetryPolicy } from './retry.js';
 
@@ -31,6 +32,10 @@ export interface AggregateState<S> {
 }
 
 export interface HandleCommandOptions extends AggregateOptions {
+  /**
+   * How often a conflict reloads and decides again (default 10 attempts). Only on a store: in a
+   * transaction (a unit of work's, a consumer's) the conflict goes to whoever runs it, once.
+   */
   readonly retry?: RetryPolicy;
   /** Correlation and causation for the events when not called with a handler context. */
   readonly metadata?: AppendMetadata;
@@ -117,7 +122,8 @@ export async function aggregateStream<E extends Event, S>(
 
 /**
  * Loads the aggregate, runs `decide`, and appends the new events expecting the loaded
- * version; on a concurrency conflict it reloads and decides again (see `retry`).
+ * version; on a concurrency conflict it reloads and decides again (see `retry`), unless it runs
+ * in a transaction, whose owner then runs the whole of it again.
  * Pass the handler's `ctx` so the events carry its tenant, correlation and causation.
  * @example
  * handle(ConfirmOrder, (command, ctx) =>
@@ -171,7 +177,9 @@ export async function handleCommand<C extends Command, E extends Event, S>(
         createdStream: result.createdStream,
       };
     },
-    options.retry,
+    // In a transaction it does not own, a conflict goes to the transaction's owner: the
+    // transaction failed (on PostgreSQL it is aborted), and only running it again whole helps.
+    isStore(store) ? options.retry : { ...options.retry, maxAttempts: 1 },
     signal,
   );
 }

@@ -21,10 +21,11 @@ export class ConcurrencyError extends WhizbangError {
     /** The stream's real current version (0 when it does not exist). */
     readonly actual: number,
     readonly tenantId?: string,
-    options?: { cause?: unknown },
+    /** `reason`: why it conflicts, when the versions alone do not say (they may agree). */
+    options?: { cause?: unknown; reason?: string },
   ) {
     super(
-      `Stream '${stream}' is at version ${actual}, expected ${typeof expected === 'number' ? expected : `'${expected}'`}`,
+      `Stream '${stream}' is at version ${actual}, expected ${typeof expected === 'number' ? expected : `'${expected}'`}${options?.reason !== undefined ? `: ${options.reason}` : ''}`,
       options,
     );
   }

@@ -4,6 +4,7 @@
  * cause, so one journey can be followed end to end.
  */
 import type { ExecutionContext } from '../context/execution-context.js';
+import { retryOnConflict, type RetryPolicy } from '../deciders/retry.js';
 import type { Command, Event, MessageKind, Query, ResultOf } from '../messages/define.js';
 import type { Envelope, Principal } from '../messages/envelope.js';
 import type { StoreSession } from '../store/ports.js';
@@ -45,17 +46,26 @@ export interface HandlerContext extends ExecutionContext {
   /**
    * Runs `work` in one transaction, with a context whose `store` is that transaction (this
    * tenant's view of it) and whose messages leave with its commit: everything `work` writes
-   * commits together, or nothing does. Inside a transaction already (a consumer's, a unit of
-   * work's), that one holds the work. No retry: wrap it in `retryOnConflict` for that, or lock
-   * the streams it writes first (`uow.store.events.lockStreams`).
+   * commits together, or nothing does. With `retry`, a conflict runs the whole transaction
+   * again. Inside a transaction already (a consumer's, a unit of work's), that one holds the
+   * work, and a conflict goes to whoever owns it: a transaction that failed cannot be retried
+   * from within (on PostgreSQL it is aborted), only run again whole, as a consumer does with a
+   * message. Where writers meet often, lock the streams the work writes first
+   * (`uow.store.events.lockStreams`).
    * @example
-   * await ctx.transaction(async (uow) => {
-   *   await uow.store.events.lockStreams([`product-${sku}`]);
-   *   const { state, version } = await aggregateStream(uow, `product-${sku}`, product);
-   *   await handleCommand(uow, `product-${sku}`, product, Reserve({ sku, quantity }), { expectedVersion: version });
-   * });
+   * await ctx.transaction(
+   *   async (uow) => {
+   *     await uow.store.events.lockStreams([`product-${sku}`]);
+   *     const { version } = await aggregateStream(uow, `product-${sku}`, product);
+   *     await handleCommand(uow, `product-${sku}`, product, Reserve({ sku, quantity }), { expectedVersion: version });
+   *   },
+   *   { retry: { maxAttempts: 5 } },
+   * );
    */
-  transaction<T>(work: (uow: HandlerContext) => Promise<T>): Promise<T>;
+  transaction<T>(
+    work: (uow: HandlerContext) => Promise<T>,
+    options?: { readonly retry?: RetryPolicy },
+  ): Promise<T>;
 }
 
 /**
@@ -119,12 +129,17 @@ export class DispatchContext implements HandlerContext {
   publish(event: Event): Promise<void> {
     return this.dispatcher.dispatch('event', event, this) as Promise<void>;
   }
-  transaction<T>(work: (uow: HandlerContext) => Promise<T>): Promise<T> {
+  transaction<T>(
+    work: (uow: HandlerContext) => Promise<T>,
+    options?: { readonly retry?: RetryPolicy },
+  ): Promise<T> {
     const { session } = this;
     if (!isStore(session)) return work(this);
-    return session.transaction((tx) =>
-      work(new DispatchContext(this.kind, this.message, tx, this.signal, this.dispatcher, this.system)),
-    );
+    const run = () =>
+      session.transaction((tx) =>
+        work(new DispatchContext(this.kind, this.message, tx, this.signal, this.dispatcher, this.system)),
+      );
+    return options?.retry === undefined ? run() : retryOnConflict(run, options.retry, this.signal);
   }
 }
 
