@@ -32,6 +32,14 @@ export interface LoadOptions {
   readonly productsPerTenant?: number;
   /** Units each product starts with (default ten million: enough for any run, unless restocked). */
   readonly stock?: number;
+  /**
+   * Customers the shoppers order for (default one each). Fewer, and shopper `i` orders for
+   * customer `i % customers`, racing the others who do for the same credit; a multiple of the
+   * tenants, so that every shopper of a customer shops in its tenant.
+   */
+  readonly customers?: number;
+  /** Each customer's credit limit, by its number (default: plenty for any run). */
+  readonly creditLimitCents?: (customer: number) => number;
   /** Hears the answer to every write the shoppers send, warm-up included, with its tenant. */
   readonly onWrite?: (tenantId: string, answer: WriteAnswer) => void;
 }
@@ -69,6 +77,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   const warmupSeconds = options.warmupSeconds ?? 1;
   const tenants = options.tenants ?? ['load-1', 'load-2'];
   const productsPerTenant = options.productsPerTenant ?? 8;
+  const customers = options.customers ?? connections;
+  if (!Number.isInteger(customers) || customers < 1 || customers % tenants.length !== 0)
+    throw new RangeError(
+      `customers must be a positive multiple of the ${tenants.length} tenants, not ${customers}`,
+    );
   const run = `load-${Date.now().toString(36)}`;
 
   const catalogs = await Promise.all(
@@ -92,13 +105,16 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   for (let i = 0; i < connections; i++) {
     const { tenantId, adminToken, productIds, customerIds, toShip } = catalogs[i % catalogs.length]!;
     const node = shopperNode(i, catalogs.length, urls);
-    const customerId = `${run}-c${i}`;
-    customerIds.push(customerId);
-    await setup(url, adminToken, '/customers', {
-      customerId,
-      name: `Load shopper ${i}`,
-      creditLimitCents: 1_000_000_000_00,
-    });
+    const customer = i % customers;
+    const customerId = `${run}-c${customer}`;
+    if (!customerIds.includes(customerId)) {
+      customerIds.push(customerId);
+      await setup(url, adminToken, '/customers', {
+        customerId,
+        name: `Load customer ${customer}`,
+        creditLimitCents: options.creditLimitCents?.(customer) ?? 1_000_000_000_00,
+      });
+    }
     const customerToken = await signCustomerToken(jwt, { tenantId, customerId });
     shoppers.push(
       createShopper({

@@ -11,7 +11,8 @@
  * - the log agrees with itself and with what the load was told (shop-audit.ts): every order
  *   answered 201 is in it once, as sent, and no other; shipments and cancellations answered 200
  *   happened once; stock never went below zero and units are conserved; reserved credit stayed
- *   within the limit and equals each customer's open orders;
+ *   within the limit and equals each customer's open orders, and in each tenant a customer with
+ *   little credit, two shoppers ordering for them at once, ran out of it and was refused;
  * - nothing was left half done: every order was paid or declined (none still pending), and no
  *   message was dead-lettered;
  * - what the service shows agrees with the log: catalogue, products, customers, order lists,

@@ -65,6 +65,12 @@ export function soakChecks(settled: () => SettledSoak, viewsUrl: () => string): 
       expect(
         [...shop.orders.values()].some((o) => o.status === 'cancelled' && o.cancelReason !== undefined),
       ).toBe(true);
+      // A customer with little credit, two shoppers racing for it, ran out of it: the limit held
+      // where it was tested, not only in principle.
+      const refusedForCredit = (settled().run.writes.get(tenantId) ?? []).filter(
+        (answer) => answer.operation === 'place' && answer.code === 'CREDIT_LIMIT_EXCEEDED',
+      );
+      expect(refusedForCredit.length).toBeGreaterThan(0);
     }
   });
 

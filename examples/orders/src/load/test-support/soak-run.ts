@@ -30,6 +30,15 @@ const CONNECTIONS = 8;
 const PRODUCTS_PER_TENANT = 4;
 const STOCK = 30;
 const RESTOCK = { below: 5, quantity: 30, everyMs: 500 } as const;
+/**
+ * One customer per shopper, except that each tenant's first customer is shared with its last
+ * shopper (on another API node in the topology) and has little credit: two shoppers race for
+ * the last of it, all run long, where credit reserved over the limit would show.
+ */
+const CUSTOMERS = CONNECTIONS - TENANTS.length;
+const TIGHT_CREDIT_CENTS = 100_00;
+const creditLimitCents = (customer: number) =>
+  customer < TENANTS.length ? TIGHT_CREDIT_CENTS : 1_000_000_000_00;
 
 export interface SoakRun {
   readonly report: LoadReport;
@@ -71,6 +80,8 @@ export async function driveShop(urls: readonly string[]): Promise<SoakRun> {
       tenants: TENANTS,
       productsPerTenant: PRODUCTS_PER_TENANT,
       stock: STOCK,
+      customers: CUSTOMERS,
+      creditLimitCents,
       onWrite: (tenantId, answer) => {
         shoppingFrom ??= performance.now();
         const tenantWrites = writes.get(tenantId) ?? [];
