@@ -43,6 +43,18 @@ export class SqliteInbox implements InboxStore {
     return row !== undefined;
   }
 
+  /** One write transaction runs at a time on SQLite: nothing to wait for. */
+  async claim(group: string, messageIds: readonly string[]): Promise<string[]> {
+    const ids = checkInboxKeys(group, messageIds, 'inbox.claim');
+    return this.executor.read((db) => {
+      const handled = this.executor.connections.statement(
+        db,
+        'SELECT 1 AS found FROM inbox WHERE group_name = ? AND message_id = ?',
+      );
+      return ids.filter((id) => handled.get(group, id) === undefined);
+    });
+  }
+
   async prune(options: { readonly before: Date }): Promise<number> {
     const before = checkPrune(options);
     const { changes } = await this.executor.write(({ db }) =>

@@ -36,6 +36,13 @@ export class MemoryInbox implements InboxStore {
     return this.access.read().inbox.get(scopedKey(group, messageId)) !== undefined;
   }
 
+  /** One transaction runs at a time here: nothing to wait for. */
+  async claim(group: string, messageIds: readonly string[]): Promise<string[]> {
+    const ids = checkInboxKeys(group, messageIds, 'inbox.claim');
+    const inbox = this.access.read().inbox;
+    return ids.filter((id) => inbox.get(scopedKey(group, id)) === undefined);
+  }
+
   async prune(options: { readonly before: Date }): Promise<number> {
     const before = checkPrune(options);
     return this.access.write((draft) => {

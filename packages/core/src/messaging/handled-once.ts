@@ -1,16 +1,19 @@
 /**
  * A delivered message runs once per inbox group: its handlers' effects and its inbox record
- * commit together. The record is written after the handlers, not before: on PostgreSQL a
- * transaction takes its id at its first write, and an append from a transaction whose id is
- * older than events appended to the stream while it waited for it is refused (so readers see
- * every stream in version order). Written first, the record made any delivery that had to wait
- * for a busy stream (the last units of a product) fail, every attempt alike, until it was
- * dead-lettered. Two deliveries of one message at once may both run: the second's record waits
- * for the first's, finds it, and the second's work is rolled back.
+ * commit together. The message is claimed first (`inbox.claim`: another delivery of it waits
+ * until this one ends, and then finds it handled) and recorded after the handlers: on
+ * PostgreSQL a transaction takes its id at its first write, and an append from a transaction
+ * whose id is older than events appended to the stream while it waited for it is refused (so
+ * readers see every stream in version order). Written first, the record made any delivery that
+ * had to wait for a busy stream (the last units of a product) fail, every attempt alike, until
+ * it was dead-lettered; a claim writes nothing.
  */
 import type { StoreSession } from '../store/ports.js';
 
-/** Another delivery of the message committed while this one ran: roll this one back. */
+/**
+ * Another delivery of the message committed while this one ran (one that recorded it without
+ * claiming it, as parking a dead letter does): roll this one back.
+ */
 export class HandledMeanwhile extends Error {
   constructor(group: string, ids: readonly string[]) {
     super(`${ids.join(', ')} handled meanwhile by another delivery to ${group}`);
@@ -31,21 +34,10 @@ export async function runOnce(
   id: string,
   run: () => Promise<unknown>,
 ): Promise<boolean> {
-  if (await tx.inbox.has(group, id)) return false;
+  if ((await tx.inbox.claim(group, [id])).length === 0) return false;
   await run();
   if (!(await tx.inbox.record(group, id))) throw new HandledMeanwhile(group, [id]);
   return true;
-}
-
-/**
- * The ids of `ids` that `group` has not handled, each once, in their order.
- * @example
- * const fresh = await unhandled(tx, 'billing', batch.map((item) => item.envelope.id));
- */
-export async function unhandled(tx: StoreSession, group: string, ids: readonly string[]): Promise<string[]> {
-  const distinct = [...new Set(ids)];
-  const handled = await Promise.all(distinct.map((id) => tx.inbox.has(group, id)));
-  return distinct.filter((_, i) => !handled[i]);
 }
 
 /**

@@ -1,8 +1,8 @@
 /**
  * Consumes this service's subscriptions: each delivery is handled in one transaction with its
- * inbox record (written after the handlers: handled-once.ts), so a redelivered message finds
- * itself recorded and is acknowledged without running again (exactly-once effect over
- * at-least-once delivery). A handler that fails is retried with back-off and jitter, unless no
+ * inbox record (claimed before the handlers, written after them: handled-once.ts), so a
+ * redelivered message finds itself recorded and is acknowledged without running again
+ * (exactly-once effect over at-least-once delivery). A handler that fails is retried with back-off and jitter, unless no
  * attempt can succeed (invalid input, an authorization denial); after the last attempt the
  * message is parked in the dead letters (with the inbox record, in one transaction) and
  * acknowledged, so it never blocks the messages behind it. A message that is not a Whizbang
@@ -23,7 +23,7 @@ import type { Store, StoreSession } from '../store/ports.js';
 import type { Consumption, Delivery, Subscription, TransportMessage } from '../transport/transport.js';
 import { backoffDelay } from './backoff.js';
 import { decodeEnvelope } from './envelope-codec.js';
-import { HandledMeanwhile, recordHandled, runOnce, unhandled } from './handled-once.js';
+import { HandledMeanwhile, recordHandled, runOnce } from './handled-once.js';
 import { MESSAGE_SOURCE_PREFIX } from './message-replay.js';
 import type { MessagingPlan } from './messaging-options.js';
 import { replyFor } from './replies.js';
@@ -238,7 +238,7 @@ export class MessageConsumer {
           const ids = batch
             .filter((item) => item.delivery.subscription.group === group)
             .map((item) => item.envelope.id);
-          fresh.set(group, new Set(await unhandled(tx, group, ids)));
+          fresh.set(group, new Set(await tx.inbox.claim(group, ids)));
         }
         const ran = new Map<string, string[]>();
         for (const { kind, envelope, delivery } of batch) {

@@ -256,6 +256,15 @@ export interface InboxStore {
    */
   recordMany(group: string, messageIds: readonly string[]): Promise<ReadonlySet<string>>;
   has(group: string, messageId: string): Promise<boolean>;
+  /**
+   * Which of `messageIds` `group` has not handled, each once, in their order. Within a
+   * transaction it first waits for any other transaction that claimed one of them, and holds
+   * them until it ends, without writing anything: two deliveries of a message then run one after
+   * the other, and the second finds it handled once the first has recorded it (`recordMany`,
+   * after the handlers). It writes nothing because on PostgreSQL a write gives the transaction
+   * the id that orders its appends (see the stores guide). At most 10,000 ids.
+   */
+  claim(group: string, messageIds: readonly string[]): Promise<string[]>;
   /** Forgets what was recorded before `before` (retention); returns how many. */
   prune(options: { readonly before: Date }): Promise<number>;
 }

@@ -68,6 +68,9 @@ export class ScopedInboxStore implements InboxStore {
   has(group: string, messageId: string): Promise<boolean> {
     return this.inner.has(group, messageId);
   }
+  claim(group: string, messageIds: readonly string[]): Promise<string[]> {
+    return this.inner.claim(group, messageIds);
+  }
   async prune(): Promise<number> {
     return refuse(this.tenantId, 'inbox.prune');
   }

@@ -280,6 +280,43 @@ export function messagingCases(factory: StoreFactory): void {
       expect(await store.inbox.has('billing', 'new')).toBe(true);
     });
 
+    it('claims what a group has not handled, each once, in the order given', async () => {
+      const store = await open();
+      await store.inbox.recordMany('billing', ['msg-2', 'msg-4']);
+      expect(await store.inbox.claim('billing', ['msg-3', 'msg-2', 'msg-1', 'msg-3', 'msg-4'])).toEqual([
+        'msg-3',
+        'msg-1',
+      ]);
+      expect(await store.inbox.claim('shipping', ['msg-2'])).toEqual(['msg-2']);
+      expect(await store.inbox.claim('billing', [])).toEqual([]);
+      expect(await store.transaction((tx) => tx.inbox.claim('billing', ['msg-1', 'msg-2']))).toEqual([
+        'msg-1',
+      ]);
+      expect(await store.inbox.has('billing', 'msg-1')).toBe(false); // a claim records nothing
+      expect(isValidationError(await rejection(store.inbox.claim('billing', ['ok', ''])))).toBe(true);
+    });
+
+    it('makes a second claimer of a message wait for the first, and then find it handled', async () => {
+      const store = await open();
+      let claimed!: () => void;
+      const firstClaimed = new Promise<void>((resolve) => (claimed = resolve));
+      let finish!: () => void;
+      const finishing = new Promise<void>((resolve) => (finish = resolve));
+      const first = store.transaction(async (tx) => {
+        expect(await tx.inbox.claim('billing', ['msg-1'])).toEqual(['msg-1']);
+        claimed();
+        await finishing;
+        await tx.documents.put('charges', 'c-1', { by: 'first' });
+        await tx.inbox.recordMany('billing', ['msg-1']);
+      });
+      await firstClaimed;
+      const second = store.transaction((tx) => tx.inbox.claim('billing', ['msg-2', 'msg-1']));
+      await sleep(100); // the second claim is waiting (or, with one transaction at a time, not begun)
+      finish();
+      await first;
+      expect(await second).toEqual(['msg-2']);
+    });
+
     it('rejects empty groups and ids', async () => {
       const store = await open();
       expect(isValidationError(await rejection(store.inbox.record('', 'm')))).toBe(true);
