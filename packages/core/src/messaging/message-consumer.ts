@@ -351,6 +351,8 @@ export async function parkMessage(
   attempts: number,
 ): Promise<boolean> {
   const { group } = parked.subscription;
+  // Claimed first: a delivery of the message still running elsewhere is waited for, not raced.
+  if ((await tx.inbox.claim(group, [parked.message.id])).length === 0) return false;
   if (!(await tx.inbox.record(group, parked.message.id))) return false;
   const tenantId = envelope?.metadata.tenantId;
   await tx.deadLetters.add({
